@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Dendrite.Data;
+using Dendrite.Training;
+
+namespace Dendrite.Cli;
+
+/// <summary>
+/// The <c>dendrite</c> command. It parses arguments and calls the library; user errors become one line on stderr and
+/// a non-zero exit code, never a stack trace.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        // A plain Command rather than RootCommand, so help says "dendrite" whatever the assembly is called.
+        var root = new Command("dendrite", "Dendrite: deep learning in pure C#. Train and inspect neural networks from the shell.")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
+        root.Subcommands.Add(TrainCommand());
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"dendrite: {parse.Errors[0].Message} (see 'dendrite --help')");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            Console.Error.WriteLine($"dendrite: error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static bool IsUserError(Exception e) =>
+        e is ArgumentException or IOException or UnauthorizedAccessException or TrainingDivergedException;
+
+    private static Command TrainCommand()
+    {
+        var model = new Argument<string>("model")
+        {
+            Description = "The network to train: " + string.Join("; ", Presets.Descriptions.Select(kv => $"{kv.Key} ({kv.Value})")),
+        };
+        var epochs = new Option<int>("--epochs") { Description = "Number of passes over the training set.", DefaultValueFactory = _ => 3 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per gradient step.", DefaultValueFactory = _ => 128 };
+        var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3f };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => 1UL };
+        var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
+        var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };
+        var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };
+
+        var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
+        {
+            model, epochs, batchSize, lr, seed, outDir, dataDir, threads,
+        };
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(threads) is { } n) Kernels.Threading.NumThreads = n;
+            var options = new MnistRunOptions(
+                Model: parse.GetValue(model)!,
+                Epochs: parse.GetValue(epochs),
+                BatchSize: parse.GetValue(batchSize),
+                Lr: parse.GetValue(lr),
+                Seed: parse.GetValue(seed),
+                OutDir: parse.GetValue(outDir),
+                DataDir: parse.GetValue(dataDir));
+            MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Collections;
+
+namespace Dendrite.Data;
+
+/// <summary>
+/// Mini-batches over a dataset, as <c>torch.utils.data.DataLoader</c>: each enumeration is one epoch, reshuffled when
+/// <see cref="Shuffle"/> is set. The order comes from the seed and the epoch number only, so runs repeat exactly.
+/// </summary>
+public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
+{
+    private int _epoch;
+
+    public DataLoader(IDataset dataset, int batchSize = 1, bool shuffle = false, ulong seed = 0, bool dropLast = false)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batchSize must be >= 1, got {batchSize}.");
+        (Dataset, BatchSize, Shuffle, Seed, DropLast) = (dataset, batchSize, shuffle, seed, dropLast);
+    }
+
+    public IDataset Dataset { get; }
+    public int BatchSize { get; }
+    public bool Shuffle { get; }
+    public ulong Seed { get; }
+    public bool DropLast { get; }
+
+    /// <summary>Epochs started so far; the next enumeration uses this number to pick its order. Settable for resuming.</summary>
+    public int Epoch
+    {
+        get => _epoch;
+        set => _epoch = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
+    /// <summary>Batches per epoch.</summary>
+    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+
+    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
+    {
+        int[] order = new int[Dataset.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        if (Shuffle) new Generator(Seed * 0x9E3779B97F4A7C15UL + (ulong)_epoch).Shuffle(order.AsSpan());
+        _epoch++;
+        int batches = Count;
+        for (int b = 0; b < batches; b++)
+        {
+            int start = b * BatchSize;
+            int length = Math.Min(BatchSize, order.Length - start);
+            yield return Dataset.GetBatch(order.AsSpan(start, length));
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

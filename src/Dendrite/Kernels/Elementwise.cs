@@ -1,0 +1,104 @@
+using System.Numerics.Tensors;
+
+namespace Dendrite.Kernels;
+
+internal enum BinaryOp { Add, Sub, Mul, Div, Pow }
+
+/// <summary>Elementwise kernels over spans; binary ones follow a <see cref="BroadcastPlan"/>.</summary>
+internal static class Elementwise
+{
+    /// <summary>y = a ∘ b with broadcasting: y has the plan's result shape, a and b their own.</summary>
+    public static void Binary(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y, BroadcastPlan plan)
+    {
+        int inner = plan.Inner, runs = plan.OuterCount;
+        for (int run = 0; run < runs; run++)
+        {
+            var (oa, ob) = plan.Offsets(run);
+            var dst = y.Slice(run * inner, inner);
+            switch (plan.AInnerStride, plan.BInnerStride)
+            {
+                case (1, 1): Apply(op, a.Slice(oa, inner), b.Slice(ob, inner), dst); break;
+                case (1, 0): Apply(op, a.Slice(oa, inner), b[ob], dst); break;
+                case (0, 1): Apply(op, a[oa], b.Slice(ob, inner), dst); break;
+                default: dst.Fill(Apply(op, a[oa], b[ob])); break;
+            }
+        }
+    }
+
+    public static void Apply(BinaryOp op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        switch (op)
+        {
+            case BinaryOp.Add: TensorPrimitives.Add(a, b, y); break;
+            case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
+            case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
+            case BinaryOp.Pow: TensorPrimitives.Pow(a, b, y); break;
+        }
+    }
+
+    public static void Apply(BinaryOp op, ReadOnlySpan<float> a, float b, Span<float> y)
+    {
+        switch (op)
+        {
+            case BinaryOp.Add: TensorPrimitives.Add(a, b, y); break;
+            case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryOp.Mul: TensorPrimitives.Multiply(a, b, y); break;
+            case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
+            case BinaryOp.Pow: TensorPrimitives.Pow(a, b, y); break;
+        }
+    }
+
+    public static void Apply(BinaryOp op, float a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        switch (op)
+        {
+            case BinaryOp.Add: TensorPrimitives.Add(b, a, y); break;
+            case BinaryOp.Sub: TensorPrimitives.Subtract(a, b, y); break;
+            case BinaryOp.Mul: TensorPrimitives.Multiply(b, a, y); break;
+            case BinaryOp.Div: TensorPrimitives.Divide(a, b, y); break;
+            case BinaryOp.Pow: TensorPrimitives.Pow(a, b, y); break;
+        }
+    }
+
+    public static float Apply(BinaryOp op, float a, float b) => op switch
+    {
+        BinaryOp.Add => a + b,
+        BinaryOp.Sub => a - b,
+        BinaryOp.Mul => a * b,
+        BinaryOp.Div => a / b,
+        _ => MathF.Pow(a, b),
+    };
+
+    /// <summary>
+    /// t = the sum of g over the dimensions in which t's shape broadcasts to g's: the reverse of broadcasting,
+    /// which is how a broadcast input's gradient is formed.
+    /// </summary>
+    public static void SumTo(ReadOnlySpan<float> g, ReadOnlySpan<int> gShape, Span<float> t, ReadOnlySpan<int> tShape)
+    {
+        t.Clear();
+        var plan = new BroadcastPlan(tShape, gShape, gShape);
+        int inner = plan.Inner, runs = plan.OuterCount;
+        for (int run = 0; run < runs; run++)
+        {
+            var (ot, og) = plan.Offsets(run);
+            var src = g.Slice(og, inner);
+            if (plan.AInnerStride == 1) TensorPrimitives.Add(t.Slice(ot, inner), src, t.Slice(ot, inner));
+            else t[ot] += TensorPrimitives.Sum(src);
+        }
+    }
+
+    /// <summary>y = x repeated along the dimensions where x's shape is 1 (or missing) and y's is not.</summary>
+    public static void BroadcastTo(ReadOnlySpan<float> x, ReadOnlySpan<int> xShape, Span<float> y, ReadOnlySpan<int> yShape)
+    {
+        var plan = new BroadcastPlan(xShape, yShape, yShape);
+        int inner = plan.Inner, runs = plan.OuterCount;
+        for (int run = 0; run < runs; run++)
+        {
+            var (ox, _) = plan.Offsets(run);
+            var dst = y.Slice(run * inner, inner);
+            if (plan.AInnerStride == 1) x.Slice(ox, inner).CopyTo(dst);
+            else dst.Fill(x[ox]);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Dendrite.Kernels;
+
+/// <summary>
+/// Single-precision matrix multiply, row-major: C[M, N] (+)= op(A)[M, K] · op(B)[K, N],
+/// op(A)[i, k] = transA ? A[k·lda + i] : A[i·lda + k], likewise for B. Transposes are folded into packing, never materialised.
+/// </summary>
+/// <remarks>
+/// BLIS-style: K is cut into KC blocks; for each, B is packed into NR-wide column panels and A into MR-tall row
+/// panels, and a register-tiled micro-kernel computes MR×NR tiles of C from them. Threads split M blocks and N panels,
+/// never K, so every element of C is summed in the same order whatever the thread count.
+/// </remarks>
+internal static class Gemm
+{
+    private const int KC = 256;
+    private const int MC = 96; // multiple of both MR values (8 and 6)
+
+    private static readonly bool s_avx512 = Vector512.IsHardwareAccelerated;
+    internal static readonly int MR = s_avx512 ? 8 : 6;
+    internal static readonly int NR = s_avx512 ? 32 : 16;
+
+    [ThreadStatic] private static float[]? t_packA;
+
+    public static void Multiply(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        // Spans cannot cross into lambdas: pin once and pass pointers.
+        unsafe
+        {
+            fixed (float* pa = a, pb = b, pc = c)
+                MultiplyCore(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+        }
+    }
+
+    private static unsafe void MultiplyCore(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        int nr = NR, mr = MR;
+        int panels = (n + nr - 1) / nr;
+        int mBlocks = (m + MC - 1) / MC;
+        double flops = 2.0 * m * n * k;
+        int threads = flops < 2e5 ? 1 : Threading.NumThreads;
+        // Enough tasks to keep every thread busy even when M fits one block (batch-1 or skinny products).
+        int nChunks = Math.Min(panels, Math.Max(1, (threads * 2 + mBlocks - 1) / mBlocks));
+        if (threads == 1) nChunks = 1;
+        int panelsPerChunk = (panels + nChunks - 1) / nChunks;
+        nChunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
+
+        float[] packB = System.Buffers.ArrayPool<float>.Shared.Rent(KC * panels * nr);
+        try
+        {
+            fixed (float* pb = packB)
+            {
+                float* packedB = pb;
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    bool acc = accumulate || pc > 0;
+                    Threading.For(panels, p => PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), packedB + (long)p * kc * nr),
+                        parallel: threads > 1 && panels > 1);
+                    Threading.For(mBlocks * nChunks, task =>
+                    {
+                        int ib = task / nChunks, chunk = task % nChunks;
+                        int i0 = ib * MC, mc = Math.Min(MC, m - i0);
+                        var packA = t_packA ??= GC.AllocateUninitializedArray<float>(MC * KC, pinned: true);
+                        fixed (float* pa = packA)
+                        {
+                            for (int ip = 0; ip < mc; ip += mr)
+                                PackA(transA, a, lda, i0 + ip, pc, Math.Min(mr, mc - ip), kc, pa + ip * kc);
+                            int pEnd = Math.Min(panels, (chunk + 1) * panelsPerChunk);
+                            for (int p = chunk * panelsPerChunk; p < pEnd; p++)
+                            {
+                                int j0 = p * nr, nValid = Math.Min(nr, n - j0);
+                                for (int ip = 0; ip < mc; ip += mr)
+                                {
+                                    int mValid = Math.Min(mr, mc - ip);
+                                    float* cTile = c + (long)(i0 + ip) * ldc + j0;
+                                    if (s_avx512) Kernel8x32(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc);
+                                    else Kernel6x16(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc);
+                                }
+                            }
+                        }
+                    }, parallel: threads > 1);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(packB);
+        }
+    }
+
+    /// <summary>Packs rows [i0, i0+rows) × k-range of op(A) as k-major MR-tall panel: dst[k·MR + r]; missing rows are zero.</summary>
+    private static unsafe void PackA(bool transA, float* a, int lda, int i0, int k0, int rows, int kc, float* dst)
+    {
+        int mr = MR;
+        if (!transA)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                float* src = a + (long)(i0 + r) * lda + k0;
+                for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[kk];
+            }
+        }
+        else
+        {
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* src = a + (long)(k0 + kk) * lda + i0;
+                for (int r = 0; r < rows; r++) dst[kk * mr + r] = src[r];
+            }
+        }
+        if (rows < mr)
+            for (int kk = 0; kk < kc; kk++)
+                for (int r = rows; r < mr; r++) dst[kk * mr + r] = 0f;
+    }
+
+    /// <summary>Packs columns [j0, j0+cols) × k-range of op(B) as k-major NR-wide panel: dst[k·NR + c]; missing columns are zero.</summary>
+    private static unsafe void PackB(bool transB, float* b, int ldb, int k0, int kc, int j0, int cols, float* dst)
+    {
+        int nr = NR;
+        if (!transB)
+        {
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* src = b + (long)(k0 + kk) * ldb + j0;
+                float* d = dst + kk * nr;
+                for (int j = 0; j < cols; j++) d[j] = src[j];
+                for (int j = cols; j < nr; j++) d[j] = 0f;
+            }
+        }
+        else
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                float* src = b + (long)(j0 + j) * ldb + k0;
+                for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = src[kk];
+            }
+            for (int kk = 0; kk < kc; kk++)
+                for (int j = cols; j < nr; j++) dst[kk * nr + j] = 0f;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            a += 8;
+            b += 32;
+        }
+        float* tile = stackalloc float[8 * 32];
+        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
+        c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
+        c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+        c60.Store(tile + 192); c61.Store(tile + 208); c70.Store(tile + 224); c71.Store(tile + 240);
+        StoreTile(tile, 32, c, ldc, mValid, nValid, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            Vector256<float> x;
+            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 16;
+        }
+        float* tile = stackalloc float[6 * 16];
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
+        c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
+        StoreTile(tile, 16, c, ldc, mValid, nValid, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreTile(float* tile, int nr, float* c, int ldc, int mValid, int nValid, bool accumulate)
+    {
+        for (int r = 0; r < mValid; r++)
+        {
+            var dst = new Span<float>(c + (long)r * ldc, nValid);
+            var src = new ReadOnlySpan<float>(tile + r * nr, nValid);
+            if (accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
+            else src.CopyTo(dst);
+        }
+    }
+}

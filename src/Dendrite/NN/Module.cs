@@ -1,0 +1,144 @@
+namespace Dendrite.NN;
+
+/// <summary>
+/// Base class of layers and models, as <c>torch.nn.Module</c>: named parameters, buffers and child modules, registered
+/// explicitly in the constructor; train/eval mode; state dicts keyed by dotted PyTorch names ("0.weight").
+/// </summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Parameter Value)> _parameters = [];
+    private readonly List<(string Name, Tensor Value)> _buffers = [];
+    private readonly List<(string Name, Module Value)> _children = [];
+
+    /// <summary>True in training mode (the default), false after <see cref="Eval"/>; Dropout and BatchNorm read it.</summary>
+    public bool Training { get; private set; } = true;
+
+    /// <summary>The computation. Inputs and outputs follow PyTorch's layouts.</summary>
+    public abstract Tensor Forward(Tensor input);
+
+    /// <summary>Same as <see cref="Forward"/>, so a module can be called like a function.</summary>
+    public Tensor Call(Tensor input) => Forward(input);
+
+    protected Parameter AddParameter(string name, Parameter parameter)
+    {
+        CheckName(name);
+        _parameters.Add((name, parameter));
+        return parameter;
+    }
+
+    protected Parameter AddParameter(string name, Shape shape) => AddParameter(name, new Parameter(shape));
+
+    /// <summary>Registers state that is saved with the model but not trained (running statistics).</summary>
+    protected Tensor AddBuffer(string name, Tensor buffer)
+    {
+        CheckName(name);
+        _buffers.Add((name, buffer));
+        return buffer;
+    }
+
+    protected T AddModule<T>(string name, T module) where T : Module
+    {
+        CheckName(name);
+        _children.Add((name, module));
+        return module;
+    }
+
+    private void CheckName(string name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.'))
+            throw new ArgumentException($"{GetType().Name}: invalid name \"{name}\" (non-empty, no dots).");
+        if (_parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name) || _children.Any(c => c.Name == name))
+            throw new ArgumentException($"{GetType().Name}: the name \"{name}\" is already registered.");
+    }
+
+    /// <summary>Direct children with their names, in registration order.</summary>
+    public IEnumerable<(string Name, Module Module)> NamedChildren() => _children.Select(c => (c.Name, c.Value));
+
+    /// <summary>Every parameter of this module and its descendants, with dotted names, depth first.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters(string prefix = "")
+    {
+        foreach (var (name, p) in _parameters) yield return (prefix + name, p);
+        foreach (var (name, child) in _children)
+            foreach (var item in child.NamedParameters(prefix + name + ".")) yield return item;
+    }
+
+    public IEnumerable<(string Name, Tensor Buffer)> NamedBuffers(string prefix = "")
+    {
+        foreach (var (name, b) in _buffers) yield return (prefix + name, b);
+        foreach (var (name, child) in _children)
+            foreach (var item in child.NamedBuffers(prefix + name + ".")) yield return item;
+    }
+
+    /// <summary>Every parameter, for an optimiser.</summary>
+    public IReadOnlyList<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter).ToList();
+
+    /// <summary>This module and every descendant, depth first.</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var (_, child) in _children)
+            foreach (var m in child.Modules()) yield return m;
+    }
+
+    /// <summary>Switches this module and its descendants to training (<paramref name="mode"/> true) or evaluation mode.</summary>
+    public Module Train(bool mode = true)
+    {
+        foreach (var m in Modules()) m.Training = mode;
+        return this;
+    }
+
+    /// <summary>Evaluation mode: Dropout off, BatchNorm uses running statistics.</summary>
+    public Module Eval() => Train(false);
+
+    /// <summary>Clears the gradients of all parameters (sets them to null, as PyTorch's default <c>set_to_none=True</c>).</summary>
+    public void ZeroGrad(bool setToNone = true)
+    {
+        foreach (var p in Parameters())
+        {
+            if (setToNone) p.Grad = null;
+            else p.Grad?.Data.Clear();
+        }
+    }
+
+    /// <summary>Parameters and buffers by dotted name (the tensors themselves, not copies), in PyTorch's order.</summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict()
+    {
+        var dict = new Dictionary<string, Tensor>();
+        foreach (var (name, p) in NamedParameters()) dict[name] = p;
+        foreach (var (name, b) in NamedBuffers()) dict[name] = b;
+        return dict;
+    }
+
+    /// <summary>
+    /// Copies values from <paramref name="state"/> into this module's parameters and buffers by name. Shapes must match;
+    /// with <paramref name="strict"/>, missing and unexpected keys are errors too. Returns the keys that were missing
+    /// and unexpected.
+    /// </summary>
+    public (IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected) LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
+        var own = StateDict();
+        var missing = own.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var unexpected = state.Keys.Where(k => !own.ContainsKey(k)).ToList();
+        var mismatched = own.Where(kv => state.TryGetValue(kv.Key, out var t) && t.Shape != kv.Value.Shape)
+            .Select(kv => $"{kv.Key}: expected {kv.Value.Shape}, got {state[kv.Key].Shape}").ToList();
+        var problems = new List<string>();
+        if (mismatched.Count > 0) problems.Add("shape mismatch for " + string.Join("; ", mismatched));
+        if (strict && missing.Count > 0) problems.Add("missing keys " + string.Join(", ", missing));
+        if (strict && unexpected.Count > 0) problems.Add("unexpected keys " + string.Join(", ", unexpected));
+        if (problems.Count > 0)
+            throw new ArgumentException($"LoadStateDict into {GetType().Name}: " + string.Join("; ", problems) + ".");
+        foreach (var (key, target) in own)
+            if (state.TryGetValue(key, out var source)) source.Data.CopyTo(target.Data);
+        return (missing, unexpected);
+    }
+
+    /// <summary>Constructor arguments, as PyTorch's <c>extra_repr</c>.</summary>
+    protected virtual string ExtraRepr() => "";
+
+    public override string ToString()
+    {
+        if (_children.Count == 0) return $"{GetType().Name}({ExtraRepr()})";
+        var lines = _children.Select(c => $"  ({c.Name}): " + c.Value.ToString().Replace("\n", "\n  "));
+        return $"{GetType().Name}(\n{string.Join("\n", lines)}\n)";
+    }
+}

@@ -1,0 +1,10 @@
+namespace Dendrite.NN;
+
+/// <summary>A tensor that a module learns: a leaf that requires grad, listed by <see cref="Module.Parameters"/>.</summary>
+public sealed class Parameter : Tensor
+{
+    public Parameter(Shape shape) : base(new float[shape.Numel], 0, shape) => RequiresGrad = true;
+
+    /// <summary>A parameter holding a copy of <paramref name="values"/>.</summary>
+    public Parameter(Tensor values) : this(values.Shape) => values.Data.CopyTo(Data);
+}

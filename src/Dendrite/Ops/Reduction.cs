@@ -1,0 +1,12 @@
+namespace Dendrite;
+
+/// <summary>How a loss turns per-element values into its result, as PyTorch's <c>reduction</c> argument.</summary>
+public enum Reduction
+{
+    /// <summary>The average over elements (or over non-ignored targets).</summary>
+    Mean,
+    /// <summary>The sum over elements.</summary>
+    Sum,
+    /// <summary>No reduction: one loss value per element (per sample for class losses).</summary>
+    None,
+}

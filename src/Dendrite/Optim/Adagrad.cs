@@ -1,0 +1,43 @@
+using Dendrite.NN;
+
+namespace Dendrite.Optim;
+
+/// <summary>
+/// Adagrad (Duchi et al., 2011), as <c>torch.optim.Adagrad</c>: γ̃ = γ / (1 + (t − 1)η) with η the lr decay;
+/// g ← ∇ + λθ; s ← s + g²; θ ← θ − γ̃g / (√s + ε).
+/// </summary>
+public sealed class Adagrad : Optimizer
+{
+    public float LrDecay { get; }
+    public float InitialAccumulatorValue { get; }
+    public float Eps { get; }
+
+    public Adagrad(IEnumerable<Parameter> parameters, float lr = 1e-2f, float lrDecay = 0f, float weightDecay = 0f,
+        float initialAccumulatorValue = 0f, float eps = 1e-10f)
+        : base(parameters, lr, weightDecay)
+    {
+        if (lrDecay < 0) throw new ArgumentOutOfRangeException(nameof(lrDecay), $"Adagrad: invalid lr decay {lrDecay}.");
+        if (initialAccumulatorValue < 0)
+            throw new ArgumentOutOfRangeException(nameof(initialAccumulatorValue), $"Adagrad: invalid initial accumulator value {initialAccumulatorValue}.");
+        (LrDecay, InitialAccumulatorValue, Eps) = (lrDecay, initialAccumulatorValue, eps);
+    }
+
+    protected override float[][] NewState(int length)
+    {
+        var sum = new float[length];
+        Array.Fill(sum, InitialAccumulatorValue);
+        return [sum];
+    }
+
+    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
+    {
+        float clr = group.Lr / (1 + (step - 1) * LrDecay), wd = group.WeightDecay;
+        float[] sum = state[0];
+        for (int i = 0; i < p.Length; i++)
+        {
+            float g = grad[i] + wd * p[i];
+            sum[i] += g * g;
+            p[i] -= clr * g / (MathF.Sqrt(sum[i]) + Eps);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using Dendrite.NN;
+
+namespace Dendrite.Optim;
+
+/// <summary>
+/// Base of the optimisers: parameter groups, per-parameter state, <see cref="Step"/> and <see cref="ZeroGrad"/>.
+/// Update rules follow PyTorch's documentation; parameters without a gradient are skipped, as in PyTorch.
+/// </summary>
+public abstract class Optimizer
+{
+    private readonly ConditionalWeakTable<Parameter, float[][]> _state = new();
+    private readonly Dictionary<Parameter, int> _steps = new(ReferenceEqualityComparer.Instance);
+
+    protected Optimizer(IEnumerable<Parameter> parameters, float lr, float weightDecay)
+        : this([new ParamGroup(parameters, lr, weightDecay)]) { }
+
+    protected Optimizer(IEnumerable<ParamGroup> groups)
+    {
+        ParamGroups = groups.ToList();
+        if (ParamGroups.Count == 0 || ParamGroups.All(g => g.Params.Count == 0))
+            throw new ArgumentException($"{GetType().Name}: got an empty parameter list.");
+        foreach (var g in ParamGroups)
+        {
+            if (g.Lr < 0) throw new ArgumentOutOfRangeException(nameof(groups), $"{GetType().Name}: invalid learning rate {g.Lr}.");
+            if (g.WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(groups), $"{GetType().Name}: invalid weight decay {g.WeightDecay}.");
+        }
+    }
+
+    public IReadOnlyList<ParamGroup> ParamGroups { get; }
+
+    /// <summary>Learning rate of the first group, for display and single-group schedules.</summary>
+    public float Lr => ParamGroups[0].Lr;
+
+    /// <summary>Applies one update to every parameter that has a gradient.</summary>
+    public void Step()
+    {
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Params)
+            {
+                if (p.Grad is null) continue;
+                int step = _steps[p] = _steps.GetValueOrDefault(p) + 1;
+                var state = _state.GetValue(p, _ => NewState(p.Numel));
+                Update(group, p.Data, p.Grad.Data, state, step);
+            }
+    }
+
+    /// <summary>Clears gradients: sets them to null (PyTorch's default) or, with setToNone false, fills them with zeros.</summary>
+    public void ZeroGrad(bool setToNone = true)
+    {
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Params)
+            {
+                if (setToNone) p.Grad = null;
+                else p.Grad?.Data.Clear();
+            }
+    }
+
+    /// <summary>Zero-filled state buffers for one parameter (momentum, moments…), as many as the rule needs.</summary>
+    protected abstract float[][] NewState(int length);
+
+    /// <summary>One update of parameter values <paramref name="p"/> from gradient <paramref name="g"/>; <paramref name="step"/> counts from 1.</summary>
+    protected abstract void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, float[][] state, int step);
+
+    /// <summary>Per-parameter state, for checkpoints: step count and buffers, by parameter.</summary>
+    public IReadOnlyDictionary<Parameter, (int Step, float[][] Buffers)> State()
+    {
+        var result = new Dictionary<Parameter, (int, float[][])>(ReferenceEqualityComparer.Instance);
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Params)
+                if (_steps.TryGetValue(p, out int s) && _state.TryGetValue(p, out var buffers)) result[p] = (s, buffers);
+        return result;
+    }
+}

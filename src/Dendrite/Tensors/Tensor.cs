@@ -1,0 +1,286 @@
+using System.Runtime.InteropServices;
+using Dendrite.Autograd;
+
+namespace Dendrite;
+
+/// <summary>
+/// An n-dimensional array of float32 values in contiguous row-major storage, with an optional gradient.
+/// </summary>
+/// <remarks>
+/// Storage is a managed <c>float[]</c>: tensors never need disposing. Views (<see cref="Reshape"/>,
+/// <see cref="Slice"/>) share storage with the tensor they come from, so writes through one show in the other.
+/// Operations return new tensors; only optimisers and kernels write in place.
+/// </remarks>
+public partial class Tensor
+{
+    private readonly float[] _storage;
+    private readonly int _offset;
+    private bool _requiresGrad;
+
+    /// <summary>Wraps <paramref name="storage"/> (not copied) from <paramref name="offset"/> as a tensor of <paramref name="shape"/>.</summary>
+    internal Tensor(float[] storage, int offset, Shape shape)
+    {
+        if (offset < 0 || offset + shape.Numel > storage.Length)
+            throw new ArgumentException($"Tensor: shape {shape} at offset {offset} does not fit a storage of {storage.Length} elements.");
+        _storage = storage;
+        _offset = offset;
+        Shape = shape;
+    }
+
+    internal Tensor(Shape shape) : this(shape.Numel == 0 ? [] : GC.AllocateUninitializedArray<float>(shape.Numel), 0, shape) { }
+
+    public Shape Shape { get; }
+    public int Rank => Shape.Rank;
+    public int Numel => Shape.Numel;
+
+    /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
+    public int Size(int dim) => Shape[dim];
+
+    /// <summary>The tensor's values in row-major order, as a writable span over its storage.</summary>
+    public Span<float> Data => _storage.AsSpan(_offset, Shape.Numel);
+
+    internal float[] Storage => _storage;
+    internal int Offset => _offset;
+
+    /// <summary>The gradient accumulated by <see cref="Backward"/>; null until a backward pass reaches this tensor.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The node that produced this tensor when it was recorded on the tape; null for leaves.</summary>
+    public Node? GradFn { get; internal set; }
+
+    /// <summary>True for tensors created by the user (not by a recorded op); only leaves receive <see cref="Grad"/>.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    /// <summary>Whether operations on this tensor are recorded for backpropagation. Settable on leaves only.</summary>
+    public bool RequiresGrad
+    {
+        get => _requiresGrad;
+        set
+        {
+            if (!IsLeaf && !value)
+                throw new InvalidOperationException($"RequiresGrad: cannot turn off gradients of a non-leaf tensor (made by {GradFn!.Op}); use Detach().");
+            _requiresGrad = value;
+        }
+    }
+
+    internal void MarkRecorded(Node node)
+    {
+        GradFn = node;
+        _requiresGrad = true;
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for chaining (PyTorch's <c>requires_grad_()</c>).</summary>
+    public Tensor RequireGrad(bool requires = true)
+    {
+        RequiresGrad = requires;
+        return this;
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /// <summary>A tensor holding a copy of <paramref name="values"/> in the given shape (1-D when no shape is given).</summary>
+    public static Tensor FromArray(float[] values, params int[] shape)
+    {
+        var s = shape.Length == 0 ? new Shape(values.Length) : new Shape(shape);
+        if (s.Numel != values.Length)
+            throw new ShapeMismatchException($"FromArray: {values.Length} values cannot fill shape {s} ({s.Numel} elements).");
+        return new Tensor((float[])values.Clone(), 0, s);
+    }
+
+    /// <summary>A 2-D tensor holding a copy of a rectangular array.</summary>
+    public static Tensor FromArray(float[,] values)
+    {
+        var t = new Tensor(new Shape(values.GetLength(0), values.GetLength(1)));
+        MemoryMarshal.CreateReadOnlySpan(ref values[0, 0], values.Length).CopyTo(t.Data);
+        return t;
+    }
+
+    /// <summary>A 0-dimensional tensor holding one value.</summary>
+    public static Tensor Scalar(float value)
+    {
+        var t = new Tensor(new Shape());
+        t.Data[0] = value;
+        return t;
+    }
+
+    /// <summary>An uninitialised tensor: every element must be written before it is read.</summary>
+    public static Tensor Empty(params int[] shape) => new(new Shape(shape));
+    internal static Tensor Empty(Shape shape) => new(shape);
+
+    public static Tensor Zeros(params int[] shape) => Zeros(new Shape(shape));
+    public static Tensor Zeros(Shape shape) => new(new float[shape.Numel], 0, shape);
+
+    public static Tensor Ones(params int[] shape) => Full(new Shape(shape), 1f);
+
+    public static Tensor Full(Shape shape, float value)
+    {
+        var t = new Tensor(shape);
+        t.Data.Fill(value);
+        return t;
+    }
+
+    public static Tensor ZerosLike(Tensor t) => Zeros(t.Shape);
+    public static Tensor OnesLike(Tensor t) => Full(t.Shape, 1f);
+
+    /// <summary>Values start, start + step, … below end (PyTorch's <c>arange</c>).</summary>
+    public static Tensor Arange(float start, float end, float step = 1f)
+    {
+        if (step == 0 || (end - start) / step < 0)
+            throw new ArgumentException($"Arange: cannot reach {end} from {start} with step {step}.");
+        int n = (int)Math.Ceiling((end - start) / (double)step);
+        var t = new Tensor(new Shape(n));
+        for (int i = 0; i < n; i++) t.Data[i] = start + i * step;
+        return t;
+    }
+
+    public static Tensor Arange(int end) => Arange(0, end);
+
+    /// <summary>Uniform samples in [0, 1).</summary>
+    public static Tensor Rand(Shape shape, Generator? generator = null)
+    {
+        var g = generator ?? Generator.Default;
+        var t = new Tensor(shape);
+        var d = t.Data;
+        for (int i = 0; i < d.Length; i++) d[i] = g.NextFloat();
+        return t;
+    }
+
+    public static Tensor Rand(params int[] shape) => Rand(new Shape(shape));
+
+    /// <summary>Standard normal samples.</summary>
+    public static Tensor Randn(Shape shape, Generator? generator = null)
+    {
+        var g = generator ?? Generator.Default;
+        var t = new Tensor(shape);
+        var d = t.Data;
+        for (int i = 0; i < d.Length; i++) d[i] = g.NextNormal();
+        return t;
+    }
+
+    public static Tensor Randn(params int[] shape) => Randn(new Shape(shape));
+
+    // ---------------------------------------------------------------- element access
+
+    /// <summary>The element at a full index (one entry per dimension, negatives count from the end).</summary>
+    [System.Runtime.CompilerServices.IndexerName("Element")]
+    public float this[params int[] index]
+    {
+        get => _storage[_offset + FlatIndex(index)];
+        set => _storage[_offset + FlatIndex(index)] = value;
+    }
+
+    private int FlatIndex(int[] index)
+    {
+        if (index.Length != Rank)
+            throw new ArgumentException($"Indexer: tensor of shape {Shape} needs {Rank} indices, got {index.Length}.");
+        int flat = 0;
+        for (int d = 0; d < Rank; d++)
+        {
+            int size = Shape[d];
+            int i = index[d] < 0 ? index[d] + size : index[d];
+            if (i < 0 || i >= size)
+                throw new IndexOutOfRangeException($"Indexer: index {index[d]} is out of range for dimension {d} of size {size} (shape {Shape}).");
+            flat = flat * size + i;
+        }
+        return flat;
+    }
+
+    /// <summary>The single value of a one-element tensor.</summary>
+    public float Item()
+    {
+        if (Numel != 1) throw new InvalidOperationException($"Item: only one-element tensors convert to a number; this one has shape {Shape}.");
+        return _storage[_offset];
+    }
+
+    /// <summary>A copy of the values in row-major order.</summary>
+    public float[] ToArray() => Data.ToArray();
+
+    /// <summary>A copy with its own storage, outside the graph.</summary>
+    public Tensor Clone()
+    {
+        var t = new Tensor(Shape);
+        Data.CopyTo(t.Data);
+        return t;
+    }
+
+    /// <summary>A tensor sharing this one's storage but cut from the graph: no gradient flows through it.</summary>
+    public Tensor Detach() => new(_storage, _offset, Shape);
+
+    // ---------------------------------------------------------------- views
+
+    /// <summary>
+    /// The same storage seen with another shape; one dimension may be -1 and is inferred.
+    /// Recorded on the tape, so gradients flow back through it.
+    /// </summary>
+    public Tensor Reshape(params int[] shape) => F.Reshape(this, shape);
+
+    /// <summary>Alias of <see cref="Reshape"/> (storage is always contiguous, so a view is always possible).</summary>
+    public Tensor View(params int[] shape) => F.Reshape(this, shape);
+
+    /// <summary>Flattens dimensions startDim..endDim into one.</summary>
+    public Tensor Flatten(int startDim = 0, int endDim = -1) => F.Flatten(this, startDim, endDim);
+
+    /// <summary>Rows [start, start + length) of dimension 0, as a view sharing storage.</summary>
+    public Tensor Slice(int start, int length) => F.Slice(this, start, length);
+
+    internal Tensor ViewAs(Shape shape) => new(_storage, _offset, shape);
+
+    internal Tensor RowView(int start, int length)
+    {
+        int rowSize = Rank == 0 ? 1 : Shape.Product(1, Rank);
+        var dims = Shape.ToArray();
+        dims[0] = length;
+        return new Tensor(_storage, _offset + start * rowSize, new Shape(dims));
+    }
+
+    // ---------------------------------------------------------------- autograd entry points
+
+    /// <summary>
+    /// Backpropagates from this tensor: every leaf that requires grad receives d(this)/d(leaf) in <see cref="Grad"/>,
+    /// added to what is already there. Without <paramref name="gradient"/> this tensor must hold one element.
+    /// The graph is released afterwards unless <paramref name="retainGraph"/> is set.
+    /// </summary>
+    public void Backward(Tensor? gradient = null, bool retainGraph = false) => Tape.Backward(this, gradient, retainGraph);
+
+    /// <summary>Turns off recording for the scope: <c>using (Tensor.NoGrad()) { … }</c>.</summary>
+    public static GradMode NoGrad() => GradMode.Set(false);
+
+    /// <summary>Turns recording back on for the scope, inside a <see cref="NoGrad"/> one.</summary>
+    public static GradMode EnableGrad() => GradMode.Set(true);
+
+    // ---------------------------------------------------------------- operators
+
+    public static Tensor operator +(Tensor a, Tensor b) => F.Add(a, b);
+    public static Tensor operator +(Tensor a, float b) => F.Add(a, b);
+    public static Tensor operator +(float a, Tensor b) => F.Add(b, a);
+    public static Tensor operator -(Tensor a, Tensor b) => F.Sub(a, b);
+    public static Tensor operator -(Tensor a, float b) => F.Add(a, -b);
+    public static Tensor operator -(float a, Tensor b) => F.Add(F.Neg(b), a);
+    public static Tensor operator *(Tensor a, Tensor b) => F.Mul(a, b);
+    public static Tensor operator *(Tensor a, float b) => F.Mul(a, b);
+    public static Tensor operator *(float a, Tensor b) => F.Mul(b, a);
+    public static Tensor operator /(Tensor a, Tensor b) => F.Div(a, b);
+    public static Tensor operator /(Tensor a, float b) => F.Mul(a, 1f / b);
+    public static Tensor operator -(Tensor a) => F.Neg(a);
+
+    // ---------------------------------------------------------------- method forms of common ops
+
+    public Tensor MatMul(Tensor other) => F.MatMul(this, other);
+    public Tensor Transpose(int dim0, int dim1) => F.Transpose(this, dim0, dim1);
+    public Tensor Permute(params int[] dims) => F.Permute(this, dims);
+    public Tensor Sum() => F.Sum(this);
+    public Tensor Sum(int dim, bool keepDim = false) => F.Sum(this, dim, keepDim);
+    public Tensor Mean() => F.Mean(this);
+    public Tensor Mean(int dim, bool keepDim = false) => F.Mean(this, dim, keepDim);
+    public Tensor Max() => F.Max(this);
+    public Tensor Max(int dim, bool keepDim = false) => F.Max(this, dim, keepDim);
+    public Tensor ArgMax(int dim, bool keepDim = false) => F.ArgMax(this, dim, keepDim);
+    public Tensor Pow(float exponent) => F.Pow(this, exponent);
+    public Tensor Exp() => F.Exp(this);
+    public Tensor Log() => F.Log(this);
+    public Tensor Sqrt() => F.Sqrt(this);
+    public Tensor Abs() => F.Abs(this);
+    public Tensor Relu() => F.ReLU(this);
+    public Tensor Sigmoid() => F.Sigmoid(this);
+    public Tensor Tanh() => F.Tanh(this);
+}

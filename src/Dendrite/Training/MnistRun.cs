@@ -1,0 +1,56 @@
+using System.Globalization;
+using Dendrite.Data;
+using Dendrite.IO;
+using Dendrite.Optim;
+
+namespace Dendrite.Training;
+
+/// <summary>Settings of one MNIST training run, as the CLI's <c>train</c> command takes them.</summary>
+public sealed record MnistRunOptions(
+    string Model = "mnist-mlp",
+    int Epochs = 3,
+    int BatchSize = 128,
+    float Lr = 1e-3f,
+    ulong Seed = 1,
+    string? OutDir = null,
+    string? DataDir = null,
+    int? TrainLimit = null);
+
+/// <summary>
+/// Trains a preset on MNIST and reports per epoch and at the end; the CLI is a thin shell around this, so tests reach
+/// the whole path.
+/// </summary>
+public static class MnistRun
+{
+    /// <summary>Runs the training and returns the final test accuracy in [0, 1].</summary>
+    public static double Run(MnistRunOptions options, TextWriter output, bool interactive = false)
+    {
+        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--epochs must be at least 1, got {options.Epochs}.");
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--batch-size must be at least 1, got {options.BatchSize}.");
+        if (!(options.Lr > 0) || !float.IsFinite(options.Lr)) throw new ArgumentOutOfRangeException(nameof(options), $"--lr must be a positive number, got {options.Lr}.");
+        if (!Presets.Descriptions.ContainsKey(options.Model))
+            throw new ArgumentException($"unknown model \"{options.Model}\"; available: {string.Join(", ", Presets.Descriptions.Keys)}.");
+
+        var (train, test) = Mnist.Load(options.DataDir);
+        IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
+        Torch.ManualSeed(options.Seed);
+        var model = Presets.Create(options.Model);
+        var optimizer = new Adam(model.Parameters(), lr: options.Lr);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
+        var history = model.Fit(trainSet, optimizer, Losses.CrossEntropy, options.Epochs, options.BatchSize,
+            validation: test, seed: options.Seed, validationName: "test",
+            callbacks: [new ProgressBar(output, interactive)], verbose: false);
+        double accuracy = history["test_accuracy"][^1];
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final test accuracy: {accuracy * 100:0.00}%"));
+        if (options.OutDir is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            SafeTensors.Save(Path.Combine(dir, "model.safetensors"), model.StateDict(),
+                new Dictionary<string, string> { ["model"] = options.Model, ["format"] = "pt" });
+            AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
+            output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
+        }
+        return accuracy;
+    }
+}

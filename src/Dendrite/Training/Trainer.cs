@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using Dendrite.Data;
+using Dendrite.NN;
+using Dendrite.Optim;
+
+namespace Dendrite.Training;
+
+/// <summary>
+/// Keras-style training on any <see cref="Module"/>: <c>model.Fit(…)</c>, <c>model.Evaluate(…)</c>, <c>model.Predict(…)</c>.
+/// Each Fit step is the PyTorch loop: forward, loss, ZeroGrad, Backward, Step.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>
+    /// Trains for <paramref name="epochs"/> epochs and returns the per-epoch history. After each epoch it evaluates on
+    /// <paramref name="validation"/> (keys "val_loss", "val_accuracy", or with <paramref name="validationName"/> as prefix)
+    /// and steps <paramref name="scheduler"/>. A progress bar is shown unless <paramref name="verbose"/> is false.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
+        int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
+        IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null)
+    {
+        if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
+        var loader = new DataLoader(train, batchSize, shuffle, seed);
+        var all = (callbacks ?? []).ToList();
+        if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
+        var history = new History();
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            foreach (var c in all) c.OnEpochBegin(epoch, epochs, loader.Count);
+            var clock = Stopwatch.StartNew();
+            model.Train();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            bool hasAccuracy = true;
+            int step = 0;
+            var batchLogs = new Dictionary<string, double>();
+            foreach (var (x, y) in loader)
+            {
+                step++;
+                var output_ = model.Forward(x);
+                var l = loss(output_, y);
+                float value = l.Item();
+                if (!float.IsFinite(value))
+                    throw new TrainingDivergedException(
+                        $"Fit: the loss became {value} at epoch {epoch}, step {step} (of {loader.Count}). Try a lower learning rate (now {optimizer.Lr}).");
+                optimizer.ZeroGrad(setToNone: false);
+                l.Backward();
+                optimizer.Step();
+                int n = x.Shape[0];
+                seen += n;
+                lossSum += value * n;
+                if (hasAccuracy && Metrics.CorrectCount(output_, y) is { } ok) correct += ok;
+                else hasAccuracy = false;
+                batchLogs["loss"] = lossSum / seen;
+                if (hasAccuracy) batchLogs["accuracy"] = (double)correct / seen;
+                foreach (var c in all) c.OnBatchEnd(step, (int)seen, batchLogs);
+            }
+            var logs = new Dictionary<string, double> { ["loss"] = seen == 0 ? double.NaN : lossSum / seen };
+            if (hasAccuracy) logs["accuracy"] = seen == 0 ? double.NaN : (double)correct / seen;
+            logs["lr"] = optimizer.Lr;
+            logs["time"] = clock.Elapsed.TotalSeconds;
+            if (validation is not null)
+            {
+                var (valLoss, valAccuracy) = model.Evaluate(validation, loss, Math.Max(batchSize, 256));
+                logs[validationName + "_loss"] = valLoss;
+                if (valAccuracy is { } a) logs[validationName + "_accuracy"] = a;
+            }
+            scheduler?.Step();
+            history.Add(logs);
+            foreach (var c in all) c.OnEpochEnd(epoch, logs);
+        }
+        return history;
+    }
+
+    /// <summary>Mean loss and accuracy (null when accuracy does not apply) over a dataset, in eval mode without gradients.</summary>
+    public static (double Loss, double? Accuracy) Evaluate(this Module model, IDataset data, LossFunction loss, int batchSize = 256)
+    {
+        bool wasTraining = model.Training;
+        model.Eval();
+        try
+        {
+            using var _ = Tensor.NoGrad();
+            double lossSum = 0;
+            long correct = 0, seen = 0;
+            bool hasAccuracy = true;
+            foreach (var (x, y) in new DataLoader(data, batchSize))
+            {
+                var output = model.Forward(x);
+                int n = x.Shape[0];
+                lossSum += loss(output, y).Item() * n;
+                seen += n;
+                if (hasAccuracy && Metrics.CorrectCount(output, y) is { } ok) correct += ok;
+                else hasAccuracy = false;
+            }
+            return (lossSum / seen, hasAccuracy ? (double)correct / seen : null);
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+
+    /// <summary>The model's outputs for every input of <paramref name="inputs"/> (samples along dimension 0), in eval mode.</summary>
+    public static Tensor Predict(this Module model, Tensor inputs, int batchSize = 256)
+    {
+        bool wasTraining = model.Training;
+        model.Eval();
+        try
+        {
+            using var _ = Tensor.NoGrad();
+            var parts = new List<Tensor>();
+            for (int start = 0; start < inputs.Shape[0]; start += batchSize)
+                parts.Add(model.Forward(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
+            return F.Cat([.. parts], 0);
+        }
+        finally
+        {
+            model.Train(wasTraining);
+        }
+    }
+}
