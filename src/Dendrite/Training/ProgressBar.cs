@@ -38,13 +38,23 @@ public sealed class ProgressBar(TextWriter output, bool? interactive = null) : I
             .Append('.', BarWidth - Math.Max(filled, 1)).Append(']')
             .Append(CultureInfo.InvariantCulture, $" {samplesSeen / Math.Max(seconds, 1e-9):N0} samples/s - ETA {eta:0}s")
             .Append(FormatLogs(logs));
-        output.Write("\r" + line.ToString().PadRight(Console.IsOutputRedirected ? 0 : Math.Min(119, Console.BufferWidth - 1)));
+        output.Write("\r" + line.ToString().PadRight(LineWidth));
     }
 
     public void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         string line = string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch}/{_epochs} - {logs.GetValueOrDefault("time"):0.0}s{FormatLogs(logs)}");
-        output.WriteLine(_interactive ? "\r" + line.PadRight(Math.Min(119, Console.BufferWidth - 1)) : line);
+        output.WriteLine(_interactive ? "\r" + line.PadRight(LineWidth) : line);
+    }
+
+    /// <summary>Width to pad redrawn lines to, so a shorter line wipes a longer one; terminals may report 0.</summary>
+    private static int LineWidth
+    {
+        get
+        {
+            int width = Console.IsOutputRedirected ? 0 : Console.BufferWidth;
+            return width > 20 ? Math.Min(119, width - 1) : 0;
+        }
     }
 
     /// <summary>" - loss 0.0712 - accuracy 97.91% - val_loss …", percentages for accuracies, lr and time left out.</summary>
