@@ -80,30 +80,36 @@ public sealed class OneCycleLR : LRScheduler
 {
     private readonly float _maxLr, _initialLr, _minLr, _baseMomentum, _maxMomentum;
     private readonly int _totalSteps;
-    private readonly float _warmupEnd;
+    private readonly double _warmupEnd;
     private readonly bool _cycleMomentum;
 
     public OneCycleLR(Optimizer optimizer, float maxLr, int totalSteps, float pctStart = 0.3f, float divFactor = 25f,
         float finalDivFactor = 1e4f, bool cycleMomentum = true, float baseMomentum = 0.85f, float maxMomentum = 0.95f)
-        : base(Validate(optimizer, totalSteps, pctStart))
+        : base(Validate(optimizer, totalSteps, pctStart, cycleMomentum))
     {
         (_maxLr, _totalSteps, _cycleMomentum, _baseMomentum, _maxMomentum) = (maxLr, totalSteps, cycleMomentum, baseMomentum, maxMomentum);
         _initialLr = maxLr / divFactor;
         _minLr = _initialLr / finalDivFactor;
-        _warmupEnd = pctStart * totalSteps - 1;
+        _warmupEnd = (double)pctStart * totalSteps - 1;
         SetCount(0);
     }
 
-    private static Optimizer Validate(Optimizer optimizer, int totalSteps, float pctStart)
+    private static Optimizer Validate(Optimizer optimizer, int totalSteps, float pctStart, bool cycleMomentum)
     {
+        // PyTorch refuses too, rather than silently not cycling: the user asked for a momentum schedule.
+        if (cycleMomentum && optimizer.ParamGroups.Any(g => g.Momentum is null))
+            throw new ArgumentException($"OneCycleLR: {optimizer.GetType().Name} has no momentum or beta1 to cycle. " +
+                "Hint: pass cycleMomentum: false.", nameof(optimizer));
         if (totalSteps <= 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), $"OneCycleLR: totalSteps must be positive, got {totalSteps}.");
         if (pctStart <= 0 || pctStart >= 1) throw new ArgumentOutOfRangeException(nameof(pctStart), $"OneCycleLR: pctStart must be in (0, 1), got {pctStart}.");
         return optimizer;
     }
 
-    private static float Anneal(float start, float end, float pct) => (float)(end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1));
+    private static float Anneal(float start, float end, double pct) =>
+        (float)(end + (start - end) / 2.0 * (Math.Cos(Math.PI * pct) + 1));
 
-    private (float Pct, bool Warmup) Phase(int t)
+    // In double: near the end of the cycle 1 + cos(π·pct) is small, and a float pct costs the rate ~1e-6 relative.
+    private (double Pct, bool Warmup) Phase(int t)
     {
         if (t > _totalSteps)
             throw new InvalidOperationException($"OneCycleLR: stepped {t} times, more than totalSteps = {_totalSteps}.");

@@ -62,7 +62,10 @@ public abstract class Optimizer
     /// <summary>One update of parameter values <paramref name="p"/> from gradient <paramref name="g"/>; <paramref name="step"/> counts from 1.</summary>
     protected abstract void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, float[][] state, int step);
 
-    /// <summary>Per-parameter state, for checkpoints: step count and buffers, by parameter.</summary>
+    /// <summary>
+    /// Per-parameter state, for checkpoints: step count and buffers, by parameter. A buffer an update has not needed
+    /// yet is null (Sgd's momentum buffer before its first step with momentum).
+    /// </summary>
     public IReadOnlyDictionary<Parameter, (int Step, float[][] Buffers)> State()
     {
         var result = new Dictionary<Parameter, (int, float[][])>(ReferenceEqualityComparer.Instance);

@@ -41,7 +41,7 @@ public sealed class RmsProp : Optimizer
                 avg -= gAvg[i] * gAvg[i];
             }
             float denom = MathF.Sqrt(avg) + Eps;
-            if (MomentumFactor > 0)
+            if (mu > 0)
             {
                 buf[i] = mu * buf[i] + g / denom;
                 p[i] -= lr * buf[i];

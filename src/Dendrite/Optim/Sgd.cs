@@ -3,8 +3,8 @@ using Dendrite.NN;
 namespace Dendrite.Optim;
 
 /// <summary>
-/// Stochastic gradient descent, as <c>torch.optim.SGD</c>: g ← ∇ + λθ; with momentum μ, b ← g on the first step and
-/// b ← μb + (1 − τ)g after (τ = dampening); g ← g + μb (Nesterov) or b; θ ← θ − γg.
+/// Stochastic gradient descent, as <c>torch.optim.SGD</c>: g ← ∇ + λθ; with momentum μ, b ← g on the first step that
+/// has momentum and b ← μb + (1 − τ)g after (τ = dampening); g ← g + μb (Nesterov) or b; θ ← θ − γg.
 /// </summary>
 public sealed class Sgd : Optimizer
 {
@@ -25,20 +25,25 @@ public sealed class Sgd : Optimizer
         foreach (var g in ParamGroups) g.Momentum = momentum;
     }
 
-    protected override float[][] NewState(int length) => MomentumFactor != 0 ? [new float[length]] : [];
+    // state: [0] momentum buffer, created on the first step that has a nonzero momentum (PyTorch's
+    // `momentum_buffer is None`), so a schedule such as OneCycleLR can switch momentum on for an Sgd built without it.
+    protected override float[][] NewState(int length) => new float[1][];
 
     protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
     {
         float lr = group.Lr, wd = group.WeightDecay, mu = group.Momentum ?? MomentumFactor;
+        if (mu == 0)
+        {
+            for (int i = 0; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
+            return;
+        }
+        bool first = state[0] is null;
+        float[] buf = state[0] ??= new float[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
             float g = grad[i] + wd * p[i];
-            if (MomentumFactor != 0)
-            {
-                ref float b = ref state[0][i];
-                b = step == 1 ? g : mu * b + (1 - Dampening) * g;
-                g = Nesterov ? g + mu * b : b;
-            }
+            buf[i] = first ? g : mu * buf[i] + (1 - Dampening) * g;
+            g = Nesterov ? g + mu * buf[i] : buf[i];
             p[i] -= lr * g;
         }
     }
