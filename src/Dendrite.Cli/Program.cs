@@ -24,7 +24,11 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"dendrite: {parse.Errors[0].Message} (see 'dendrite --help')");
+            // "dendrite bogus" yields "Required command was not provided" first; the error naming the stray token
+            // says what to fix.
+            var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'")))
+                ?? parse.Errors[0];
+            Console.Error.WriteLine($"dendrite: {OneLine(error.Message)} (see 'dendrite --help')");
             return 2;
         }
         try
@@ -33,13 +37,22 @@ public static class Program
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"dendrite: error: {e.Message}");
+            Console.Error.WriteLine($"dendrite: error: {OneLine(UserMessage(e))}");
             return 1;
         }
     }
 
     private static bool IsUserError(Exception e) =>
         e is ArgumentException or IOException or UnauthorizedAccessException or TrainingDivergedException;
+
+    // ArgumentException appends " (Parameter 'name')": the name of a C# parameter means nothing on the command line.
+    private static string UserMessage(Exception e)
+    {
+        string suffix = e is ArgumentException { ParamName: { } name } ? $" (Parameter '{name}')" : "";
+        return suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
     private static Command TrainCommand()
     {
@@ -61,7 +74,8 @@ public static class Program
         };
         command.SetAction(parse =>
         {
-            if (parse.GetValue(threads) is { } n) Kernels.Threading.NumThreads = n;
+            if (parse.GetValue(threads) is { } n)
+                Kernels.Threading.NumThreads = n >= 1 ? n : throw new ArgumentException($"--threads must be at least 1, got {n}.");
             var options = new MnistRunOptions(
                 Model: parse.GetValue(model)!,
                 Epochs: parse.GetValue(epochs),

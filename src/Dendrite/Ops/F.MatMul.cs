@@ -18,6 +18,13 @@ public static partial class F
         int ka = a.Shape[-1], kb = b.Rank == 1 ? b.Shape[0] : b.Shape[-2];
         if (ka != kb)
             throw new ShapeMismatchException($"MatMul: inner dimensions differ: a {a.Shape}, b {b.Shape} (a's last {ka} ≠ b's {(b.Rank == 1 ? "only" : "second-to-last")} {kb}).");
+        // Checked here so the error shows both operands, not just the batch parts that BroadcastPlan sees.
+        var aBatch = a.Shape.AsSpan()[..Math.Max(a.Rank - 2, 0)];
+        var bBatch = b.Shape.AsSpan()[..Math.Max(b.Rank - 2, 0)];
+        for (int i = 1; i <= Math.Min(aBatch.Length, bBatch.Length); i++)
+            if (aBatch[^i] != bBatch[^i] && aBatch[^i] != 1 && bBatch[^i] != 1)
+                throw new ShapeMismatchException($"MatMul: batch dimensions do not broadcast: a {a.Shape}, b {b.Shape} " +
+                    $"({aBatch[^i]} vs {bBatch[^i]}; sizes must be equal or one of them 1).");
         var a2 = a.Rank == 1 ? Reshape(a, 1, ka) : a;
         var b2 = b.Rank == 1 ? Reshape(b, kb, 1) : b;
         var y = BatchedMatMul(a2, b2);

@@ -1,0 +1,137 @@
+using Dendrite.Data;
+using Dendrite.Tests.TestSupport;
+
+namespace Dendrite.Tests.Cli;
+
+/// <summary>
+/// The <c>dendrite</c> command run in-process with Console.Out and Console.Error captured. A user error prints one line
+/// on stderr, no stack trace, and exits non-zero.
+/// </summary>
+[Collection(ProcessStateCollection.Name)]
+public class CliTests
+{
+    private static (int Code, string Out, string Error) Run(params string[] args)
+    {
+        var (savedOut, savedError) = (Console.Out, Console.Error);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        try
+        {
+            Console.SetOut(output);
+            Console.SetError(error);
+            int code = Dendrite.Cli.Program.Main(args);
+            return (code, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(savedOut);
+            Console.SetError(savedError);
+        }
+    }
+
+    /// <summary>Exit code non-zero, exactly one line on stderr starting "dendrite:", no stack trace; returns that line.</summary>
+    private static string AssertUserError(params string[] args)
+    {
+        var (code, _, error) = Run(args);
+        Assert.NotEqual(0, code);
+        Assert.EndsWith("\n", error);
+        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got {lines.Length}:\n{error}");
+        Assert.StartsWith("dendrite: ", lines[0]);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("Exception", error);
+        Assert.DoesNotContain("(Parameter '", error); // a C# parameter name means nothing on the command line
+        return lines[0];
+    }
+
+    [Fact]
+    public void An_unknown_model_name_lists_the_available_ones()
+    {
+        string line = AssertUserError("train", "nosuchmodel");
+        Assert.Contains("unknown model \"nosuchmodel\"", line);
+        Assert.Contains("mnist-mlp", line);
+    }
+
+    [Fact]
+    public void An_option_value_that_does_not_parse_names_the_option_and_value()
+    {
+        string line = AssertUserError("train", "mnist-mlp", "--epochs", "abc");
+        Assert.Contains("'abc'", line);
+        Assert.Contains("--epochs", line);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "0", "--epochs must be at least 1, got 0.")]
+    [InlineData("--batch-size", "0", "--batch-size must be at least 1, got 0.")]
+    [InlineData("--lr", "-1", "--lr must be a positive number, got -1.")]
+    [InlineData("--threads", "0", "--threads must be at least 1, got 0.")]
+    public void An_out_of_range_option_value_says_what_is_allowed(string option, string value, string expected)
+    {
+        string line = AssertUserError("train", "mnist-mlp", option, value, "--data", "/nonexistent");
+        Assert.Equal("dendrite: error: " + expected, line);
+    }
+
+    [Fact]
+    public void A_missing_data_directory_is_named()
+    {
+        string line = AssertUserError("train", "mnist-mlp", "--data", "/nonexistent");
+        Assert.Equal("dendrite: error: MNIST directory not found: /nonexistent", line);
+    }
+
+    [Fact]
+    public void A_data_directory_without_the_files_names_the_missing_file()
+    {
+        using var dir = new TempDirectory();
+        string line = AssertUserError("train", "mnist-mlp", "--data", dir.Path);
+        Assert.Contains(Path.Combine(dir.Path, "train-images-idx3-ubyte.gz"), line);
+    }
+
+    [Fact]
+    public void A_corrupt_data_file_names_the_file_and_the_problem()
+    {
+        using var dir = new TempDirectory();
+        foreach (var name in new[] { Mnist.TrainImages, Mnist.TrainLabels, Mnist.TestImages, Mnist.TestLabels })
+            File.WriteAllText(dir.File(name), "not gzip");
+        string line = AssertUserError("train", "mnist-mlp", "--data", dir.Path);
+        Assert.Contains(dir.File("train-images-idx3-ubyte.gz"), line);
+        Assert.Contains("not a valid gzip stream", line);
+    }
+
+    [Fact]
+    public void An_unknown_command_is_named()
+    {
+        string line = AssertUserError("bogus");
+        Assert.Contains("'bogus'", line);
+    }
+
+    [Fact]
+    public void A_missing_model_argument_is_reported()
+    {
+        string line = AssertUserError("train");
+        Assert.Contains("Required argument missing", line);
+    }
+
+    [Fact]
+    public void Help_exits_zero_and_lists_the_commands()
+    {
+        var (code, output, error) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        Assert.Contains("dendrite", output);
+        Assert.Contains("train <model>", output);
+        Assert.Contains("--help", output);
+        Assert.Contains("--version", output);
+    }
+
+    [Fact]
+    public void Train_help_exits_zero_and_mentions_every_option()
+    {
+        var (code, output, error) = Run("train", "--help");
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--threads", "--help" })
+            Assert.Contains(option, output);
+        Assert.Contains("mnist-mlp", output);
+        Assert.Contains("[default: 3]", output);
+    }
+}

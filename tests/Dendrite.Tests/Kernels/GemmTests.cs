@@ -1,0 +1,135 @@
+using Dendrite.Kernels;
+using Dendrite.Kernels.Reference;
+using Dendrite.Tests.TestSupport;
+
+namespace Dendrite.Tests.Kernels;
+
+/// <summary>
+/// The packed, register-tiled GEMM against its scalar twin (summed in double), over every transpose combination and
+/// sizes that leave partial micro-tiles, K blocks and M blocks. In the process-state collection because one test sets
+/// <see cref="Threading.NumThreads"/>.
+/// </summary>
+[Collection(ProcessStateCollection.Name)]
+public class GemmTests
+{
+    private static readonly int[] s_sizes = [1, 7, 17, 33, 65, 130];
+
+    private static float[] Random(int length, ulong seed)
+    {
+        var g = new Generator(seed);
+        var v = new float[length];
+        for (int i = 0; i < v.Length; i++) v[i] = 2 * g.NextFloat() - 1;
+        return v;
+    }
+
+    /// <summary>
+    /// Checks C against the reference elementwise. A float32 sum of K products is off by at most about K·2⁻²⁴·Σ|a||b|,
+    /// so the tolerance is that bound (doubled), from the reference run on |A| and |B|.
+    /// </summary>
+    private static void Check(bool transA, bool transB, int m, int n, int k, bool accumulate, int pad = 0)
+    {
+        int lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + pad;
+        var a = Random((transA ? k : m) * lda, seed: (ulong)(m * 1000 + k));
+        var b = Random((transB ? n : k) * ldb, seed: (ulong)(k * 1000 + n + 7));
+        var c0 = Random(m * ldc, seed: (ulong)(m + n));
+        var c = (float[])c0.Clone();
+        var expected = (float[])c0.Clone();
+        var magnitude = c0.Select(MathF.Abs).ToArray();
+
+        Gemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        GemmReference.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
+        GemmReference.Multiply(transA, transB, m, n, k, a.Select(MathF.Abs).ToArray(), lda, b.Select(MathF.Abs).ToArray(), ldb,
+            magnitude, ldc, accumulate);
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                int at = i * ldc + j;
+                double tolerance = 2.0 * (k + 1) * Math.Pow(2, -24) * magnitude[at] + 1e-7;
+                if (Math.Abs(c[at] - expected[at]) > tolerance)
+                    Assert.Fail($"transA={transA} transB={transB} m={m} n={n} k={k} accumulate={accumulate} pad={pad}: " +
+                                $"C[{i}, {j}] = {c[at]}, reference {expected[at]} (tolerance {tolerance:G3})");
+            }
+            for (int j = n; j < ldc; j++) // padding columns are never written
+                Assert.Equal(c0[i * ldc + j], c[i * ldc + j]);
+        }
+    }
+
+    public static TheoryData<bool, bool, bool> Variants()
+    {
+        var data = new TheoryData<bool, bool, bool>();
+        foreach (bool transA in new[] { false, true })
+            foreach (bool transB in new[] { false, true })
+                foreach (bool accumulate in new[] { false, true })
+                    data.Add(transA, transB, accumulate);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Matches_the_reference_for_all_odd_size_combinations(bool transA, bool transB, bool accumulate)
+    {
+        foreach (int m in s_sizes)
+            foreach (int n in s_sizes)
+                foreach (int k in s_sizes)
+                    Check(transA, transB, m, n, k, accumulate);
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Matches_the_reference_with_leading_dimensions_wider_than_the_matrix(bool transA, bool transB, bool accumulate)
+    {
+        Check(transA, transB, 17, 33, 65, accumulate, pad: 3);
+        Check(transA, transB, 130, 7, 300, accumulate, pad: 5); // K spans two KC blocks
+    }
+
+    [Theory]
+    [InlineData(200, 300, 600)] // several M blocks, N panels and K blocks
+    [InlineData(1, 1000, 513)]  // a single row: parallel over N panels only
+    [InlineData(97, 9, 1)]
+    public void Matches_the_reference_on_larger_shapes(int m, int n, int k)
+    {
+        Check(false, true, m, n, k, accumulate: false);
+        Check(true, false, m, n, k, accumulate: true);
+    }
+
+    [Fact]
+    public void K_zero_clears_C_or_leaves_it_when_accumulating()
+    {
+        var c = new float[] { 1f, 2f, 3f, 4f };
+        Gemm.Multiply(false, false, 2, 2, 0, [], 0, [], 2, c, 2, accumulate: true);
+        Assert.Equal([1f, 2f, 3f, 4f], c);
+        Gemm.Multiply(false, false, 2, 2, 0, [], 0, [], 2, c, 2, accumulate: false);
+        Assert.Equal([0f, 0f, 0f, 0f], c);
+    }
+
+    [Theory]
+    [InlineData(false, false, 200, 300, 600)]
+    [InlineData(true, true, 130, 65, 300)]
+    [InlineData(false, true, 1, 1000, 513)]
+    [InlineData(true, false, 333, 17, 129)]
+    public void Results_are_bitwise_identical_for_one_and_two_threads(bool transA, bool transB, int m, int n, int k)
+    {
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        float[] Run(int threads)
+        {
+            int saved = Threading.NumThreads;
+            try
+            {
+                Threading.NumThreads = threads;
+                var c = Random(m * n, 3);
+                Gemm.Multiply(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, accumulate: true);
+                return c;
+            }
+            finally
+            {
+                Threading.NumThreads = saved;
+            }
+        }
+        var one = Run(1);
+        var two = Run(2);
+        var four = Run(4);
+        Assert.True(one.AsSpan().SequenceEqual(two), "1 vs 2 threads differ");
+        Assert.True(one.AsSpan().SequenceEqual(four), "1 vs 4 threads differ");
+    }
+}
