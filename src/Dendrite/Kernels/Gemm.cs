@@ -17,6 +17,7 @@ internal static class Gemm
 {
     private const int KC = 256;
     private const int MC = 96; // multiple of both MR values (8 and 6)
+    private const int TileScratch = 8 * 32; // one MR×NR tile, after the packed A block in the same buffer
 
     private static readonly bool s_avx512 = Vector512.IsHardwareAccelerated;
     internal static readonly int MR = s_avx512 ? 8 : 6;
@@ -71,7 +72,7 @@ internal static class Gemm
                     {
                         int ib = task / nChunks, chunk = task % nChunks;
                         int i0 = ib * MC, mc = Math.Min(MC, m - i0);
-                        var packA = t_packA ??= GC.AllocateUninitializedArray<float>(MC * KC, pinned: true);
+                        var packA = t_packA ??= GC.AllocateUninitializedArray<float>(MC * KC + TileScratch, pinned: true);
                         fixed (float* pa = packA)
                         {
                             for (int ip = 0; ip < mc; ip += mr)
@@ -84,8 +85,8 @@ internal static class Gemm
                                 {
                                     int mValid = Math.Min(mr, mc - ip);
                                     float* cTile = c + (long)(i0 + ip) * ldc + j0;
-                                    if (s_avx512) Kernel8x32(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc);
-                                    else Kernel6x16(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc);
+                                    if (s_avx512) Kernel8x32(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MC * KC);
+                                    else Kernel6x16(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MC * KC);
                                 }
                             }
                         }
@@ -151,7 +152,7 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate)
+    private static unsafe void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -171,7 +172,7 @@ internal static class Gemm
             a += 8;
             b += 32;
         }
-        float* tile = stackalloc float[8 * 32];
+        
         c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
         c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
         c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
@@ -180,7 +181,7 @@ internal static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate)
+    private static unsafe void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -198,7 +199,7 @@ internal static class Gemm
             a += 6;
             b += 16;
         }
-        float* tile = stackalloc float[6 * 16];
+        
         c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
         c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);

@@ -42,7 +42,7 @@ public class MnistMlpExampleTests
 
         public override Tensor Forward(Tensor input)
         {
-            SawGradMode |= Autograd.GradMode.IsEnabled;
+            SawGradMode |= Dendrite.Autograd.GradMode.IsEnabled;
             SawTraining |= Training;
             int n = input.Size(0);
             var logits = Tensor.Zeros(n, 10);
