@@ -7,6 +7,11 @@ internal static class Reduce
 {
     public static void Sum(ReadOnlySpan<float> x, int outer, int n, int inner, Span<float> y)
     {
+        if (n == 0)
+        {
+            y.Clear(); // an empty sum is 0; the loop below would read a first row that does not exist
+            return;
+        }
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++) y[o] = TensorPrimitives.Sum(x.Slice(o * n, n));

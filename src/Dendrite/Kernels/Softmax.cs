@@ -7,6 +7,7 @@ internal static class Softmax
 {
     public static void Forward(ReadOnlySpan<float> x, int outer, int n, int inner, Span<float> y, bool log)
     {
+        if (n == 0) return; // y is empty too; TensorPrimitives.Max would throw on an empty row
         if (inner == 1)
         {
             for (int o = 0; o < outer; o++) Row(x.Slice(o * n, n), y.Slice(o * n, n), log);
