@@ -73,7 +73,8 @@ public static class Tape
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
     {
-        if (leaf.Grad is null) leaf.Grad = g.Clone(); // g may alias another tensor: never keep it
+        // g may alias another tensor, or live in a TensorScope's recycled storage: keep a copy in ordinary memory.
+        if (leaf.Grad is null) leaf.Grad = TensorScope.Outside(g.Clone);
         else TensorPrimitives.Add(leaf.Grad.Data, g.Data, leaf.Grad.Data);
     }
 

@@ -27,7 +27,11 @@ public partial class Tensor
         Shape = shape;
     }
 
-    internal Tensor(Shape shape) : this(shape.Numel == 0 ? [] : GC.AllocateUninitializedArray<float>(shape.Numel), 0, shape) { }
+    internal Tensor(Shape shape) : this(NewStorage(shape.Numel), 0, shape) { }
+
+    /// <summary>Uninitialised storage: from the current <see cref="TensorScope"/> when one is open, else fresh memory.</summary>
+    private static float[] NewStorage(int length) =>
+        length == 0 ? [] : TensorScope.Current?.Rent(length) ?? GC.AllocateUninitializedArray<float>(length);
 
     public Shape Shape { get; }
     public int Rank => Shape.Rank;
@@ -108,7 +112,12 @@ public partial class Tensor
     internal static Tensor Empty(Shape shape) => new(shape);
 
     public static Tensor Zeros(params int[] shape) => Zeros(new Shape(shape));
-    public static Tensor Zeros(Shape shape) => new(new float[shape.Numel], 0, shape);
+    public static Tensor Zeros(Shape shape)
+    {
+        var t = new Tensor(shape);
+        t.Data.Clear();
+        return t;
+    }
 
     public static Tensor Ones(params int[] shape) => Full(new Shape(shape), 1f);
 
@@ -241,6 +250,12 @@ public partial class Tensor
     /// The graph is released afterwards unless <paramref name="retainGraph"/> is set.
     /// </summary>
     public void Backward(Tensor? gradient = null, bool retainGraph = false) => Tape.Backward(this, gradient, retainGraph);
+
+    /// <summary>
+    /// Opens a <see cref="TensorScope"/>: tensors created until it is disposed recycle their storage when it ends, so a
+    /// loop body that runs in one takes no new memory after its first pass. Do not use those tensors after the scope.
+    /// </summary>
+    public static TensorScope Scope() => TensorScope.Begin();
 
     /// <summary>Turns off recording for the scope: <c>using (Tensor.NoGrad()) { … }</c>.</summary>
     public static GradMode NoGrad() => GradMode.Set(false);

@@ -36,8 +36,13 @@ public static class Trainer
             bool hasAccuracy = true;
             int step = 0;
             var batchLogs = new Dictionary<string, double>();
-            foreach (var (x, y) in loader)
+            using var batches = loader.GetEnumerator();
+            while (true)
             {
+                // One scope per step: the batch, activations and gradients recycle their storage for the next step.
+                using var scope = Tensor.Scope();
+                if (!batches.MoveNext()) break;
+                var (x, y) = batches.Current;
                 step++;
                 var output_ = model.Forward(x);
                 var l = loss(output_, y);
@@ -85,8 +90,12 @@ public static class Trainer
             double lossSum = 0;
             long correct = 0, seen = 0;
             bool hasAccuracy = true;
-            foreach (var (x, y) in new DataLoader(data, batchSize))
+            using var batches = new DataLoader(data, batchSize).GetEnumerator();
+            while (true)
             {
+                using var scope = Tensor.Scope();
+                if (!batches.MoveNext()) break;
+                var (x, y) = batches.Current;
                 var output = model.Forward(x);
                 int n = x.Shape[0];
                 lossSum += loss(output, y).Item() * n;
