@@ -68,6 +68,7 @@ public static class Program
                 Console.WriteLine($"  [dendrite] {f.Label}: {f.FormatValue()} {f.Unit}");
             }
         }
+        meta["load average at start (1/5/15 min)"] = ProcessMemory.LoadAverage();
         RunDendrite("w0", () => DendriteWorkloads.FmaPeaks(quick));
         RunDendrite("w1", () => DendriteWorkloads.Mlp(dataDir, quick));
         RunDendrite("infer", () => DendriteWorkloads.Inference(dataDir, quick));
@@ -87,6 +88,7 @@ public static class Program
             meta["peer"] = peerDll;
             meta["peer LD_LIBRARY_PATH"] = nativeLib ?? "(not needed: the system's libstdc++ is new enough)";
             var peerArgs = peerWorkloads.Concat(quick ? ["--quick"] : []).Concat(dataDir is null ? [] : ["--data", dataDir]).ToList();
+            meta["load average before the peer"] = ProcessMemory.LoadAverage();
             Console.WriteLine("[torchsharp] as shipped …");
             plain = PeerRunner.Run("torchsharp", peerDll, nativeLib, tuned: false, peerArgs, Console.Out);
             if (!noTuned)
@@ -97,6 +99,12 @@ public static class Program
             foreach (var (k, v) in plain.Info) meta[$"peer {k}"] = v;
         }
 
+        meta["load average at the end"] = ProcessMemory.LoadAverage();
+        double busiest = meta.Where(kv => kv.Key.StartsWith("load average", StringComparison.Ordinal))
+            .Select(kv => double.TryParse(kv.Value.Split(' ')[0], CultureInfo.InvariantCulture, out double l) ? l : 0).Max();
+        if (busiest > Protocol.AllCores)
+            meta["warning"] = $"1-minute load reached {busiest:0.0} on {Protocol.AllCores} cores: other work shared the machine, " +
+                "so these medians carry its noise (libtorch's OpenMP threads, multi-threaded rows, suffer most)";
         var report = new Report(dendrite, plain, tuned, meta, quick);
         report.Print(Console.Out);
         if (outDir is not null)

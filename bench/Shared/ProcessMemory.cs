@@ -25,6 +25,19 @@ public static class ProcessMemory
         }
     }
 
+    /// <summary>The 1-, 5- and 15-minute load averages from /proc/loadavg ("?" elsewhere): other work on the machine.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "?";
+        }
+    }
+
     private static double ReadStatusKb(string key)
     {
         try
