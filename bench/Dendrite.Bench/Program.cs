@@ -69,10 +69,13 @@ public static class Program
             }
         }
         meta["load average at start (1/5/15 min)"] = ProcessMemory.LoadAverage();
+        var others = new Dictionary<string, double>();
+        var before = MachineLoad.Now();
         RunDendrite("w0", () => DendriteWorkloads.FmaPeaks(quick));
         RunDendrite("w1", () => DendriteWorkloads.Mlp(dataDir, quick));
         RunDendrite("infer", () => DendriteWorkloads.Inference(dataDir, quick));
         RunDendrite("w4", () => DendriteWorkloads.Gemm(quick));
+        others["Dendrite"] = MachineLoad.Now().OthersShareSince(before);
 
         PeerRun? plain = null, tuned = null;
         var peerWorkloads = chosen.Where(w => w != "w0").ToList();
@@ -88,23 +91,25 @@ public static class Program
             meta["peer"] = peerDll;
             meta["peer LD_LIBRARY_PATH"] = nativeLib ?? "(not needed: the system's libstdc++ is new enough)";
             var peerArgs = peerWorkloads.Concat(quick ? ["--quick"] : []).Concat(dataDir is null ? [] : ["--data", dataDir]).ToList();
-            meta["load average before the peer"] = ProcessMemory.LoadAverage();
             Console.WriteLine("[torchsharp] as shipped …");
+            before = MachineLoad.Now();
             plain = PeerRunner.Run("torchsharp", peerDll, nativeLib, tuned: false, peerArgs, Console.Out);
+            others["TorchSharp"] = MachineLoad.Now().OthersShareSince(before);
             if (!noTuned)
             {
                 Console.WriteLine("[torchsharp tuned] GLIBC_TUNABLES …");
+                before = MachineLoad.Now();
                 tuned = PeerRunner.Run("torchsharp tuned", peerDll, nativeLib, tuned: true, peerArgs, Console.Out);
+                others["TorchSharp tuned"] = MachineLoad.Now().OthersShareSince(before);
             }
             foreach (var (k, v) in plain.Info) meta[$"peer {k}"] = v;
         }
 
-        meta["load average at the end"] = ProcessMemory.LoadAverage();
-        double busiest = meta.Where(kv => kv.Key.StartsWith("load average", StringComparison.Ordinal))
-            .Select(kv => double.TryParse(kv.Value.Split(' ')[0], CultureInfo.InvariantCulture, out double l) ? l : 0).Max();
-        if (busiest > Protocol.AllCores)
-            meta["warning"] = $"1-minute load reached {busiest:0.0} on {Protocol.AllCores} cores: other work shared the machine, " +
-                "so these medians carry its noise (libtorch's OpenMP threads, multi-threaded rows, suffer most)";
+        meta["other processes' share of the CPUs"] = string.Join(", ",
+            others.Select(kv => $"{kv.Value * 100:0}% while {kv.Key} ran"));
+        if (others.Values.Any(v => v > 0.05))
+            meta["warning"] = "other processes used more than 5% of the CPUs during a phase of this run: its medians carry " +
+                "their noise (libtorch's OpenMP threads and the multi-threaded rows suffer most); rerun on a quiet machine";
         var report = new Report(dendrite, plain, tuned, meta, quick);
         report.Print(Console.Out);
         if (outDir is not null)
