@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Dendrite.Data;
+using Dendrite.NN;
+using Dendrite.Optim;
+using Dendrite.Training;
+using Threading = Dendrite.Kernels.Threading;
+
+namespace Dendrite.Bench;
+
+/// <summary>
+/// The protocol's workloads in Dendrite, in this process. Each mirrors Peer.TorchSharp/Workloads.cs line for line and
+/// is timed by the same <see cref="Measure"/> rules.
+/// </summary>
+internal static class DendriteWorkloads
+{
+    /// <summary>
+    /// W0: FMA peak on one core and on all cores, median and best sample (Dendrite side only; the peer has nothing to
+    /// add). Other work on the machine can only lower a sample, so the best one is the estimate W4's % of peak uses.
+    /// </summary>
+    public static IEnumerable<Figure> FmaPeaks(bool quick)
+    {
+        int samples = quick ? 3 : 7;
+        foreach (int threads in Protocol.GemmThreads)
+        {
+            var (median, best) = FmaPeak.GflopsPerSecond(threads, samples);
+            yield return new Figure("w0", $"w0.peak.t{threads}", $"FMA peak, {Protocol.Threads(threads)}, median", "GFLOP/s", median, true);
+            yield return new Figure("w0", $"w0.peak_best.t{threads}", $"FMA peak, {Protocol.Threads(threads)}, best of {samples}", "GFLOP/s", best, true);
+        }
+    }
+
+    /// <summary>W4: F.MatMul of two n×n float32 matrices, on 1 thread and on all cores.</summary>
+    public static IEnumerable<Figure> Gemm(bool quick)
+    {
+        using var noGrad = Tensor.NoGrad();
+        Torch.ManualSeed((ulong)Protocol.Seed);
+        foreach (int threads in Protocol.GemmThreads)
+        {
+            Threading.NumThreads = threads;
+            foreach (int n in Protocol.GemmSizes)
+            {
+                var a = Tensor.Randn(n, n);
+                var b = Tensor.Randn(n, n);
+                double seconds = Measure.MedianSeconds(() => F.MatMul(a, b), Protocol.GemmSamples(quick), Protocol.GemmWarmup);
+                foreach (var f in Protocol.Gemm(threads, n, seconds)) yield return f;
+            }
+        }
+        Threading.NumThreads = Protocol.AllCores;
+    }
+
+    /// <summary>
+    /// W1: Presets.MnistMlp, Adam lr 1e-3, batch 128, cross-entropy, DataLoader reshuffling each epoch from seed 1.
+    /// The step is Trainer.Fit's: forward, loss, ZeroGrad(setToNone: false), Backward, Step, loss.Item().
+    /// </summary>
+    public static IEnumerable<Figure> Mlp(string? dataDirectory, bool quick)
+    {
+        Threading.NumThreads = Protocol.AllCores;
+        var (train, test) = Mnist.Load(dataDirectory);
+        IDataset trainSet = Protocol.MlpTrainLimit(quick) is { } limit ? train.Take(limit) : train;
+        GC.Collect();
+        ProcessMemory.ResetPeak();
+        Torch.ManualSeed((ulong)Protocol.Seed);
+        var model = Presets.MnistMlp();
+        var optimizer = new Adam(model.Parameters(), lr: Protocol.MlpLr);
+        var loader = new DataLoader(trainSet, Protocol.MlpBatch, shuffle: true, seed: (ulong)Protocol.Seed);
+
+        for (int epoch = 1; epoch <= Protocol.MlpEpochs; epoch++)
+        {
+            model.Train();
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            int collectionsBefore = Collections();
+            long start = Stopwatch.GetTimestamp();
+            foreach (var (x, y) in loader) Step(model, optimizer, x, y);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            yield return Protocol.Epoch(epoch, seconds);
+            if (epoch == 2)
+            {
+                yield return Protocol.AllocPerStepWithLoader((double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / loader.Count);
+                yield return Protocol.GcCount(Collections() - collectionsBefore);
+            }
+            if (epoch is 1 or Protocol.MlpEpochs)
+                yield return Protocol.Accuracy(epoch, model.Evaluate(test, Losses.CrossEntropy, 256).Accuracy ?? double.NaN);
+        }
+
+        // Managed allocation of the step alone: batches gathered beforehand, then AllocSteps steps on them.
+        var batches = new List<(Tensor X, Tensor Y)>();
+        foreach (var batch in loader)
+        {
+            if (batches.Count == Protocol.AllocSteps) break;
+            if (batch.Input.Shape[0] == Protocol.MlpBatch) batches.Add(batch);
+        }
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        foreach (var (x, y) in batches) Step(model, optimizer, x, y);
+        yield return Protocol.AllocPerStep((double)(GC.GetTotalAllocatedBytes(precise: true) - before) / batches.Count);
+        yield return Protocol.PeakRss(ProcessMemory.PeakRssMb());
+    }
+
+    /// <summary>Inference with the W1 net in eval mode under NoGrad: batch-1 latency and batch-256 throughput.</summary>
+    public static IEnumerable<Figure> Inference(string? dataDirectory, bool quick)
+    {
+        Threading.NumThreads = Protocol.AllCores;
+        var (_, test) = Mnist.Load(dataDirectory);
+        Torch.ManualSeed((ulong)Protocol.Seed);
+        var model = Presets.MnistMlp();
+        model.Eval();
+        using var noGrad = Tensor.NoGrad();
+        var one = test.GetBatch([0]).Input;
+        var batch = test.GetBatch(Enumerable.Range(0, Protocol.InferBatch).ToArray()).Input;
+        double latency = Measure.MedianLatency(() => model.Forward(one), Protocol.LatencySamples(quick), warmup: 200);
+        yield return Protocol.Latency(latency);
+        double perBatch = Measure.MedianLatency(() => model.Forward(batch), Protocol.ThroughputSamples(quick), warmup: 10);
+        yield return Protocol.Throughput(perBatch);
+    }
+
+    private static void Step(Module model, Optimizer optimizer, Tensor x, Tensor y)
+    {
+        var output = model.Forward(x);
+        var loss = F.CrossEntropy(output, y);
+        optimizer.ZeroGrad(setToNone: false);
+        loss.Backward();
+        optimizer.Step();
+        float value = loss.Item();
+        if (!float.IsFinite(value)) throw new TrainingDivergedException($"W1: the loss became {value}.");
+    }
+
+    private static int Collections() => GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);
+}

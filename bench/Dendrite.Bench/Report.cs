@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Dendrite.Bench;
+
+/// <summary>One line of a workload's table: a figure in Dendrite, in the peer as shipped and tuned, and the ratio.</summary>
+internal sealed record Row(string Workload, string Id, string Label, string Unit, bool HigherIsBetter,
+    double Dendrite, double TorchSharp, double TorchSharpTuned)
+{
+    /// <summary>Dendrite / TorchSharp (as shipped) of the figure as printed: below 1 is better for times, above 1 for rates.</summary>
+    public double Ratio => double.IsFinite(Dendrite) && double.IsFinite(TorchSharp) && TorchSharp != 0 ? Dendrite / TorchSharp : double.NaN;
+}
+
+/// <summary>Turns the figures of the three runs into one table per workload, the CSV/JSON files, and the issue-3 checks.</summary>
+internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned, IReadOnlyDictionary<string, string> meta, bool quick)
+{
+    private static readonly Dictionary<string, string> s_titles = new()
+    {
+        ["w0"] = "W0 FMA peak (Dendrite side only; the best sample is the base of W4's % of peak)",
+        ["w1"] = $"W1 MNIST MLP 784-512-512-10, Adam lr 1e-3, batch {Protocol.MlpBatch}, {Protocol.Threads(Protocol.AllCores)}",
+        ["infer"] = "Inference with the W1 net (eval, no grad)",
+        ["w4"] = $"W4 GEMM C = A·B, float32 n×n (median of {Protocol.GemmSamples(false)}+ samples; --quick: 3)",
+    };
+
+    public IReadOnlyList<Row> Rows { get; } = BuildRows(dendrite, plain, tuned);
+
+    private static List<Row> BuildRows(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned)
+    {
+        // The best W0 sample, not the median: load from other work only lowers it, and a low base would flatter W4.
+        var peaks = dendrite.Where(f => f.Id.StartsWith("w0.peak_best.t", StringComparison.Ordinal))
+            .ToDictionary(f => int.Parse(f.Id["w0.peak_best.t".Length..], CultureInfo.InvariantCulture), f => f.Value);
+        var d = WithPeakPercent(dendrite, peaks);
+        var p = WithPeakPercent(plain?.Figures ?? [], peaks);
+        var t = WithPeakPercent(tuned?.Figures ?? [], peaks);
+        var order = d.Concat(p).Concat(t).DistinctBy(f => f.Id).ToList();
+        var rows = new List<Row>();
+        foreach (var workload in Protocol.Workloads)
+            foreach (var f in order.Where(f => f.Workload == workload))
+                rows.Add(new Row(f.Workload, f.Id, f.Label, f.Unit, f.HigherIsBetter, Value(d, f.Id), Value(p, f.Id), Value(t, f.Id)));
+        return rows;
+    }
+
+    private static double Value(IEnumerable<Figure> figures, string id) => figures.FirstOrDefault(f => f.Id == id)?.Value ?? double.NaN;
+
+    /// <summary>After each W4 GFLOP/s figure, the same as a percentage of W0's peak at that thread count.</summary>
+    private static List<Figure> WithPeakPercent(IReadOnlyList<Figure> figures, Dictionary<int, double> peaks)
+    {
+        var result = new List<Figure>();
+        foreach (var f in figures)
+        {
+            result.Add(f);
+            if (f.Workload != "w4" || !f.Id.EndsWith(".gflops", StringComparison.Ordinal)) continue;
+            int threads = int.Parse(f.Id.Split('.')[1][1..], CultureInfo.InvariantCulture);
+            if (peaks.TryGetValue(threads, out double peak))
+                result.Add(f with { Id = f.Id.Replace(".gflops", ".peak_pct"), Label = f.Label + ", % of W0 peak", Unit = "%", Value = 100 * f.Value / peak });
+        }
+        return result;
+    }
+
+    public void Print(TextWriter o)
+    {
+        o.WriteLine();
+        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1 on 6,000 training images, fewer samples); not protocol figures.");
+        foreach (var (k, v) in meta) o.WriteLine($"{k}: {v}");
+        if (plain is { Ok: false }) o.WriteLine($"TorchSharp (as shipped) failed: {plain.Error}");
+        if (tuned is { Ok: false }) o.WriteLine($"TorchSharp (tuned) failed: {tuned.Error}");
+        foreach (var workload in Protocol.Workloads)
+        {
+            var rows = Rows.Where(r => r.Workload == workload).ToList();
+            if (rows.Count == 0) continue;
+            o.WriteLine();
+            o.WriteLine(s_titles[workload]);
+            PrintTable(o, rows);
+        }
+        o.WriteLine();
+        o.WriteLine("D/T = Dendrite / TorchSharp as shipped, of the figure as printed ('better' says which way is good).");
+        o.WriteLine($"TorchSharp tuned = the same peer run with GLIBC_TUNABLES={PeerRunner.Tunables}");
+        PrintAcceptance(o);
+    }
+
+    private static void PrintTable(TextWriter o, List<Row> rows)
+    {
+        string[] header = ["figure", "unit", "Dendrite", "TorchSharp", "TorchSharp tuned", "D/T", "better"];
+        var cells = rows.Select(r => new[]
+        {
+            r.Label, r.Unit, Figure.Format(r.Dendrite), Figure.Format(r.TorchSharp), Figure.Format(r.TorchSharpTuned),
+            double.IsNaN(r.Ratio) ? "-" : r.Ratio.ToString("0.000", CultureInfo.InvariantCulture), r.HigherIsBetter ? "higher" : "lower",
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
+        string Line(string[] c) => "  " + string.Join("  ", c.Select((s, i) => i < 2 ? s.PadRight(widths[i]) : s.PadLeft(widths[i])));
+        o.WriteLine(Line(header));
+        o.WriteLine("  " + string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var c in cells) o.WriteLine(Line(c));
+    }
+
+    private double Get(string id, Func<Row, double> pick) => Rows.FirstOrDefault(r => r.Id == id) is { } r ? pick(r) : double.NaN;
+
+    /// <summary>Issue 3's acceptance list, evaluated on this run's medians against the as-shipped peer.</summary>
+    private void PrintAcceptance(TextWriter o)
+    {
+        var checks = new List<(string Name, double Value, string Target, bool? Pass)>();
+        void Check(string name, double value, string target, Func<double, bool> ok) =>
+            checks.Add((name, value, target, double.IsFinite(value) ? ok(value) : null));
+
+        int all = Protocol.AllCores;
+        Check("W4 n=1024 1 thread, % of W0 peak", Get("w4.t1.n1024.peak_pct", r => r.Dendrite), ">= 85", v => v >= 85);
+        if (all > 1) Check($"W4 n=1024 {all} threads, % of W0 peak", Get($"w4.t{all}.n1024.peak_pct", r => r.Dendrite), ">= 80", v => v >= 80);
+        foreach (int t in Protocol.GemmThreads)
+            foreach (int n in Protocol.GemmSizes.Where(n => n >= 256))
+                Check($"W4 n={n} {Protocol.Threads(t)}, time D/T", Get($"w4.t{t}.n{n}.ms", r => r.Ratio), "<= 1.0", v => v <= 1.0);
+        Check("W1 epoch 2 time D/T", Get("w1.epoch2.s", r => r.Ratio), "<= 0.6", v => v <= 0.6);
+        Check("W1 test accuracy after 3 epochs, %", Get("w1.acc3", r => r.Dendrite), ">= 97.5", v => v >= 97.5);
+        Check("batch-1 latency D/T", Get("infer.b1.latency", r => r.Ratio), "<= 0.5", v => v <= 0.5);
+        Check("batch-256 throughput D/T", Get("infer.b256.throughput", r => r.Ratio), ">= 1.5", v => v >= 1.5);
+        Check("managed bytes per W1 step", Get("w1.alloc_step", r => r.Dendrite), "< 65536", v => v < 65536);
+
+        o.WriteLine();
+        o.WriteLine(quick ? "Issue 3 acceptance (QUICK RUN: indicative only)" : "Issue 3 acceptance (medians of this run, against TorchSharp as shipped)");
+        int width = checks.Max(c => c.Name.Length);
+        foreach (var (name, value, target, pass) in checks)
+            o.WriteLine($"  {name.PadRight(width)}  {Figure.Format(value),9}  {target,-8}  {(pass is null ? "n/a" : pass.Value ? "PASS" : "FAIL")}");
+    }
+
+    public void Write(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var csv = new StringBuilder("workload,id,label,unit,better,dendrite,torchsharp,torchsharp_tuned,ratio_d_over_t\n");
+        foreach (var r in Rows)
+            csv.AppendJoin(',', r.Workload, r.Id, Quote(r.Label), r.Unit, r.HigherIsBetter ? "higher" : "lower",
+                Number(r.Dendrite), Number(r.TorchSharp), Number(r.TorchSharpTuned), Number(r.Ratio)).Append('\n');
+        File.WriteAllText(Path.Combine(directory, "results.csv"), csv.ToString());
+
+        var json = new
+        {
+            quick,
+            meta,
+            peer = new
+            {
+                asShipped = plain is null ? null : new { plain.ExitCode, plain.Error, plain.Info, plain.WallSeconds },
+                tuned = tuned is null ? null : new { tuned.ExitCode, tuned.Error, tuned.Info, tuned.WallSeconds, glibcTunables = PeerRunner.Tunables },
+            },
+            rows = Rows.Select(r => new
+            {
+                r.Workload, r.Id, r.Label, r.Unit, r.HigherIsBetter,
+                Dendrite = Nullable(r.Dendrite), TorchSharp = Nullable(r.TorchSharp), TorchSharpTuned = Nullable(r.TorchSharpTuned), Ratio = Nullable(r.Ratio),
+            }),
+        };
+        File.WriteAllText(Path.Combine(directory, "results.json"),
+            JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+    }
+
+    private static double? Nullable(double v) => double.IsFinite(v) ? v : null;
+    private static string Number(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+    private static string Quote(string s) => "\"" + s.Replace("\"", "\"\"") + "\"";
+}

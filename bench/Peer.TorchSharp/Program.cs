@@ -1,0 +1,44 @@
+using TorchSharp;
+
+namespace Dendrite.Bench.Peer;
+
+/// <summary>
+/// The TorchSharp peer of the Dendrite bench harness: runs the chosen workloads in TorchSharp-cpu (libtorch) and prints
+/// one JSON line per figure on stdout (progress goes to stderr). The harness starts it as a child process.
+/// Usage: Peer.TorchSharp [w1] [infer] [w4] [--quick] [--data DIR]
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        int dataAt = Array.IndexOf(args, "--data");
+        string? data = dataAt >= 0 && dataAt + 1 < args.Length ? args[dataAt + 1] : null;
+        var chosen = args.Where(a => Protocol.Workloads.Contains(a)).ToHashSet();
+        if (chosen.Count == 0) chosen = [.. Protocol.Workloads];
+
+        Info("torch", torch.__version__);
+        Info("torchsharp", typeof(torch).Assembly.GetName().Version?.ToString() ?? "?");
+        Info("default_threads", torch.get_num_threads().ToString());
+        Info("glibc_tunables", Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "");
+        Info("ld_library_path", Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "");
+
+        // Same order as the harness: memory-heavy W1 before W4, so W1's peak RSS is its own.
+        if (chosen.Contains("w1")) Emit("w1", Workloads.Mlp(Mnist.FindDirectory(data), quick));
+        if (chosen.Contains("infer")) Emit("infer", Workloads.Inference(Mnist.FindDirectory(data), quick));
+        if (chosen.Contains("w4")) Emit("w4", Workloads.Gemm(quick));
+        return 0;
+    }
+
+    private static void Emit(string workload, IEnumerable<Figure> figures)
+    {
+        Console.Error.WriteLine($"peer: {workload} …");
+        foreach (var f in figures)
+        {
+            Console.Out.WriteLine(f.ToJsonLine());
+            Console.Out.Flush();
+        }
+    }
+
+    private static void Info(string key, string value) => Console.Out.WriteLine(Figure.InfoJsonLine(key, value));
+}
