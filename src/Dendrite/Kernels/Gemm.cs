@@ -38,7 +38,63 @@ internal static class Gemm
         unsafe
         {
             fixed (float* pa = a, pb = b, pc = c)
-                MultiplyCore(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            {
+                if (m < SmallM) MultiplyFewRows(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+                else MultiplyCore(transA, transB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            }
+        }
+    }
+
+    /// <summary>Below this many rows of C, packing B costs more than it saves: B is read once, in place.</summary>
+    private const int SmallM = 4;
+
+    /// <summary>
+    /// C for a few rows (batch-1 inference): with Bᵀ stored (a Linear weight), each C[i, j] is a dot product of two
+    /// contiguous rows; otherwise each row of C accumulates rows of B scaled by A[i, k]. Threads split the columns.
+    /// </summary>
+    private static unsafe void MultiplyFewRows(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        const int ColumnsPerTask = 64;
+        int tasks = (n + ColumnsPerTask - 1) / ColumnsPerTask;
+        bool parallel = 2.0 * m * n * k >= 2e5 && Threading.NumThreads > 1 && tasks > 1;
+        float[]? rowsOfA = null;
+        if (transA)
+        {
+            // Gather A's rows (columns of the stored matrix) once so the inner loops read contiguous memory.
+            rowsOfA = new float[m * k];
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++) rowsOfA[i * k + p] = a[(long)p * lda + i];
+        }
+        fixed (float* gathered = rowsOfA)
+        {
+            float* rows = gathered;
+            int rowStride = transA ? k : lda;
+            float* aRows = transA ? rows : a;
+            Threading.For(tasks, task =>
+            {
+                int j0 = task * ColumnsPerTask, j1 = Math.Min(n, j0 + ColumnsPerTask);
+                for (int i = 0; i < m; i++)
+                {
+                    var aRow = new ReadOnlySpan<float>(aRows + (long)i * rowStride, k);
+                    var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
+                    if (transB)
+                    {
+                        for (int j = j0; j < j1; j++)
+                        {
+                            float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
+                            cRow[j - j0] = accumulate ? cRow[j - j0] + dot : dot;
+                        }
+                    }
+                    else
+                    {
+                        if (!accumulate) cRow.Clear();
+                        for (int p = 0; p < k; p++)
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
+                                new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), aRow[p], cRow, cRow);
+                    }
+                }
+            }, parallel);
         }
     }
 

@@ -20,6 +20,9 @@ public static class Threading
         return int.TryParse(text, out int n) && n >= 1 ? n : Environment.ProcessorCount;
     }
 
+    private static WorkerPool? s_pool;
+    private static readonly Lock s_poolLock = new();
+
     /// <summary>Runs body(i) for i in [0, count), in parallel when worth it; each index exactly once.</summary>
     internal static void For(int count, Action<int> body, bool parallel = true)
     {
@@ -28,6 +31,19 @@ public static class Threading
             for (int i = 0; i < count; i++) body(i);
             return;
         }
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = s_numThreads }, body);
+        Pool().Run(count, body);
+    }
+
+    /// <summary>The worker pool for the current thread count (the caller is one of the threads).</summary>
+    private static WorkerPool Pool()
+    {
+        var pool = s_pool;
+        if (pool is not null && pool.Workers == s_numThreads - 1) return pool;
+        lock (s_poolLock)
+        {
+            // A pool of the old size keeps its (sleeping, background) threads; sizes rarely change.
+            if (s_pool is null || s_pool.Workers != s_numThreads - 1) s_pool = new WorkerPool(s_numThreads - 1);
+            return s_pool;
+        }
     }
 }
