@@ -74,13 +74,13 @@ internal static class DendriteWorkloads
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             int collectionsBefore = Collections();
             long start = Stopwatch.GetTimestamp();
-            using (var batches = loader.GetEnumerator())
+            using (var epochBatches = loader.GetEnumerator())
             {
                 while (true)
                 {
                     using var scope = Tensor.Scope(); // as Trainer.Fit: the batch and the step recycle their storage
-                    if (!batches.MoveNext()) break;
-                    Step(model, optimizer, batches.Current.Input, batches.Current.Target);
+                    if (!epochBatches.MoveNext()) break;
+                    Step(model, optimizer, epochBatches.Current.Input, epochBatches.Current.Target);
                 }
             }
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -22,7 +22,7 @@ public static class Measure
     /// </summary>
     public static double MedianSeconds(Action body, int samples, int warmup, double minSampleSeconds = 0.01)
     {
-        for (int i = 0; i < warmup; i++) body();
+        WarmUp(body, warmup);
         int k = 1;
         while (true)
         {
@@ -38,11 +38,24 @@ public static class Measure
     /// <summary>Median seconds over <paramref name="samples"/> single calls, each timed on its own (latency).</summary>
     public static double MedianLatency(Action body, int samples, int warmup)
     {
-        for (int i = 0; i < warmup; i++) body();
+        WarmUp(body, warmup);
         var times = new double[samples];
         for (int s = 0; s < samples; s++) times[s] = Time(body, 1);
         return Median(times);
     }
+
+    /// <summary>
+    /// At least <paramref name="calls"/> calls and at least <see cref="WarmUpSeconds"/> of them: .NET compiles a hot
+    /// method's optimised code in the background some 100 ms after its 30th call, so a count alone can end the warm-up
+    /// while the quick first-tier code still runs, and a few hundred fast calls would time exactly that.
+    /// </summary>
+    private static void WarmUp(Action body, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls || Stopwatch.GetElapsedTime(start).TotalSeconds < WarmUpSeconds; i++) body();
+    }
+
+    private const double WarmUpSeconds = 1.0;
 
     private static double Time(Action body, int count)
     {

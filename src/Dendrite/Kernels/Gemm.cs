@@ -15,8 +15,13 @@ namespace Dendrite.Kernels;
 /// </remarks>
 internal static class Gemm
 {
-    private const int KC = 256;
-    private const int MC = 96; // multiple of both MR values (8 and 6)
+    // K block: a whole K up to 1024 in one pass (no re-reading of C, one fork-join), else 512-deep blocks. The kernel
+    // streams its B micro-panel (KC·NR floats, up to 128 KB) from L2, which keeps up with the FMAs; A's MR×KC panel
+    // (up to 32 KB) stays in L1.
+    private const int KCMax = 1024;
+    private const int KCBlock = 512;
+    private const int MCMax = 96; // multiple of both MR values (8 and 6)
+    private const int KC = KCMax; // packing buffers are sized for the largest block
     private const int TileScratch = 8 * 32; // one MR×NR tile, after the packed A block in the same buffer
 
     private static readonly bool s_avx512 = Vector512.IsHardwareAccelerated;
@@ -103,7 +108,11 @@ internal static class Gemm
     {
         int nr = NR, mr = MR;
         int panels = (n + nr - 1) / nr;
-        int mBlocks = (m + MC - 1) / MC;
+        // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32.
+        int mBlocks = (m + MCMax - 1) / MCMax;
+        int mc0 = (m + mBlocks - 1) / mBlocks;
+        int MC = (mc0 + mr - 1) / mr * mr;
+        int kBlock = k <= KCMax ? k : KCBlock;
         double flops = 2.0 * m * n * k;
         int threads = flops < 2e5 ? 1 : Threading.NumThreads;
         // Enough tasks to keep every thread busy even when M fits one block (batch-1 or skinny products).
@@ -118,9 +127,9 @@ internal static class Gemm
             fixed (float* pb = packB)
             {
                 float* packedB = pb;
-                for (int pc = 0; pc < k; pc += KC)
+                for (int pc = 0; pc < k; pc += kBlock)
                 {
-                    int kc = Math.Min(KC, k - pc);
+                    int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
                     Threading.For(panels, p => PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), packedB + (long)p * kc * nr),
                         parallel: threads > 1 && panels > 1);
@@ -128,7 +137,7 @@ internal static class Gemm
                     {
                         int ib = task / nChunks, chunk = task % nChunks;
                         int i0 = ib * MC, mc = Math.Min(MC, m - i0);
-                        var packA = t_packA ??= GC.AllocateUninitializedArray<float>(MC * KC + TileScratch, pinned: true);
+                        var packA = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KC + TileScratch, pinned: true);
                         fixed (float* pa = packA)
                         {
                             for (int ip = 0; ip < mc; ip += mr)
@@ -141,8 +150,8 @@ internal static class Gemm
                                 {
                                     int mValid = Math.Min(mr, mc - ip);
                                     float* cTile = c + (long)(i0 + ip) * ldc + j0;
-                                    if (s_avx512) Kernel8x32(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MC * KC);
-                                    else Kernel6x16(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MC * KC);
+                                    if (s_avx512) Kernel8x32(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MCMax * KC);
+                                    else Kernel6x16(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MCMax * KC);
                                 }
                             }
                         }
@@ -162,11 +171,9 @@ internal static class Gemm
         int mr = MR;
         if (!transA)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                float* src = a + (long)(i0 + r) * lda + k0;
-                for (int kk = 0; kk < kc; kk++) dst[kk * mr + r] = src[kk];
-            }
+            float* src = a + (long)i0 * lda + k0;
+            for (int kk = 0; kk < kc; kk++)
+                for (int r = 0; r < rows; r++) dst[kk * mr + r] = src[(long)r * lda + kk];
         }
         else
         {
@@ -197,13 +204,15 @@ internal static class Gemm
         }
         else
         {
-            for (int j = 0; j < cols; j++)
-            {
-                float* src = b + (long)(j0 + j) * ldb + k0;
-                for (int kk = 0; kk < kc; kk++) dst[kk * nr + j] = src[kk];
-            }
+            // k outer: each packed row is written whole, while the NR source rows each stay in L1 across 16 values of k.
+            // (j outer would write a 128-byte-strided column through a panel too big for L1.)
+            float* src = b + (long)j0 * ldb + k0;
             for (int kk = 0; kk < kc; kk++)
-                for (int j = cols; j < nr; j++) dst[kk * nr + j] = 0f;
+            {
+                float* d = dst + kk * nr;
+                for (int j = 0; j < cols; j++) d[j] = src[(long)j * ldb + kk];
+                for (int j = cols; j < nr; j++) d[j] = 0f;
+            }
         }
     }
 

@@ -23,7 +23,12 @@ public static partial class F
     public static Tensor ReLU(Tensor x)
     {
         var y = Map(x, (v, o) => TensorPrimitives.Max(v, 0f, o));
-        return Tape.Record(y, nameof(ReLU), [x], dy => [ChainRule(dy, x, y, (xv, _) => xv > 0 ? 1f : 0f)]);
+        return Tape.Record(y, nameof(ReLU), [x], dy =>
+        {
+            var dx = Tensor.Empty(x.Shape);
+            Kernels.Elementwise.ReluBackward(x.Data, dy.Data, dx.Data);
+            return [dx];
+        });
     }
 
     /// <summary>x for x &gt; 0, negativeSlope·x otherwise.</summary>

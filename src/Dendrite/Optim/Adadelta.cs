@@ -21,7 +21,7 @@ public sealed class Adadelta : Optimizer
     // state: [0] v (square average of gradients), [1] u (square average of updates)
     protected override float[][] NewState(int length) => [new float[length], new float[length]];
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
+    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
     {
         float lr = group.Lr, wd = group.WeightDecay;
         float[] v = state[0], u = state[1];

@@ -29,7 +29,7 @@ public sealed class Adagrad : Optimizer
         return [sum];
     }
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
+    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
     {
         float clr = group.Lr / (1 + (step - 1) * LrDecay), wd = group.WeightDecay;
         float[] sum = state[0];

@@ -31,9 +31,12 @@ public class Adam : Optimizer
         foreach (var g in ParamGroups) g.Momentum = beta1;
     }
 
+    // 64K elements (256 KB of each buffer) per slice: large enough that a slice outweighs the fork-join.
+    protected override int ParallelChunk => 1 << 16;
+
     protected override float[][] NewState(int length) => Amsgrad ? [new float[length], new float[length], new float[length]] : [new float[length], new float[length]];
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
+    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
     {
         float lr = group.Lr, wd = group.WeightDecay, b1 = group.Momentum ?? Beta1, b2 = Beta2;
         if (_decoupled && wd != 0)
@@ -45,8 +48,9 @@ public class Adam : Optimizer
         float biasCorrection1 = 1 - MathF.Pow(b1, step);
         float biasCorrection2Sqrt = MathF.Sqrt(1 - MathF.Pow(b2, step));
         float stepSize = lr / biasCorrection1;
-        var m = state[0].AsSpan();
-        var v = state[1].AsSpan();
+        var m = state[0].AsSpan(offset, p.Length);
+        var v = state[1].AsSpan(offset, p.Length);
+        var vMax = Amsgrad ? state[2].AsSpan(offset, p.Length) : default;
         int i0 = 0;
         if (!Amsgrad && Vector.IsHardwareAccelerated)
         {
@@ -77,7 +81,7 @@ public class Adam : Optimizer
             m[i] = b1 * m[i] + (1 - b1) * g;
             v[i] = b2 * v[i] + (1 - b2) * g * g;
             float vHat = v[i];
-            if (Amsgrad) vHat = state[2][i] = MathF.Max(state[2][i], v[i]);
+            if (Amsgrad) vHat = vMax[i] = MathF.Max(vMax[i], v[i]);
             p[i] -= stepSize * m[i] / (MathF.Sqrt(vHat) / biasCorrection2Sqrt + Eps);
         }
     }

@@ -41,7 +41,22 @@ public abstract class Optimizer
                 if (p.Grad is null) continue;
                 int step = _steps[p] = _steps.GetValueOrDefault(p) + 1;
                 var state = _state.GetValue(p, _ => NewState(p.Numel));
-                Update(group, p.Data, p.Grad.Data, state, step);
+                int chunk = ParallelChunk;
+                if (chunk > 0 && p.Numel >= 2 * chunk && Kernels.Threading.NumThreads > 1)
+                {
+                    // Purely elementwise rules split a large parameter across threads; each element's arithmetic is
+                    // unchanged, so the result does not depend on the split.
+                    var grad = p.Grad;
+                    Kernels.Threading.For((p.Numel + chunk - 1) / chunk, c =>
+                    {
+                        int offset = c * chunk, length = Math.Min(chunk, p.Numel - offset);
+                        Update(group, p.Data.Slice(offset, length), grad.Data.Slice(offset, length), state, step, offset);
+                    });
+                }
+                else
+                {
+                    Update(group, p.Data, p.Grad.Data, state, step, 0);
+                }
             }
     }
 
@@ -59,8 +74,18 @@ public abstract class Optimizer
     /// <summary>Zero-filled state buffers for one parameter (momentum, moments…), as many as the rule needs.</summary>
     protected abstract float[][] NewState(int length);
 
-    /// <summary>One update of parameter values <paramref name="p"/> from gradient <paramref name="g"/>; <paramref name="step"/> counts from 1.</summary>
-    protected abstract void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, float[][] state, int step);
+    /// <summary>
+    /// One update of parameter values <paramref name="p"/> from gradient <paramref name="g"/>; <paramref name="step"/>
+    /// counts from 1. p and g may be a slice of the parameter starting at element <paramref name="offset"/> (only when
+    /// <see cref="ParallelChunk"/> is set); the state buffers always cover the whole parameter.
+    /// </summary>
+    protected abstract void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, int offset);
+
+    /// <summary>
+    /// Elements per slice when a large parameter is updated on several threads, or 0 to update it whole on the calling
+    /// thread. Only rules in which each element's update reads nothing but that element's state may set it.
+    /// </summary>
+    protected virtual int ParallelChunk => 0;
 
     /// <summary>
     /// Per-parameter state, for checkpoints: step count and buffers, by parameter. A buffer an update has not needed

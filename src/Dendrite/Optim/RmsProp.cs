@@ -26,7 +26,7 @@ public sealed class RmsProp : Optimizer
     // state: [0] v (square average), [1] momentum buffer, [2] gradient average (centred)
     protected override float[][] NewState(int length) => [new float[length], new float[length], new float[length]];
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
+    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
     {
         float lr = group.Lr, wd = group.WeightDecay, mu = group.Momentum ?? MomentumFactor;
         float[] v = state[0], buf = state[1], gAvg = state[2];

@@ -29,7 +29,7 @@ public sealed class Sgd : Optimizer
     // `momentum_buffer is None`), so a schedule such as OneCycleLR can switch momentum on for an Sgd built without it.
     protected override float[][] NewState(int length) => new float[1][];
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step)
+    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
     {
         float lr = group.Lr, wd = group.WeightDecay, mu = group.Momentum ?? MomentumFactor;
         if (mu == 0)
