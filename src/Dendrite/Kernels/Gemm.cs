@@ -13,6 +13,9 @@ namespace Dendrite.Kernels;
 /// panels, and a register-tiled micro-kernel computes MR×NR tiles of C from them. Threads split M blocks and N panels,
 /// never K, so every element of C is summed in the same order whatever the thread count.
 /// </remarks>
+/// <summary>The register-tiled micro-kernels: MR×NR tiles of 8×32 (AVX-512), 6×16 (AVX2+FMA), 6×8 (128-bit, portable).</summary>
+internal enum GemmKernel { Avx512, Avx2, Portable }
+
 internal static class Gemm
 {
     // K block: a whole K up to 1024 in one pass (no re-reading of C, one fork-join), else 512-deep blocks. The kernel
@@ -24,9 +27,29 @@ internal static class Gemm
     private const int KC = KCMax; // packing buffers are sized for the largest block
     private const int TileScratch = 8 * 32; // one MR×NR tile, after the packed A block in the same buffer
 
-    private static readonly bool s_avx512 = Vector512.IsHardwareAccelerated;
-    internal static readonly int MR = s_avx512 ? 8 : 6;
-    internal static readonly int NR = s_avx512 ? 32 : 16;
+    private static readonly GemmKernel s_best = Vector512.IsHardwareAccelerated ? GemmKernel.Avx512
+        : Vector256.IsHardwareAccelerated ? GemmKernel.Avx2 : GemmKernel.Portable;
+
+    [ThreadStatic] private static GemmKernel? t_forced;
+
+    /// <summary>
+    /// The micro-kernel products started on this thread use: the widest the processor accelerates, chosen at start-up,
+    /// unless a test forces another for its thread (a path the hardware lacks still computes correctly, in software).
+    /// </summary>
+    internal static GemmKernel Kernel => t_forced ?? s_best;
+
+    /// <summary>Forces <paramref name="kernel"/> on this thread until the returned scope is disposed (tests).</summary>
+    internal static IDisposable Force(GemmKernel kernel)
+    {
+        var previous = t_forced;
+        t_forced = kernel;
+        return new Restore(() => t_forced = previous);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     [ThreadStatic] private static float[]? t_packA;
 
@@ -106,7 +129,9 @@ internal static class Gemm
     private static unsafe void MultiplyCore(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
-        int nr = NR, mr = MR;
+        var kernel = Kernel; // read on the calling thread: worker threads follow its choice
+        int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
+        int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
         int panels = (n + nr - 1) / nr;
         // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32.
         int mBlocks = (m + MCMax - 1) / MCMax;
@@ -131,7 +156,7 @@ internal static class Gemm
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
-                    Threading.For(panels, p => PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), packedB + (long)p * kc * nr),
+                    Threading.For(panels, p => PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)p * kc * nr),
                         parallel: threads > 1 && panels > 1);
                     Threading.For(mBlocks * nChunks, task =>
                     {
@@ -141,7 +166,7 @@ internal static class Gemm
                         fixed (float* pa = packA)
                         {
                             for (int ip = 0; ip < mc; ip += mr)
-                                PackA(transA, a, lda, i0 + ip, pc, Math.Min(mr, mc - ip), kc, pa + ip * kc);
+                                PackA(transA, a, lda, i0 + ip, pc, Math.Min(mr, mc - ip), kc, mr, pa + ip * kc);
                             int pEnd = Math.Min(panels, (chunk + 1) * panelsPerChunk);
                             for (int p = chunk * panelsPerChunk; p < pEnd; p++)
                             {
@@ -150,8 +175,13 @@ internal static class Gemm
                                 {
                                     int mValid = Math.Min(mr, mc - ip);
                                     float* cTile = c + (long)(i0 + ip) * ldc + j0;
-                                    if (s_avx512) Kernel8x32(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MCMax * KC);
-                                    else Kernel6x16(kc, pa + ip * kc, packedB + (long)p * kc * nr, cTile, ldc, mValid, nValid, acc, pa + MCMax * KC);
+                                    float* aPanel = pa + ip * kc, bPanel = packedB + (long)p * kc * nr, tile = pa + MCMax * KC;
+                                    switch (kernel)
+                                    {
+                                        case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                                        case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                                        default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                                    }
                                 }
                             }
                         }
@@ -166,9 +196,8 @@ internal static class Gemm
     }
 
     /// <summary>Packs rows [i0, i0+rows) × k-range of op(A) as k-major MR-tall panel: dst[k·MR + r]; missing rows are zero.</summary>
-    private static unsafe void PackA(bool transA, float* a, int lda, int i0, int k0, int rows, int kc, float* dst)
+    private static unsafe void PackA(bool transA, float* a, int lda, int i0, int k0, int rows, int kc, int mr, float* dst)
     {
-        int mr = MR;
         if (!transA)
         {
             float* src = a + (long)i0 * lda + k0;
@@ -189,9 +218,8 @@ internal static class Gemm
     }
 
     /// <summary>Packs columns [j0, j0+cols) × k-range of op(B) as k-major NR-wide panel: dst[k·NR + c]; missing columns are zero.</summary>
-    private static unsafe void PackB(bool transB, float* b, int ldb, int k0, int kc, int j0, int cols, float* dst)
+    private static unsafe void PackB(bool transB, float* b, int ldb, int k0, int kc, int j0, int cols, int nr, float* dst)
     {
-        int nr = NR;
         if (!transB)
         {
             for (int kk = 0; kk < kc; kk++)
@@ -269,6 +297,32 @@ internal static class Gemm
         c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
         StoreTile(tile, 16, c, ldc, mValid, nValid, accumulate);
+    }
+
+    /// <summary>The portable path: 128-bit vectors, which every .NET platform accelerates (SSE, NEON).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel6x8(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
+    {
+        Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b0 = Vector128.Load(b);
+            var b1 = Vector128.Load(b + 4);
+            Vector128<float> x;
+            x = Vector128.Create(a[0]); c00 = Vector128.FusedMultiplyAdd(x, b0, c00); c01 = Vector128.FusedMultiplyAdd(x, b1, c01);
+            x = Vector128.Create(a[1]); c10 = Vector128.FusedMultiplyAdd(x, b0, c10); c11 = Vector128.FusedMultiplyAdd(x, b1, c11);
+            x = Vector128.Create(a[2]); c20 = Vector128.FusedMultiplyAdd(x, b0, c20); c21 = Vector128.FusedMultiplyAdd(x, b1, c21);
+            x = Vector128.Create(a[3]); c30 = Vector128.FusedMultiplyAdd(x, b0, c30); c31 = Vector128.FusedMultiplyAdd(x, b1, c31);
+            x = Vector128.Create(a[4]); c40 = Vector128.FusedMultiplyAdd(x, b0, c40); c41 = Vector128.FusedMultiplyAdd(x, b1, c41);
+            x = Vector128.Create(a[5]); c50 = Vector128.FusedMultiplyAdd(x, b0, c50); c51 = Vector128.FusedMultiplyAdd(x, b1, c51);
+            a += 6;
+            b += 8;
+        }
+        c00.Store(tile); c01.Store(tile + 4); c10.Store(tile + 8); c11.Store(tile + 12);
+        c20.Store(tile + 16); c21.Store(tile + 20); c30.Store(tile + 24); c31.Store(tile + 28);
+        c40.Store(tile + 32); c41.Store(tile + 36); c50.Store(tile + 40); c51.Store(tile + 44);
+        StoreTile(tile, 8, c, ldc, mValid, nValid, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

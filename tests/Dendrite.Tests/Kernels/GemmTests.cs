@@ -12,7 +12,7 @@ namespace Dendrite.Tests.Kernels;
 [Collection(ProcessStateCollection.Name)]
 public class GemmTests
 {
-    private static readonly int[] s_sizes = [1, 7, 17, 33, 65, 130];
+    private static readonly int[] s_sizes = [1, 7, 17, 63, 65, 257];
 
     private static float[] Random(int length, ulong seed)
     {
@@ -66,13 +66,31 @@ public class GemmTests
         return data;
     }
 
-    [Theory, MemberData(nameof(Variants))]
-    public void Matches_the_reference_for_all_odd_size_combinations(bool transA, bool transB, bool accumulate)
+    public static TheoryData<string, bool, bool> KernelsAndTransposes()
     {
+        var data = new TheoryData<string, bool, bool>();
+        foreach (var kernel in Enum.GetValues<GemmKernel>())
+            foreach (bool transA in new[] { false, true })
+                foreach (bool transB in new[] { false, true })
+                    data.Add(kernel.ToString(), transA, transB);
+        return data;
+    }
+
+    /// <summary>Every micro-kernel (AVX-512, AVX2, portable 128-bit), forced on this thread, on every odd size.</summary>
+    [Theory, MemberData(nameof(KernelsAndTransposes))]
+    public void Every_kernel_matches_the_reference_for_all_odd_size_combinations(string kernel, bool transA, bool transB)
+    {
+        using var forced = Gemm.Force(Enum.Parse<GemmKernel>(kernel));
         foreach (int m in s_sizes)
             foreach (int n in s_sizes)
                 foreach (int k in s_sizes)
-                    Check(transA, transB, m, n, k, accumulate);
+                    Check(transA, transB, m, n, k, accumulate: (m + n + k) % 2 == 0);
+    }
+
+    [Theory, MemberData(nameof(Variants))]
+    public void Matches_the_reference_with_a_K_longer_than_one_block(bool transA, bool transB, bool accumulate)
+    {
+        Check(transA, transB, 70, 45, 1500, accumulate); // K = 1500 runs as three 512-deep blocks
     }
 
     [Theory, MemberData(nameof(Variants))]
@@ -102,13 +120,23 @@ public class GemmTests
         Assert.Equal([0f, 0f, 0f, 0f], c);
     }
 
-    [Theory]
-    [InlineData(false, false, 200, 300, 600)]
-    [InlineData(true, true, 130, 65, 300)]
-    [InlineData(false, true, 1, 1000, 513)]
-    [InlineData(true, false, 333, 17, 129)]
-    public void Results_are_bitwise_identical_for_one_and_two_threads(bool transA, bool transB, int m, int n, int k)
+    public static TheoryData<string, bool, bool, int, int, int> ThreadCases()
     {
+        var data = new TheoryData<string, bool, bool, int, int, int>();
+        foreach (var kernel in Enum.GetNames<GemmKernel>())
+        {
+            data.Add(kernel, false, false, 200, 300, 600);
+            data.Add(kernel, true, true, 130, 65, 1300);
+            data.Add(kernel, false, true, 1, 1000, 513);
+            data.Add(kernel, true, false, 333, 17, 129);
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(ThreadCases))]
+    public void Results_are_bitwise_identical_for_one_and_two_threads(string kernel, bool transA, bool transB, int m, int n, int k)
+    {
+        using var forced = Gemm.Force(Enum.Parse<GemmKernel>(kernel));
         var a = Random(m * k, 1);
         var b = Random(k * n, 2);
         float[] Run(int threads)
