@@ -133,16 +133,19 @@ internal static class Gemm
         int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
         int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
         int panels = (n + nr - 1) / nr;
-        // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32.
-        int mBlocks = (m + MCMax - 1) / MCMax;
-        int mc0 = (m + mBlocks - 1) / mBlocks;
-        int MC = (mc0 + mr - 1) / mr * mr;
-        int kBlock = k <= KCMax ? k : KCBlock;
         double flops = 2.0 * m * n * k;
         int threads = flops < 2e5 ? 1 : Threading.NumThreads;
-        // Enough tasks to keep every thread busy even when M fits one block (batch-1 or skinny products).
-        int nChunks = Math.Min(panels, Math.Max(1, (threads * 2 + mBlocks - 1) / mBlocks));
-        if (threads == 1) nChunks = 1;
+        // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32, and a count
+        // of them that the threads share evenly.
+        int mBlocks = (m + MCMax - 1) / MCMax;
+        if (mBlocks > 1 && threads > 1) mBlocks = (mBlocks + threads - 1) / threads * threads;
+        int mc0 = (m + mBlocks - 1) / mBlocks;
+        int MC = (mc0 + mr - 1) / mr * mr;
+        mBlocks = (m + MC - 1) / MC;
+        int kBlock = k <= KCMax ? k : KCBlock;
+        // About four tasks per thread, so that the last ones to finish leave little idle time; splitting N as well costs
+        // one more packing of the task's A block, small beside its share of the product.
+        int nChunks = threads == 1 ? 1 : Math.Min(panels, Math.Max(1, (threads * 4 + mBlocks - 1) / mBlocks));
         int panelsPerChunk = (panels + nChunks - 1) / nChunks;
         nChunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
 
