@@ -24,8 +24,7 @@ internal static class Gemm
     private const int KCMax = 1024;
     private const int KCBlock = 512;
     private const int MCMax = 96; // multiple of both MR values (8 and 6)
-    private const int KC = KCMax; // packing buffers are sized for the largest block
-    private const int TileScratch = 8 * 32; // one MR×NR tile, after the packed A block in the same buffer
+    private const int TileScratch = 8 * 32; // one MR×NR tile: where a kernel leaves its sums before they go into C
 
     private static readonly GemmKernel s_best = Vector512.IsHardwareAccelerated ? GemmKernel.Avx512
         : Vector256.IsHardwareAccelerated ? GemmKernel.Avx2 : GemmKernel.Portable;
@@ -51,7 +50,6 @@ internal static class Gemm
         public void Dispose() => undo();
     }
 
-    [ThreadStatic] private static float[]? t_packA;
 
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
@@ -126,65 +124,90 @@ internal static class Gemm
         }
     }
 
+    /// <summary>Most packed-A floats one pass holds (16 MB); taller products run as several passes over row ranges.</summary>
+    private const int PackedALimit = 1 << 22;
+
     private static unsafe void MultiplyCore(bool transA, bool transB, int m, int n, int k,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        int kBlock = k <= KCMax ? k : KCBlock;
+        int rowsPerPass = Math.Max(MCMax, PackedALimit / kBlock / MCMax * MCMax);
+        for (int i0 = 0; i0 < m; i0 += rowsPerPass)
+        {
+            int rows = Math.Min(rowsPerPass, m - i0);
+            float* aRows = transA ? a + i0 : a + (long)i0 * lda;
+            MultiplyPass(transA, transB, rows, n, k, kBlock, aRows, lda, b, ldb, c + (long)i0 * ldc, ldc, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// One pass: for each K block, A and B are packed once, together, in one parallel step; then tasks of (M block,
+    /// N chunk) run the micro-kernel over the shared packed panels. Nothing is packed twice.
+    /// </summary>
+    private static unsafe void MultiplyPass(bool transA, bool transB, int m, int n, int k, int kBlock,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         var kernel = Kernel; // read on the calling thread: worker threads follow its choice
         int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
         int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
-        int panels = (n + nr - 1) / nr;
+        int panelsB = (n + nr - 1) / nr, panelsA = (m + mr - 1) / mr;
         double flops = 2.0 * m * n * k;
         int threads = flops < 2e5 ? 1 : Threading.NumThreads;
         // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32, and a count
         // of them that the threads share evenly.
         int mBlocks = (m + MCMax - 1) / MCMax;
         if (mBlocks > 1 && threads > 1) mBlocks = (mBlocks + threads - 1) / threads * threads;
-        int mc0 = (m + mBlocks - 1) / mBlocks;
-        int MC = (mc0 + mr - 1) / mr * mr;
-        mBlocks = (m + MC - 1) / MC;
-        int kBlock = k <= KCMax ? k : KCBlock;
-        // About four tasks per thread, so that the last ones to finish leave little idle time; splitting N as well costs
-        // one more packing of the task's A block, small beside its share of the product.
-        int nChunks = threads == 1 ? 1 : Math.Min(panels, Math.Max(1, (threads * 4 + mBlocks - 1) / mBlocks));
-        int panelsPerChunk = (panels + nChunks - 1) / nChunks;
-        nChunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
+        int mc = ((m + mBlocks - 1) / mBlocks + mr - 1) / mr * mr;
+        mBlocks = (m + mc - 1) / mc;
+        // About four tasks per thread, so that the last ones to finish leave little idle time.
+        int nChunks = threads == 1 ? 1 : Math.Min(panelsB, Math.Max(1, (threads * 4 + mBlocks - 1) / mBlocks));
+        int panelsPerChunk = (panelsB + nChunks - 1) / nChunks;
+        nChunks = (panelsB + panelsPerChunk - 1) / panelsPerChunk;
 
-        float[] packB = System.Buffers.ArrayPool<float>.Shared.Rent(KC * panels * nr);
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        float[] packB = pool.Rent(kBlock * panelsB * nr);
+        float[] packA = pool.Rent(kBlock * panelsA * mr);
         try
         {
-            fixed (float* pb = packB)
+            fixed (float* pbFixed = packB, paFixed = packA)
             {
-                float* packedB = pb;
+                float* packedB = pbFixed, packedA = paFixed;
                 for (int pc = 0; pc < k; pc += kBlock)
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
-                    Threading.For(panels, p => PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)p * kc * nr),
-                        parallel: threads > 1 && panels > 1);
+                    Threading.For(panelsB + panelsA, item =>
+                    {
+                        if (item < panelsB)
+                        {
+                            int j0 = item * nr;
+                            PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
+                        }
+                        else
+                        {
+                            int i = (item - panelsB) * mr;
+                            PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
+                        }
+                    }, parallel: threads > 1);
                     Threading.For(mBlocks * nChunks, task =>
                     {
-                        int ib = task / nChunks, chunk = task % nChunks;
-                        int i0 = ib * MC, mc = Math.Min(MC, m - i0);
-                        var packA = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KC + TileScratch, pinned: true);
-                        fixed (float* pa = packA)
+                        int i0 = task / nChunks * mc, chunk = task % nChunks;
+                        int iEnd = Math.Min(m, i0 + mc);
+                        int pEnd = Math.Min(panelsB, (chunk + 1) * panelsPerChunk);
+                        float* tile = stackalloc float[TileScratch];
+                        for (int p = chunk * panelsPerChunk; p < pEnd; p++)
                         {
-                            for (int ip = 0; ip < mc; ip += mr)
-                                PackA(transA, a, lda, i0 + ip, pc, Math.Min(mr, mc - ip), kc, mr, pa + ip * kc);
-                            int pEnd = Math.Min(panels, (chunk + 1) * panelsPerChunk);
-                            for (int p = chunk * panelsPerChunk; p < pEnd; p++)
+                            int j0 = p * nr, nValid = Math.Min(nr, n - j0);
+                            float* bPanel = packedB + (long)p * kc * nr;
+                            for (int i = i0; i < iEnd; i += mr)
                             {
-                                int j0 = p * nr, nValid = Math.Min(nr, n - j0);
-                                for (int ip = 0; ip < mc; ip += mr)
+                                int mValid = Math.Min(mr, iEnd - i);
+                                float* aPanel = packedA + (long)i * kc, cTile = c + (long)i * ldc + j0;
+                                switch (kernel)
                                 {
-                                    int mValid = Math.Min(mr, mc - ip);
-                                    float* cTile = c + (long)(i0 + ip) * ldc + j0;
-                                    float* aPanel = pa + ip * kc, bPanel = packedB + (long)p * kc * nr, tile = pa + MCMax * KC;
-                                    switch (kernel)
-                                    {
-                                        case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                                        case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                                        default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                                    }
+                                    case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                                    case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                                    default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                                 }
                             }
                         }
@@ -194,7 +217,8 @@ internal static class Gemm
         }
         finally
         {
-            System.Buffers.ArrayPool<float>.Shared.Return(packB);
+            pool.Return(packA);
+            pool.Return(packB);
         }
     }
 
