@@ -167,6 +167,12 @@ internal static class Gemm
         var pool = System.Buffers.ArrayPool<float>.Shared;
         float[] packB = pool.Rent(kBlock * panelsB * nr);
         float[] packA = pool.Rent(kBlock * panelsA * mr);
+        // With enough column panels, each task packs the B panels it alone uses: they land in the cache of the core
+        // that runs it, instead of being fetched from another core's. Only A, smaller in training shapes, is shared.
+        bool privateB = threads > 1 && panelsB >= 2 * threads;
+        int bChunks = privateB ? Math.Min(panelsB, threads * 4) : nChunks;
+        int panelsPerBChunk = (panelsB + bChunks - 1) / bChunks;
+        bChunks = (panelsB + panelsPerBChunk - 1) / panelsPerBChunk;
         try
         {
             fixed (float* pbFixed = packB, paFixed = packA)
@@ -176,42 +182,42 @@ internal static class Gemm
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
-                    Threading.For(panelsB + panelsA, item =>
+                    int packItems = privateB ? panelsA : panelsB + panelsA;
+                    Threading.For(packItems, item =>
                     {
-                        if (item < panelsB)
+                        if (!privateB && item < panelsB)
                         {
                             int j0 = item * nr;
                             PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
                         }
                         else
                         {
-                            int i = (item - panelsB) * mr;
+                            int i = (privateB ? item : item - panelsB) * mr;
                             PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
                         }
                     }, parallel: threads > 1);
-                    Threading.For(mBlocks * nChunks, task =>
+                    if (privateB)
                     {
-                        int i0 = task / nChunks * mc, chunk = task % nChunks;
-                        int iEnd = Math.Min(m, i0 + mc);
-                        int pEnd = Math.Min(panelsB, (chunk + 1) * panelsPerChunk);
-                        float* tile = stackalloc float[TileScratch];
-                        for (int p = chunk * panelsPerChunk; p < pEnd; p++)
+                        Threading.For(bChunks, chunk =>
                         {
-                            int j0 = p * nr, nValid = Math.Min(nr, n - j0);
-                            float* bPanel = packedB + (long)p * kc * nr;
-                            for (int i = i0; i < iEnd; i += mr)
-                            {
-                                int mValid = Math.Min(mr, iEnd - i);
-                                float* aPanel = packedA + (long)i * kc, cTile = c + (long)i * ldc + j0;
-                                switch (kernel)
-                                {
-                                    case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                                    case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                                    default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                                }
-                            }
-                        }
-                    }, parallel: threads > 1);
+                            int p0 = chunk * panelsPerBChunk, pEnd = Math.Min(panelsB, p0 + panelsPerBChunk);
+                            for (int p = p0; p < pEnd; p++)
+                                PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)p * kc * nr);
+                            float* tile = stackalloc float[TileScratch];
+                            for (int i0 = 0; i0 < m; i0 += mc)
+                                ComputeBlock(kernel, kc, packedA, packedB, c, ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
+                        });
+                    }
+                    else
+                    {
+                        Threading.For(mBlocks * nChunks, task =>
+                        {
+                            int i0 = task / nChunks * mc, chunk = task % nChunks;
+                            int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
+                            float* tile = stackalloc float[TileScratch];
+                            ComputeBlock(kernel, kc, packedA, packedB, c, ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
+                        }, parallel: threads > 1);
+                    }
                 }
             }
         }
@@ -219,6 +225,28 @@ internal static class Gemm
         {
             pool.Return(packA);
             pool.Return(packB);
+        }
+    }
+
+    /// <summary>Rows [i0, iEnd) × column panels [p0, pEnd) of C from packed panels: B panel outer, so it stays in L1/L2.</summary>
+    private static unsafe void ComputeBlock(GemmKernel kernel, int kc, float* packedA, float* packedB, float* c, int ldc,
+        int m, int n, int mr, int nr, int i0, int iEnd, int p0, int pEnd, bool acc, float* tile)
+    {
+        for (int p = p0; p < pEnd; p++)
+        {
+            int j0 = p * nr, nValid = Math.Min(nr, n - j0);
+            float* bPanel = packedB + (long)p * kc * nr;
+            for (int i = i0; i < iEnd; i += mr)
+            {
+                int mValid = Math.Min(mr, iEnd - i);
+                float* aPanel = packedA + (long)i * kc, cTile = c + (long)i * ldc + j0;
+                switch (kernel)
+                {
+                    case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                }
+            }
         }
     }
 
