@@ -54,7 +54,7 @@ internal static class DendriteWorkloads
 
     /// <summary>
     /// W1: Presets.MnistMlp, Adam lr 1e-3, batch 128, cross-entropy, DataLoader reshuffling each epoch from seed 1.
-    /// The step is Trainer.Fit's: in a Tensor.Scope, forward, loss, ZeroGrad(setToNone: false), Backward, Step, loss.Item().
+    /// The step is Trainer.Fit's: in a Tensor.Scope, forward, loss, ZeroGrad(), Backward, Step, loss.Item().
     /// </summary>
     public static IEnumerable<Figure> Mlp(string? dataDirectory, bool quick)
     {
@@ -138,7 +138,7 @@ internal static class DendriteWorkloads
     {
         var output = model.Forward(x);
         var loss = F.CrossEntropy(output, y);
-        optimizer.ZeroGrad(setToNone: false);
+        optimizer.ZeroGrad();
         loss.Backward();
         optimizer.Step();
         float value = loss.Item();

@@ -24,7 +24,9 @@ public static class MnistMlpExample
         Torch.ManualSeed(seed);             // initial weights come from the default generator
         var model = CreateModel();
         var optimizer = new Adam(model.Parameters(), lr: 1e-3f);
-        var loader = new DataLoader(train, batchSize: 128, shuffle: true, seed: seed);
+        // recycle: each iteration's tensors (batch, activations, gradients) give their storage back at the next one,
+        // so training takes no fresh memory after the first step. Values are read out (loss.Item()) inside the loop.
+        var loader = new DataLoader(train, batchSize: 128, shuffle: true, seed: seed, recycle: true);
         Console.WriteLine($"Training {train.Count} images, testing {test.Count}; {epochs} epochs of {loader.Count} batches");
 
         double accuracy = 0;
@@ -57,7 +59,7 @@ public static class MnistMlpExample
         int correct = 0;
         using (Tensor.NoGrad())
         {
-            foreach (var (x, y) in new DataLoader(test, batchSize: 1000))
+            foreach (var (x, y) in new DataLoader(test, batchSize: 1000, recycle: true))
             {
                 var predicted = model.Forward(x).ArgMax(dim: 1);   // class indices, as floats like the labels
                 for (int i = 0; i < y.Size(0); i++)

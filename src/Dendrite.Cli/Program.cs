@@ -63,7 +63,7 @@ public static class Program
         var epochs = new Option<int>("--epochs") { Description = "Number of passes over the training set.", DefaultValueFactory = _ => 3 };
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per gradient step.", DefaultValueFactory = _ => 128 };
         var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3f };
-        var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => 1UL };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => MnistRunOptions.DefaultSeed };
         var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
         var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };

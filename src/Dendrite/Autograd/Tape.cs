@@ -73,8 +73,14 @@ public static class Tape
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
     {
-        // g may alias another tensor, or live in a TensorScope's recycled storage: keep a copy in ordinary memory.
-        if (leaf.Grad is null) leaf.Grad = TensorScope.Outside(g.Clone);
+        // g may alias another tensor, or live in a TensorScope's recycled storage: keep a copy in ordinary memory,
+        // in the buffer ZeroGrad released when there is one.
+        if (leaf.Grad is null)
+        {
+            var buffer = leaf.TakeSpareGrad();
+            if (buffer is not null) g.Data.CopyTo(buffer.Data);
+            leaf.Grad = buffer ?? TensorScope.Outside(g.Clone);
+        }
         else TensorPrimitives.Add(leaf.Grad.Data, g.Data, leaf.Grad.Data);
     }
 

@@ -10,11 +10,20 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
 {
     private int _epoch;
 
-    public DataLoader(IDataset dataset, int batchSize = 1, bool shuffle = false, ulong seed = 0, bool dropLast = false)
+    /// <param name="recycle">
+    /// Open a <see cref="TensorScope"/> around each iteration: the batch and every tensor the loop body creates give
+    /// their storage back when the loop moves to the next batch, so a training loop takes no fresh memory after its
+    /// first step. Tensors from an iteration must then not be kept past it (read values out, or clone them).
+    /// </param>
+    public DataLoader(IDataset dataset, int batchSize = 1, bool shuffle = false, ulong seed = 0, bool dropLast = false,
+        bool recycle = false)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batchSize must be >= 1, got {batchSize}.");
-        (Dataset, BatchSize, Shuffle, Seed, DropLast) = (dataset, batchSize, shuffle, seed, dropLast);
+        (Dataset, BatchSize, Shuffle, Seed, DropLast, Recycle) = (dataset, batchSize, shuffle, seed, dropLast, recycle);
     }
+
+    /// <summary>Whether each iteration runs in its own <see cref="TensorScope"/> (see the constructor).</summary>
+    public bool Recycle { get; }
 
     public IDataset Dataset { get; }
     public int BatchSize { get; }
@@ -39,11 +48,21 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
         if (Shuffle) new Generator(Seed * 0x9E3779B97F4A7C15UL + (ulong)_epoch).Shuffle(order.AsSpan());
         _epoch++;
         int batches = Count;
-        for (int b = 0; b < batches; b++)
+        TensorScope? scope = null;
+        try
         {
-            int start = b * BatchSize;
-            int length = Math.Min(BatchSize, order.Length - start);
-            yield return Dataset.GetBatch(order.AsSpan(start, length));
+            for (int b = 0; b < batches; b++)
+            {
+                scope?.Dispose(); // the previous iteration is over: its tensors give their storage back
+                scope = Recycle ? TensorScope.Begin() : null;
+                int start = b * BatchSize;
+                int length = Math.Min(BatchSize, order.Length - start);
+                yield return Dataset.GetBatch(order.AsSpan(start, length));
+            }
+        }
+        finally
+        {
+            scope?.Dispose();
         }
     }
 

@@ -95,7 +95,7 @@ public abstract class Module
     {
         foreach (var p in Parameters())
         {
-            if (setToNone) p.Grad = null;
+            if (setToNone) p.ReleaseGrad();
             else p.Grad?.Data.Clear();
         }
     }

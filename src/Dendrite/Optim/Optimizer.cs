@@ -66,7 +66,7 @@ public abstract class Optimizer
         foreach (var group in ParamGroups)
             foreach (var p in group.Params)
             {
-                if (setToNone) p.Grad = null;
+                if (setToNone) p.ReleaseGrad();
                 else p.Grad?.Data.Clear();
             }
     }

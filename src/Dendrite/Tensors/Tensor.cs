@@ -49,6 +49,28 @@ public partial class Tensor
     /// <summary>The gradient accumulated by <see cref="Backward"/>; null until a backward pass reaches this tensor.</summary>
     public Tensor? Grad { get; set; }
 
+    /// <summary>A gradient buffer set aside by <see cref="ReleaseGrad"/>, which the next backward fills instead of allocating.</summary>
+    private Tensor? _spareGrad;
+
+    /// <summary>
+    /// Sets <see cref="Grad"/> to null (what <c>ZeroGrad()</c> does by default) but keeps its buffer for the next
+    /// backward pass to write into, so training loops take no fresh memory for gradients. As with PyTorch's in-place
+    /// zeroing, a gradient tensor you hold on to is overwritten by a later backward: clone it to keep it.
+    /// </summary>
+    public void ReleaseGrad()
+    {
+        if (Grad is not null && Grad.Shape == Shape) _spareGrad = Grad;
+        Grad = null;
+    }
+
+    /// <summary>The buffer <see cref="ReleaseGrad"/> set aside, taken (it is handed out once).</summary>
+    internal Tensor? TakeSpareGrad()
+    {
+        var spare = _spareGrad;
+        _spareGrad = null;
+        return spare;
+    }
+
     /// <summary>The node that produced this tensor when it was recorded on the tape; null for leaves.</summary>
     public Node? GradFn { get; internal set; }
 

@@ -50,7 +50,7 @@ public static class Trainer
                 if (!float.IsFinite(value))
                     throw new TrainingDivergedException(
                         $"Fit: the loss became {value} at epoch {epoch}, step {step} (of {loader.Count}). Try a lower learning rate (now {optimizer.Lr}).");
-                optimizer.ZeroGrad(setToNone: false);
+                optimizer.ZeroGrad();
                 l.Backward();
                 optimizer.Step();
                 int n = x.Shape[0];

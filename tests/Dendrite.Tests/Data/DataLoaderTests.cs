@@ -99,3 +99,26 @@ public class DataLoaderTests
         Assert.Contains("batchSize must be >= 1, got 0", e.Message);
     }
 }
+
+public class DataLoaderRecycleTests
+{
+    [Fact]
+    public void Recycling_loader_reuses_storage_across_iterations_and_keeps_values_right_within_each()
+    {
+        var x = Tensor.Arange(0, 40).Reshape(10, 4);
+        var y = Tensor.Arange(0, 10);
+        var loader = new DataLoader(new Dendrite.Data.TensorDataset(x, y), batchSize: 5, recycle: true);
+        var storages = new List<float[]>();
+        var firstValues = new List<float>();
+        foreach (var (xb, yb) in loader)
+        {
+            var doubled = F.Mul(xb, 2f);               // made inside the iteration: recycled with it
+            firstValues.Add(doubled[0, 0]);
+            storages.Add(xb.Storage);
+        }
+        Assert.Equal([0f, 40f], firstValues);
+        // The second batch of a second epoch lands in storage the first epoch gave back.
+        foreach (var (xb, _) in loader) storages.Add(xb.Storage);
+        Assert.Contains(storages[2], storages.Take(2));
+    }
+}
