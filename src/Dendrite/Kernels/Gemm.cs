@@ -167,9 +167,10 @@ internal static class Gemm
         var pool = System.Buffers.ArrayPool<float>.Shared;
         float[] packB = pool.Rent(kBlock * panelsB * nr);
         float[] packA = pool.Rent(kBlock * panelsA * mr);
-        // With enough column panels, each task packs the B panels it alone uses: they land in the cache of the core
-        // that runs it, instead of being fetched from another core's. Only A, smaller in training shapes, is shared.
-        bool privateB = threads > 1 && panelsB >= 2 * threads;
+        // With enough column panels and a small A (training and inference shapes: a batch of rows), each task packs the
+        // B panels it alone uses, so they land in the cache of the core that runs it; every task then reads all of A,
+        // which must therefore be small (at most 1 MB packed). Large square products keep per-block tasks.
+        bool privateB = threads > 1 && panelsB >= 2 * threads && (long)m * Math.Min(k, kBlock) <= 1 << 18;
         int bChunks = privateB ? Math.Min(panelsB, threads * 4) : nChunks;
         int panelsPerBChunk = (panelsB + bChunks - 1) / bChunks;
         bChunks = (panelsB + panelsPerBChunk - 1) / panelsPerBChunk;
