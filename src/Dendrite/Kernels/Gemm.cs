@@ -81,9 +81,11 @@ internal static class Gemm
     private static unsafe void MultiplyFewRows(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
-        const int ColumnsPerTask = 64;
-        int tasks = (n + ColumnsPerTask - 1) / ColumnsPerTask;
-        bool parallel = 2.0 * m * n * k >= 2e5 && Threading.NumThreads > 1 && tasks > 1;
+        // One contiguous column range per thread: the same thread reads the same weight rows on every call, so a
+        // layer's weights stay in that core's cache between batch-1 calls (reading them is all this path does).
+        bool parallel = 2.0 * m * n * k >= 2e5 && Threading.NumThreads > 1 && n >= 32;
+        int tasks = parallel ? Threading.NumThreads : 1;
+        int ColumnsPerTask = (n + tasks - 1) / tasks;
         float[]? rowsOfA = null;
         if (transA)
         {
@@ -106,7 +108,10 @@ internal static class Gemm
                     var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
                     if (transB)
                     {
-                        for (int j = j0; j < j1; j++)
+                        int j = j0;
+                        if (Vector512.IsHardwareAccelerated)
+                            for (; j + 4 <= j1; j += 4) Dot4(aRows + (long)i * rowStride, b + (long)j * ldb, ldb, k, c + (long)i * ldc + j, accumulate);
+                        for (; j < j1; j++)
                         {
                             float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
                             cRow[j - j0] = accumulate ? cRow[j - j0] + dot : dot;
@@ -126,6 +131,39 @@ internal static class Gemm
 
     /// <summary>Most packed-A floats one pass holds (16 MB); taller products run as several passes over row ranges.</summary>
     private const int PackedALimit = 1 << 22;
+
+    /// <summary>Four dot products of one row of A with four rows of B (stride ldb) at once, sharing A's loads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Dot4(float* a, float* b, int ldb, int k, float* c, bool accumulate)
+    {
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        float* b0 = b, b1 = b + ldb, b2 = b + 2L * ldb, b3 = b + 3L * ldb;
+        int p = 0;
+        for (; p + 16 <= k; p += 16)
+        {
+            var x = Vector512.Load(a + p);
+            s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b3 + p), s3);
+        }
+        float d0 = Vector512.Sum(s0), d1 = Vector512.Sum(s1), d2 = Vector512.Sum(s2), d3 = Vector512.Sum(s3);
+        for (; p < k; p++)
+        {
+            d0 += a[p] * b0[p];
+            d1 += a[p] * b1[p];
+            d2 += a[p] * b2[p];
+            d3 += a[p] * b3[p];
+        }
+        if (accumulate)
+        {
+            c[0] += d0; c[1] += d1; c[2] += d2; c[3] += d3;
+        }
+        else
+        {
+            c[0] = d0; c[1] = d1; c[2] = d2; c[3] = d3;
+        }
+    }
 
     private static unsafe void MultiplyCore(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
