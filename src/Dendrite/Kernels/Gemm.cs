@@ -85,7 +85,10 @@ internal static class Gemm
         // layer's weights stay in that core's cache between batch-1 calls (reading them is all this path does).
         bool parallel = 2.0 * m * n * k >= 2e5 && Threading.NumThreads > 1 && n >= 32;
         int tasks = parallel ? Threading.NumThreads : 1;
-        int ColumnsPerTask = (n + tasks - 1) / tasks;
+        // Ranges start at multiples of 4, so each column falls in the same group of four (or the same tail) whatever
+        // the thread count, and sums in the same order.
+        int ColumnsPerTask = ((n + tasks - 1) / tasks + 3) / 4 * 4;
+        tasks = (n + ColumnsPerTask - 1) / ColumnsPerTask;
         float[]? rowsOfA = null;
         if (transA)
         {
