@@ -24,6 +24,8 @@ internal static class Gemm
     private const int KCMax = 1024;
     private const int KCBlock = 512;
     private const int MCMax = 96; // multiple of both MR values (8 and 6)
+    [ThreadStatic] private static float[]? t_packA;
+
     private const int TileScratch = 8 * 32; // one MR×NR tile: where a kernel leaves its sums before they go into C
 
     private static readonly GemmKernel s_best = Vector512.IsHardwareAccelerated ? GemmKernel.Avx512
@@ -200,14 +202,12 @@ internal static class Gemm
         if (mBlocks > 1 && threads > 1) mBlocks = (mBlocks + threads - 1) / threads * threads;
         int mc = ((m + mBlocks - 1) / mBlocks + mr - 1) / mr * mr;
         mBlocks = (m + mc - 1) / mc;
-        // About four tasks per thread, so that the last ones to finish leave little idle time.
+        // About four tasks per thread, so that the last ones to finish leave little idle time; splitting N as well
+        // costs one more packing of the task's A block, small beside its share of the product.
         int nChunks = threads == 1 ? 1 : Math.Min(panelsB, Math.Max(1, (threads * 4 + mBlocks - 1) / mBlocks));
         int panelsPerChunk = (panelsB + nChunks - 1) / nChunks;
         nChunks = (panelsB + panelsPerChunk - 1) / panelsPerChunk;
 
-        var pool = System.Buffers.ArrayPool<float>.Shared;
-        float[] packB = pool.Rent(kBlock * panelsB * nr);
-        float[] packA = pool.Rent(kBlock * panelsA * mr);
         // With enough column panels and a small A (training and inference shapes: a batch of rows), each task packs the
         // B panels it alone uses, so they land in the cache of the core that runs it; every task then reads all of A,
         // which must therefore be small (at most 1 MB packed). Large square products keep per-block tasks.
@@ -215,6 +215,9 @@ internal static class Gemm
         int bChunks = privateB ? Math.Min(panelsB, threads * 4) : nChunks;
         int panelsPerBChunk = (panelsB + bChunks - 1) / bChunks;
         bChunks = (panelsB + panelsPerBChunk - 1) / panelsPerBChunk;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        float[] packB = pool.Rent(kBlock * panelsB * nr);
+        float[] packA = pool.Rent(privateB ? kBlock * panelsA * mr : 1);
         try
         {
             fixed (float* pbFixed = packB, paFixed = packA)
@@ -224,18 +227,18 @@ internal static class Gemm
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
-                    int packItems = privateB ? panelsA : panelsB + panelsA;
-                    Threading.For(packItems, item =>
+                    // Shared packing step: A (small) when tasks pack their own B, else B, which every M block reads.
+                    Threading.For(privateB ? panelsA : panelsB, item =>
                     {
-                        if (!privateB && item < panelsB)
+                        if (privateB)
                         {
-                            int j0 = item * nr;
-                            PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
+                            int i = item * mr;
+                            PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
                         }
                         else
                         {
-                            int i = (privateB ? item : item - panelsB) * mr;
-                            PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
+                            int j0 = item * nr;
+                            PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
                         }
                     }, parallel: threads > 1);
                     if (privateB)
@@ -254,10 +257,19 @@ internal static class Gemm
                     {
                         Threading.For(mBlocks * nChunks, task =>
                         {
-                            int i0 = task / nChunks * mc, chunk = task % nChunks;
+                            int i0 = task / nChunks * mc, chunk = task % nChunks, iEnd = Math.Min(m, i0 + mc);
                             int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
-                            float* tile = stackalloc float[TileScratch];
-                            ComputeBlock(kernel, kc, packedA, packedB, c, ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
+                            // Each task packs its own A block just before use, so it is hot in this core's L2; a big A
+                            // packed whole beforehand would stream back from L3.
+                            var local = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KCMax, pinned: true);
+                            fixed (float* blockA = local)
+                            {
+                                for (int i = i0; i < iEnd; i += mr)
+                                    PackA(transA, a, lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
+                                float* tile = stackalloc float[TileScratch];
+                                // ComputeBlock addresses row i's panel at base + i·kc: shift the base back by i0 rows.
+                                ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, c, ldc, m, n, mr, nr, i0, iEnd, p0, pEnd, acc, tile);
+                            }
                         }, parallel: threads > 1);
                     }
                 }
