@@ -212,7 +212,7 @@ internal static class Gemm
         // B panels it alone uses, so they land in the cache of the core that runs it; every task then reads all of A,
         // which must therefore be small (at most 1 MB packed). Large square products keep per-block tasks.
         bool privateB = threads > 1 && panelsB >= 2 * threads && (long)m * Math.Min(k, kBlock) <= 1 << 18;
-        int bChunks = privateB ? Math.Min(panelsB, threads * 4) : nChunks;
+        int bChunks = privateB ? Math.Min(panelsB, threads * 2) : nChunks;
         int panelsPerBChunk = (panelsB + bChunks - 1) / bChunks;
         bChunks = (panelsB + panelsPerBChunk - 1) / panelsPerBChunk;
         var pool = System.Buffers.ArrayPool<float>.Shared;
