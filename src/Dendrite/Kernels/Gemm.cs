@@ -52,7 +52,6 @@ internal static class Gemm
         public void Dispose() => undo();
     }
 
-
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
@@ -184,8 +183,10 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// One pass: for each K block, A and B are packed once, together, in one parallel step; then tasks of (M block,
-    /// N chunk) run the micro-kernel over the shared packed panels. Nothing is packed twice.
+    /// One pass over a range of rows. For each K block, one operand is packed in a shared parallel step and the other
+    /// inside the tasks that use it: B shared and A per M block for large products (each task's A block is hot in its
+    /// core's L2), or A shared and B per column chunk when A is small, as in training and inference batches (each
+    /// task's B panels then never leave its core).
     /// </summary>
     private static unsafe void MultiplyPass(bool transA, bool transB, int m, int n, int k, int kBlock,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)

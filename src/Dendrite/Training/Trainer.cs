@@ -22,7 +22,8 @@ public static class Trainer
         IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
-        var loader = new DataLoader(train, batchSize, shuffle, seed);
+        // recycle: each step's batch, activations and gradients reuse the previous step's storage.
+        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true);
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();
@@ -36,16 +37,11 @@ public static class Trainer
             bool hasAccuracy = true;
             int step = 0;
             var batchLogs = new Dictionary<string, double>();
-            using var batches = loader.GetEnumerator();
-            while (true)
+            foreach (var (x, y) in loader)
             {
-                // One scope per step: the batch, activations and gradients recycle their storage for the next step.
-                using var scope = Tensor.Scope();
-                if (!batches.MoveNext()) break;
-                var (x, y) = batches.Current;
                 step++;
-                var output_ = model.Forward(x);
-                var l = loss(output_, y);
+                var prediction = model.Forward(x);
+                var l = loss(prediction, y);
                 float value = l.Item();
                 if (!float.IsFinite(value))
                     throw new TrainingDivergedException(
@@ -56,7 +52,7 @@ public static class Trainer
                 int n = x.Shape[0];
                 seen += n;
                 lossSum += value * n;
-                if (hasAccuracy && Metrics.CorrectCount(output_, y) is { } ok) correct += ok;
+                if (hasAccuracy && Metrics.CorrectCount(prediction, y) is { } ok) correct += ok;
                 else hasAccuracy = false;
                 batchLogs["loss"] = lossSum / seen;
                 if (hasAccuracy) batchLogs["accuracy"] = (double)correct / seen;
@@ -90,12 +86,8 @@ public static class Trainer
             double lossSum = 0;
             long correct = 0, seen = 0;
             bool hasAccuracy = true;
-            using var batches = new DataLoader(data, batchSize).GetEnumerator();
-            while (true)
+            foreach (var (x, y) in new DataLoader(data, batchSize, recycle: true))
             {
-                using var scope = Tensor.Scope();
-                if (!batches.MoveNext()) break;
-                var (x, y) = batches.Current;
                 var output = model.Forward(x);
                 int n = x.Shape[0];
                 lossSum += loss(output, y).Item() * n;
