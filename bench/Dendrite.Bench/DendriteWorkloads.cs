@@ -54,7 +54,7 @@ internal static class DendriteWorkloads
 
     /// <summary>
     /// W1: Presets.MnistMlp, Adam lr 1e-3, batch 128, cross-entropy, DataLoader reshuffling each epoch from seed 1.
-    /// The step is Trainer.Fit's: in a Tensor.Scope, forward, loss, ZeroGrad(), Backward, Step, loss.Item().
+    /// The step is Trainer.Fit's: in a recycled iteration (or a Tensor.Scope), forward, loss, ZeroGrad(), Backward, Step, loss.Item().
     /// </summary>
     public static IEnumerable<Figure> Mlp(string? dataDirectory, bool quick)
     {
@@ -66,7 +66,8 @@ internal static class DendriteWorkloads
         Torch.ManualSeed((ulong)Protocol.Seed);
         var model = Presets.MnistMlp();
         var optimizer = new Adam(model.Parameters(), lr: Protocol.MlpLr);
-        var loader = new DataLoader(trainSet, Protocol.MlpBatch, shuffle: true, seed: (ulong)Protocol.Seed);
+        // recycle: as Trainer.Fit, each step's batch, activations and gradients reuse the previous step's storage.
+        var loader = new DataLoader(trainSet, Protocol.MlpBatch, shuffle: true, seed: (ulong)Protocol.Seed, recycle: true);
 
         for (int epoch = 1; epoch <= Protocol.MlpEpochs; epoch++)
         {
@@ -74,15 +75,7 @@ internal static class DendriteWorkloads
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             int collectionsBefore = Collections();
             long start = Stopwatch.GetTimestamp();
-            using (var epochBatches = loader.GetEnumerator())
-            {
-                while (true)
-                {
-                    using var scope = Tensor.Scope(); // as Trainer.Fit: the batch and the step recycle their storage
-                    if (!epochBatches.MoveNext()) break;
-                    Step(model, optimizer, epochBatches.Current.Input, epochBatches.Current.Target);
-                }
-            }
+            foreach (var (x, y) in loader) Step(model, optimizer, x, y);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             yield return Protocol.Epoch(epoch, seconds);
             if (epoch == 2)
@@ -95,8 +88,9 @@ internal static class DendriteWorkloads
         }
 
         // Managed allocation of the step alone: batches gathered beforehand, then AllocSteps steps on them.
+        // Kept across steps, so gathered by a loader that does not recycle.
         var batches = new List<(Tensor X, Tensor Y)>();
-        foreach (var batch in loader)
+        foreach (var batch in new DataLoader(trainSet, Protocol.MlpBatch, shuffle: true, seed: (ulong)Protocol.Seed))
         {
             if (batches.Count == Protocol.AllocSteps) break;
             if (batch.Input.Shape[0] == Protocol.MlpBatch) batches.Add(batch);

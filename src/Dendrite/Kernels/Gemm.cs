@@ -88,48 +88,55 @@ internal static class Gemm
         int tasks = parallel ? Threading.NumThreads : 1;
         // Ranges start at multiples of 4, so each column falls in the same group of four (or the same tail) whatever
         // the thread count, and sums in the same order.
-        int ColumnsPerTask = ((n + tasks - 1) / tasks + 3) / 4 * 4;
-        tasks = (n + ColumnsPerTask - 1) / ColumnsPerTask;
+        int columnsPerTask = ((n + tasks - 1) / tasks + 3) / 4 * 4;
+        tasks = (n + columnsPerTask - 1) / columnsPerTask;
         float[]? rowsOfA = null;
         if (transA)
         {
             // Gather A's rows (columns of the stored matrix) once so the inner loops read contiguous memory.
-            rowsOfA = new float[m * k];
+            rowsOfA = System.Buffers.ArrayPool<float>.Shared.Rent(m * k);
             for (int i = 0; i < m; i++)
                 for (int p = 0; p < k; p++) rowsOfA[i * k + p] = a[(long)p * lda + i];
         }
-        fixed (float* gathered = rowsOfA)
+        try
         {
-            float* rows = gathered;
-            int rowStride = transA ? k : lda;
-            float* aRows = transA ? rows : a;
-            Threading.For(tasks, task =>
+            fixed (float* gathered = rowsOfA)
             {
-                int j0 = task * ColumnsPerTask, j1 = Math.Min(n, j0 + ColumnsPerTask);
-                for (int i = 0; i < m; i++)
+                float* rows = gathered;
+                int rowStride = transA ? k : lda;
+                float* aRows = transA ? rows : a;
+                Threading.For(tasks, task =>
                 {
-                    var aRow = new ReadOnlySpan<float>(aRows + (long)i * rowStride, k);
-                    var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
-                    if (transB)
+                    int j0 = task * columnsPerTask, j1 = Math.Min(n, j0 + columnsPerTask);
+                    for (int i = 0; i < m; i++)
                     {
-                        int j = j0;
-                        if (Vector512.IsHardwareAccelerated)
-                            for (; j + 4 <= j1; j += 4) Dot4(aRows + (long)i * rowStride, b + (long)j * ldb, ldb, k, c + (long)i * ldc + j, accumulate);
-                        for (; j < j1; j++)
+                        var aRow = new ReadOnlySpan<float>(aRows + (long)i * rowStride, k);
+                        var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
+                        if (transB)
                         {
-                            float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
-                            cRow[j - j0] = accumulate ? cRow[j - j0] + dot : dot;
+                            int j = j0;
+                            if (Vector512.IsHardwareAccelerated)
+                                for (; j + 4 <= j1; j += 4) Dot4(aRows + (long)i * rowStride, b + (long)j * ldb, ldb, k, c + (long)i * ldc + j, accumulate);
+                            for (; j < j1; j++)
+                            {
+                                float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
+                                cRow[j - j0] = accumulate ? cRow[j - j0] + dot : dot;
+                            }
+                        }
+                        else
+                        {
+                            if (!accumulate) cRow.Clear();
+                            for (int p = 0; p < k; p++)
+                                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
+                                    new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), aRow[p], cRow, cRow);
                         }
                     }
-                    else
-                    {
-                        if (!accumulate) cRow.Clear();
-                        for (int p = 0; p < k; p++)
-                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
-                                new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), aRow[p], cRow, cRow);
-                    }
-                }
-            }, parallel);
+                }, parallel);
+            }
+        }
+        finally
+        {
+            if (rowsOfA is not null) System.Buffers.ArrayPool<float>.Shared.Return(rowsOfA);
         }
     }
 

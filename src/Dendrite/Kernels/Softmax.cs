@@ -13,16 +13,25 @@ internal static class Softmax
             for (int o = 0; o < outer; o++) Row(x.Slice(o * n, n), y.Slice(o * n, n), log);
             return;
         }
-        float[] row = new float[n];
-        float[] outRow = new float[n];
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int b = o * n * inner + i;
-                for (int k = 0; k < n; k++) row[k] = x[b + k * inner];
-                Row(row, outRow, log);
-                for (int k = 0; k < n; k++) y[b + k * inner] = outRow[k];
-            }
+        // A strided slice is gathered into a contiguous row, normalised, and scattered back.
+        float[] scratch = System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
+        try
+        {
+            var row = scratch.AsSpan(0, n);
+            var outRow = scratch.AsSpan(n, n);
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++)
+                {
+                    int b = o * n * inner + i;
+                    for (int k = 0; k < n; k++) row[k] = x[b + k * inner];
+                    Row(row, outRow, log);
+                    for (int k = 0; k < n; k++) y[b + k * inner] = outRow[k];
+                }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>One row: y = exp(x − max) / Σ exp(x − max), or its log x − max − log Σ.</summary>
