@@ -14,7 +14,8 @@ public sealed record MnistRunOptions(
     ulong Seed = MnistRunOptions.DefaultSeed,
     string? OutDir = null,
     string? DataDir = null,
-    int? TrainLimit = null)
+    int? TrainLimit = null,
+    bool Summary = false)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -45,6 +46,7 @@ public static class MnistRun
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);
         var optimizer = new Adam(model.Parameters(), lr: options.Lr);
+        if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
         var history = model.Fit(trainSet, optimizer, Losses.CrossEntropy, options.Epochs, options.BatchSize,

@@ -40,7 +40,7 @@ public static class Trainer
             foreach (var (x, y) in loader)
             {
                 step++;
-                var prediction = model.Forward(x);
+                var prediction = model.Call(x);
                 var l = loss(prediction, y);
                 float value = l.Item();
                 if (!float.IsFinite(value))
@@ -88,7 +88,7 @@ public static class Trainer
             bool hasAccuracy = true;
             foreach (var (x, y) in new DataLoader(data, batchSize, recycle: true))
             {
-                var output = model.Forward(x);
+                var output = model.Call(x);
                 int n = x.Shape[0];
                 lossSum += loss(output, y).Item() * n;
                 seen += n;
@@ -113,7 +113,7 @@ public static class Trainer
             using var _ = Tensor.NoGrad();
             var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
-                parts.Add(model.Forward(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
+                parts.Add(model.Call(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
             return F.Cat([.. parts], 0);
         }
         finally

@@ -129,7 +129,7 @@ public class CliTests
         var (code, output, error) = Run("train", "--help");
         Assert.Equal(0, code);
         Assert.Empty(error);
-        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--threads", "--help" })
+        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--summary", "--threads", "--help" })
             Assert.Contains(option, output);
         Assert.Contains("mnist-mlp", output);
         Assert.Contains("[default: 3]", output);
