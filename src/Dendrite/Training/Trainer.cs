@@ -14,7 +14,8 @@ public static class Trainer
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs and returns the per-epoch history. After each epoch it evaluates on
     /// <paramref name="validation"/> (keys "val_loss", "val_accuracy", or with <paramref name="validationName"/> as prefix)
-    /// and steps <paramref name="scheduler"/>. A progress bar is shown unless <paramref name="verbose"/> is false.
+    /// and steps <paramref name="scheduler"/>. A progress bar is shown unless <paramref name="verbose"/> is false. A
+    /// callback ends training early by answering <see cref="ICallback.StopTraining"/> (see <see cref="EarlyStopping"/>).
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
@@ -27,6 +28,7 @@ public static class Trainer
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();
+        foreach (var c in all) c.OnTrainBegin(model, epochs);
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             foreach (var c in all) c.OnEpochBegin(epoch, epochs, loader.Count);
@@ -71,7 +73,9 @@ public static class Trainer
             scheduler?.Step();
             history.Add(logs);
             foreach (var c in all) c.OnEpochEnd(epoch, logs);
+            if (all.Any(c => c.StopTraining)) break;
         }
+        foreach (var c in all) c.OnTrainEnd(history);
         return history;
     }
 
