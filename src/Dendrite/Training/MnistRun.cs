@@ -41,12 +41,13 @@ public static class MnistRun
         if (!Presets.Descriptions.ContainsKey(options.Model))
             throw new ArgumentException($"unknown model \"{options.Model}\"; available: {string.Join(", ", Presets.Descriptions.Keys)}.");
 
-        var (train, test) = Mnist.Load(options.DataDir);
-        IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);
-        var optimizer = new Adam(model.Parameters(), lr: options.Lr);
+        // Before loading the data, so the table shows even when the data cannot be read.
         if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
+        var (train, test) = Mnist.Load(options.DataDir);
+        IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
+        var optimizer = new Adam(model.Parameters(), lr: options.Lr);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
         var history = model.Fit(trainSet, optimizer, Losses.CrossEntropy, options.Epochs, options.BatchSize,

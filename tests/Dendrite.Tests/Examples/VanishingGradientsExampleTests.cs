@@ -36,11 +36,12 @@ public class VanishingGradientsExampleTests
         var train = MnistData.Train.Take(2000);
         var test = MnistData.Test.Take(1000);
 
-        double sigmoid = VanishingGradientsExample.TrainOneEpoch(VanishingGradientsExample.Network("sigmoid"), train, test);
-        double relu = VanishingGradientsExample.TrainOneEpoch(VanishingGradientsExample.Network("relu"), train, test);
+        // Width 32 rather than 128 keeps the test quick in a debug build.
+        double sigmoid = VanishingGradientsExample.TrainOneEpoch(VanishingGradientsExample.Network("sigmoid", width: 32), train, test);
+        double relu = VanishingGradientsExample.TrainOneEpoch(VanishingGradientsExample.Network("relu", width: 32), train, test);
 
         Assert.True(sigmoid < 0.25, $"sigmoid accuracy {sigmoid}");
-        Assert.True(relu > 0.3 && relu > sigmoid + 0.2, $"ReLU accuracy {relu}, sigmoid {sigmoid}");   // 0.438 vs 0.10 when written
+        Assert.True(relu > 0.2 && relu > sigmoid + 0.1, $"ReLU accuracy {relu}, sigmoid {sigmoid}");   // 0.267 vs 0.099 when written
     }
 
     [Fact]

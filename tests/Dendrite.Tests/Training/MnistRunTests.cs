@@ -45,18 +45,6 @@ public class MnistRunTests
         Assert.Equal(accuracy, double.Parse(csv[2].Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    [Fact]
-    public void Summary_option_prints_the_table_before_training()
-    {
-        var output = new StringWriter();
-
-        MnistRun.Run(new MnistRunOptions(Epochs: 1, BatchSize: 100, TrainLimit: 200, Summary: true), output);
-
-        string text = output.ToString();
-        Assert.Contains("Total params: 669,706\n", text);
-        Assert.True(text.IndexOf("Total params", StringComparison.Ordinal) < text.IndexOf("Epoch 1/1", StringComparison.Ordinal));
-    }
-
     [Theory]
     [InlineData(0, 128, 1e-3f, "--epochs must be at least 1, got 0")]
     [InlineData(1, 0, 1e-3f, "--batch-size must be at least 1, got 0")]
