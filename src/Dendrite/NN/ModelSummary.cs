@@ -46,7 +46,10 @@ public sealed class ModelSummary
     /// <summary>Elements of parameters that require grad.</summary>
     public long TrainableParameters { get; }
 
-    /// <summary>Elements of frozen parameters (RequiresGrad false) and of buffers (running statistics).</summary>
+    /// <summary>
+    /// Elements of frozen parameters (RequiresGrad false) and of buffers: BatchNorm's running mean and variance, as Keras
+    /// counts them, and also its one-element num_batches_tracked counter.
+    /// </summary>
     public long NonTrainableParameters { get; }
 
     internal static ModelSummary Build(Module model, Shape input)

@@ -39,6 +39,37 @@ public class SummaryTests
     }
 
     [Fact]
+    public void W2_net_has_1199882_parameters()
+    {
+        var summary = Presets.MnistCnn().Summary(1, 1, 28, 28);
+
+        // conv 1·32·9 + 32 = 320; conv 32·64·9 + 64 = 18,496; dense 9216·128 + 128 = 1,179,776; 128·10 + 10 = 1,290.
+        Assert.Equal(1_199_882, summary.TotalParameters);
+        Assert.Equal(0, summary.NonTrainableParameters);
+        Assert.Equal(
+            [("Conv2d", "[1, 32, 26, 26]", 320L), ("ReLU", "[1, 32, 26, 26]", 0L), ("Conv2d", "[1, 64, 24, 24]", 18_496L),
+             ("ReLU", "[1, 64, 24, 24]", 0L), ("MaxPool2d", "[1, 64, 12, 12]", 0L), ("Dropout", "[1, 64, 12, 12]", 0L),
+             ("Flatten", "[1, 9216]", 0L), ("Linear", "[1, 128]", 1_179_776L), ("ReLU", "[1, 128]", 0L),
+             ("Dropout", "[1, 128]", 0L), ("Linear", "[1, 10]", 1_290L)],
+            summary.Rows.Select(r => (r.Type, r.OutputShape.ToString(), r.Parameters)));
+        Assert.Contains("Total params: 1,199,882\n", summary.ToString());
+    }
+
+    [Fact]
+    public void Batch_norm_statistics_count_as_non_trainable()
+    {
+        var model = new Sequential(new Conv2d(1, 4, 3, bias: false), new BatchNorm2d(4), new Flatten(), new Linear(4 * 26 * 26, 2));
+
+        var summary = model.Summary(2, 1, 28, 28);
+
+        // Trainable: conv 4·9 = 36, BN γ and β 8, dense 2704·2 + 2 = 5,410. Non-trainable: the BN buffers.
+        Assert.Equal(36 + 8 + 5_410, summary.TrainableParameters);
+        Assert.Equal(4 + 4 + 1, summary.NonTrainableParameters);   // running mean and variance, num_batches_tracked
+        Assert.Equal("[2, 4, 26, 26]", summary.Rows[1].OutputShape.ToString());
+        Assert.True(model.Training);
+    }
+
+    [Fact]
     public void Nested_containers_are_indented_and_count_their_children()
     {
         var model = new Sequential(
