@@ -5,9 +5,6 @@ using Dendrite.Data;
 
 namespace Dendrite.Examples.BackpropByHand;
 
-/// <summary>Per epoch: the mean training cost, test accuracy and seconds taken.</summary>
-public readonly record struct EpochResult(int Epoch, double Cost, double TestAccuracy, double Seconds);
-
 /// <summary>
 /// The lecture's afternoon practical: a sigmoid network trained on MNIST by backpropagation written by hand
 /// (<see cref="HandMlp"/>), checked against Dendrite's autograd on the same weights and batch, and against finite

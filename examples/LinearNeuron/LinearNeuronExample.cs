@@ -1,8 +1,5 @@
 namespace Dendrite.Examples.LinearNeuron;
 
-/// <summary>One step of gradient descent: the value of a before the step, the loss there, dL/da, and a after it.</summary>
-public readonly record struct DescentStep(int Step, float A, float Loss, float Gradient, float NextA);
-
 /// <summary>
 /// The lecture's simplest neuron, y = a·x + b, on a single training point (x = 0.15, y = 0.3) with the bias fixed at
 /// b = 0.1: the squared error as a function of the one weight a, and gradient descent on a using Dendrite's autograd.

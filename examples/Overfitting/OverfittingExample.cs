@@ -8,22 +8,6 @@ using Dendrite.Visualization;
 
 namespace Dendrite.Examples.Overfitting;
 
-/// <summary>One regularisation setting: dropout rate after each hidden layer (0 = none) and AdamW's weight decay.</summary>
-public sealed record Variant(string Name, float Dropout, float WeightDecay);
-
-/// <summary>One trained variant: its per-epoch history and the model as training left it.</summary>
-public sealed record VariantResult(Variant Variant, History History, Sequential Model)
-{
-    /// <summary>The last epoch's validation accuracy.</summary>
-    public double FinalValAccuracy => History["val_accuracy"][^1];
-
-    /// <summary>The best validation accuracy of any epoch.</summary>
-    public double BestValAccuracy => History["val_accuracy"].Max();
-
-    /// <summary>The last epoch's training accuracy.</summary>
-    public double FinalTrainAccuracy => History["accuracy"][^1];
-}
-
 /// <summary>
 /// Overfitting on purpose: a large MLP (784-800-800-10, 1.3 million weights) trained on only 1,000 MNIST images
 /// memorises them, and its validation loss turns upwards while the training loss keeps falling. Dropout and weight

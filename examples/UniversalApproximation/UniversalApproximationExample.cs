@@ -3,9 +3,6 @@ using Dendrite.Optim;
 
 namespace Dendrite.Examples.UniversalApproximation;
 
-/// <summary>How well one network fits the target: errors on a fine grid, and its predictions there.</summary>
-public sealed record Fit(int Hidden, double Rmse, double MaxError, float[] Grid, float[] Predictions);
-
 /// <summary>
 /// The universal approximation theorem, seen on a small case: one hidden layer of ReLU units fits the polynomial
 /// f(x) = x³ − x on [−1.5, 1.5], and the fit improves as the layer widens. Each ReLU unit contributes one kink, so the
