@@ -66,11 +66,12 @@ public static class Program
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => MnistRunOptions.DefaultSeed };
         var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
         var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };
+        var summary = new Option<bool>("--summary") { Description = "Print the model's layers, output shapes and parameter counts before training." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };
 
         var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
         {
-            model, epochs, batchSize, lr, seed, outDir, dataDir, threads,
+            model, epochs, batchSize, lr, seed, outDir, dataDir, summary, threads,
         };
         command.SetAction(parse =>
         {
@@ -83,7 +84,8 @@ public static class Program
                 Lr: parse.GetValue(lr),
                 Seed: parse.GetValue(seed),
                 OutDir: parse.GetValue(outDir),
-                DataDir: parse.GetValue(dataDir));
+                DataDir: parse.GetValue(dataDir),
+                Summary: parse.GetValue(summary));
             MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);
             return 0;
         });

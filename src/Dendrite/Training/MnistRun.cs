@@ -17,7 +17,8 @@ public sealed record MnistRunOptions(
     ulong Seed = MnistRunOptions.DefaultSeed,
     string? OutDir = null,
     string? DataDir = null,
-    int? TrainLimit = null)
+    int? TrainLimit = null,
+    bool Summary = false)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -45,10 +46,12 @@ public static class MnistRun
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--batch-size must be at least 1, got {batchSize}.");
         if (!(lr > 0) || !float.IsFinite(lr)) throw new ArgumentOutOfRangeException(nameof(options), $"--lr must be a positive number, got {lr}.");
 
-        var (train, test) = Mnist.Load(options.DataDir);
-        IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);
+        // Before loading the data, so the table shows even when the data cannot be read.
+        if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
+        var (train, test) = Mnist.Load(options.DataDir);
+        IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
         Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
             ? new AdamW(model.Parameters(), lr: lr, weightDecay: preset.WeightDecay)
