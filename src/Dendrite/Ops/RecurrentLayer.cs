@@ -23,6 +23,7 @@ internal enum RecurrentCell { RnnTanh, RnnRelu, Lstm, Gru }
 /// </remarks>
 internal sealed class RecurrentLayer
 {
+
     private readonly RecurrentCell _cell;
     private readonly int _steps, _batch, _inputSize, _hidden, _directions, _gateWidth;
     private readonly bool _hasBias;
@@ -250,7 +251,8 @@ internal sealed class RecurrentLayer
                 Gemm.Multiply(true, false, gh, _hidden, rows, _dGh.Data, gh, _hIn[d].Data, _hidden, dW.Data, _hidden, accumulate: false);
             }
             if (_hasBias && _weights[p + 2].RequiresGrad) dWeights[p + 2] = ColumnSums(_dG, rows, gh);
-            if (_hasBias && _weights[p + 3].RequiresGrad) dWeights[p + 3] = ColumnSums(_dGh, rows, gh);
+            if (_hasBias && _weights[p + 3].RequiresGrad)
+                dWeights[p + 3] = gru || dWeights[p + 2] is null ? ColumnSums(_dGh, rows, gh) : dWeights[p + 2]!.Clone();
             if (dx is not null)
                 Gemm.Multiply(false, false, rows, _inputSize, gh, _dG.Data, gh, WeightIh(d).Data, _inputSize, dx.Data, _inputSize,
                     accumulate: d > 0);
