@@ -6,7 +6,7 @@ using Dendrite;
 using Dendrite.Examples.SequenceMotifs;
 
 const double target = 0.95;
-int epochs = 8;
+int epochs = 10;
 if (args.Length == 2 && args[0] == "--epochs" && int.TryParse(args[1], out int n) && n >= 1) epochs = n;
 else if (args.Length != 0)
 {
@@ -22,7 +22,8 @@ Console.WriteLine($"e.g. {train[1].Sequence} (label {train[1].Label})");
 bool ok = true;
 foreach (var (name, make) in new (string, Func<ISequenceModel>)[]
 {
-    ("BiLSTM (one-hot -> bidirectional LSTM(4, 32) -> Linear(64, 2))", () => new BiLstmModel()),
+    ("Conv1d (one-hot -> Conv1d(4, 32, 9) -> ReLU -> max over positions -> Linear(32, 2))", () => new ConvModel()),
+    ("BiLSTM (one-hot -> bidirectional LSTM(4, 32) -> final states -> Linear(64, 2))", () => new BiLstmModel()),
 })
 {
     Torch.ManualSeed(1);
