@@ -26,30 +26,51 @@ public static class LanguageModel
 
     /// <summary>
     /// Trains on random windows of <paramref name="window"/> characters: the input is the window, the target the same
-    /// window shifted by one (every position predicts its next character). Returns the mean training loss of the last
-    /// hundred steps.
+    /// window shifted by one (every position predicts its next character). Every <paramref name="evalEvery"/> steps the
+    /// loss on <paramref name="validation"/> is measured; a small corpus is soon memorised, so training stops once it
+    /// has not improved for <paramref name="patience"/> checks, and the weights of the best check are put back
+    /// (early stopping). Returns that best validation loss (the last training loss when there is no validation text).
     /// </summary>
-    public static double Train(CharModel model, int[] text, int steps, int window = 64, int batchSize = 32, float lr = 3e-3f,
-        ulong seed = 1, TextWriter? log = null, int logEvery = 200)
+    public static double Train(CharModel model, int[] text, int steps, int[]? validation = null, int window = 64,
+        int batchSize = 32, float lr = 3e-3f, ulong seed = 1, int evalEvery = 200, int patience = 3, TextWriter? log = null)
     {
         var optimizer = new Adam(model.Parameters(), lr: lr);
         var g = new Generator(seed);
         var recent = new Queue<double>();
+        double best = double.PositiveInfinity;
+        Dictionary<string, Tensor>? bestState = null;
+        int checksWithoutGain = 0;
         for (int step = 1; step <= steps; step++)
         {
-            using var scope = Tensor.Scope();
-            var (x, y) = RandomWindows(text, window, batchSize, g);
-            var logits = model.Forward(x);                                   // [N, T, V]
-            var loss = F.CrossEntropy(F.Reshape(logits, -1, model.Vocabulary.Size), F.Reshape(y, -1));
-            optimizer.ZeroGrad();
-            loss.Backward();
-            optimizer.Step();
-            recent.Enqueue(loss.Item());
-            if (recent.Count > 100) recent.Dequeue();
-            if (log is not null && step % logEvery == 0)
-                log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  step {step}/{steps}: training loss {recent.Average():0.000} nats/char"));
+            using (Tensor.Scope())
+            {
+                var (x, y) = RandomWindows(text, window, batchSize, g);
+                var logits = model.Forward(x);                                   // [N, T, V]
+                var loss = F.CrossEntropy(F.Reshape(logits, -1, model.Vocabulary.Size), F.Reshape(y, -1));
+                optimizer.ZeroGrad();
+                loss.Backward();
+                optimizer.Step();
+                recent.Enqueue(loss.Item());
+                if (recent.Count > 100) recent.Dequeue();
+            }
+            if (validation is null || (step % evalEvery != 0 && step != steps)) continue;
+            double current = Loss(model, validation);
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  step {step}/{steps}: training loss {recent.Average():0.000}, validation loss {current:0.000} nats/char"));
+            if (current < best)
+            {
+                best = current;
+                bestState = model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
+                checksWithoutGain = 0;
+            }
+            else if (++checksWithoutGain >= patience)
+            {
+                log?.WriteLine($"  validation loss has not improved for {patience} checks: stopping, keeping the best weights");
+                break;
+            }
         }
-        return recent.Average();
+        if (bestState is not null) model.LoadStateDict(bestState);
+        return validation is null ? recent.Average() : best;
     }
 
     /// <summary>Mean cross-entropy in nats per character of predicting each character of <paramref name="text"/> from those before it.</summary>

@@ -22,10 +22,8 @@ Console.WriteLine($"corpus.txt: {text.Length} characters, {vocabulary.Size} dist
 
 Torch.ManualSeed(1);
 var model = new CharModel(vocabulary);
-Console.WriteLine($"Model: {model.Embed}, {model.Gru}, {model.Head}; {steps} steps of 32 windows of 64 characters");
-LanguageModel.Train(model, train, steps, log: Console.Out);
-
-double loss = LanguageModel.Loss(model, validation);
+Console.WriteLine($"Model: {model.Embed}, {model.Gru}, Dropout({model.Dropout}), {model.Head}; up to {steps} steps of 32 windows of 64 characters");
+double loss = LanguageModel.Train(model, train, steps, validation, log: Console.Out);
 double unigram = LanguageModel.UnigramLoss(train, validation, vocabulary.Size);
 double gain = 1 - loss / unigram;
 var c = CultureInfo.InvariantCulture;
