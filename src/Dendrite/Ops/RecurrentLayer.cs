@@ -45,6 +45,10 @@ internal sealed class RecurrentLayer
     private readonly Action<int> _forwardRows, _backwardRows;
     private readonly int _chunks;
 
+    // Without h0 the first step of each direction starts from h = 0: its W_hh product is zero and is skipped, and so
+    // are the gradient of that zero state and its rows in dW_hh (1/T of the recurrent GEMM work each way).
+    private bool _zeroInitialState;
+
     private RecurrentLayer(RecurrentCell cell, Tensor x, Tensor[] weights, int directions, int hidden, bool hasBias, float[]? mask)
     {
         (_cell, _x, _weights, _directions, _hidden, _hasBias, _mask) = (cell, x, weights, directions, hidden, hasBias, mask);
@@ -111,6 +115,7 @@ internal sealed class RecurrentLayer
         _c = lstm ? Tensor.Empty(nh) : null;
         _hp = gru ? Tensor.Empty(_batch * gh) : null;
         var biasRow = _hasBias ? new float[gh] : null;
+        _zeroInitialState = h0 is null;
         for (int d = 0; d < _directions; d++)
         {
             _dir = d;
@@ -148,13 +153,16 @@ internal sealed class RecurrentLayer
                 _t = t;
                 _h.Data.CopyTo(_hIn[d].Data.Slice(t * nh, nh));
                 if (_c is not null) _c.Data.CopyTo(_cIn[d]!.Data.Slice(t * nh, nh));
+                bool fromZero = k == 0 && _zeroInitialState;
                 if (_hp is not null)
                 {
                     var hp = _hp.Data;
                     if (_hasBias) for (int n = 0; n < _batch; n++) BiasHh(d)!.Data.CopyTo(hp.Slice(n * gh, gh));
-                    Gemm.Multiply(false, true, _batch, gh, _hidden, _h.Data, _hidden, WeightHh(d).Data, _hidden, hp, gh, accumulate: _hasBias);
+                    else if (fromZero) hp.Clear();
+                    if (!fromZero)
+                        Gemm.Multiply(false, true, _batch, gh, _hidden, _h.Data, _hidden, WeightHh(d).Data, _hidden, hp, gh, accumulate: _hasBias);
                 }
-                else
+                else if (!fromZero)
                 {
                     Gemm.Multiply(false, true, _batch, gh, _hidden, _h.Data, _hidden, WeightHh(d).Data, _hidden,
                         gates.Data.Slice(t * _batch * gh, _batch * gh), gh, accumulate: true);
@@ -231,6 +239,7 @@ internal sealed class RecurrentLayer
                 int t = d == 1 ? k : _steps - 1 - k;
                 _t = t;
                 Threading.For(_chunks, _backwardRows, parallel: _chunks > 1);
+                if (k == _steps - 1 && dh0 is null) break; // what would flow on is the gradient of an h0 nobody asked for
                 Gemm.Multiply(false, false, _batch, _hidden, gh, _dGh.Data.Slice(t * _batch * gh, _batch * gh), gh,
                     WeightHh(d).Data, _hidden, _dhNext.Data, _hidden, accumulate: true);
                 (_dh, _dhNext) = (_dhNext, _dh);
@@ -248,7 +257,10 @@ internal sealed class RecurrentLayer
             if (_weights[p + 1].RequiresGrad)
             {
                 var dW = dWeights[p + 1] = Tensor.Empty(WeightHh(d).Shape);
-                Gemm.Multiply(true, false, gh, _hidden, rows, _dGh.Data, gh, _hIn[d].Data, _hidden, dW.Data, _hidden, accumulate: false);
+                // Rows of a zero initial state add nothing: the forward direction's step 0, the reverse one's step T − 1.
+                int skip = _zeroInitialState ? _batch : 0, from = d == 0 ? skip : 0;
+                Gemm.Multiply(true, false, gh, _hidden, rows - skip, _dGh.Data.Slice(from * gh), gh, _hIn[d].Data.Slice(from * _hidden),
+                    _hidden, dW.Data, _hidden, accumulate: false);
             }
             if (_hasBias && _weights[p + 2].RequiresGrad) dWeights[p + 2] = ColumnSums(_dG, rows, gh);
             if (_hasBias && _weights[p + 3].RequiresGrad)
