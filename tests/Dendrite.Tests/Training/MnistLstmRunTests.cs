@@ -22,6 +22,9 @@ public class MnistLstmRunTests
         Assert.Equal(new Shape(10), shapes["1.fc.bias"]);
         Assert.Equal(6, shapes.Count);
         Assert.Equal(new Shape(3, 10), model.Forward(Tensor.Zeros(3, 1, 28, 28)).Shape);
+
+        var recipe = Presets.All["mnist-lstm"];   // W3: Adam, lr 1e-3, batch 128, 3 epochs
+        Assert.Equal((3, 128, 1e-3f, false, 0f), (recipe.Epochs, recipe.BatchSize, recipe.Lr, recipe.OneCycle, recipe.WeightDecay));
     }
 
     [Fact]
