@@ -23,7 +23,6 @@ internal enum RecurrentCell { RnnTanh, RnnRelu, Lstm, Gru }
 /// </remarks>
 internal sealed class RecurrentLayer
 {
-
     private readonly RecurrentCell _cell;
     private readonly int _steps, _batch, _inputSize, _hidden, _directions, _gateWidth;
     private readonly bool _hasBias;
