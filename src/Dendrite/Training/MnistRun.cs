@@ -2,6 +2,7 @@ using System.Globalization;
 using Dendrite.Data;
 using Dendrite.IO;
 using Dendrite.Optim;
+using Dendrite.Visualization;
 
 namespace Dendrite.Training;
 
@@ -18,7 +19,8 @@ public sealed record MnistRunOptions(
     string? OutDir = null,
     string? DataDir = null,
     int? TrainLimit = null,
-    bool Summary = false)
+    bool Summary = false,
+    string? VizDir = null)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -50,6 +52,8 @@ public static class MnistRun
         var model = Presets.Create(options.Model);
         // Before loading the data, so the table shows even when the data cannot be read.
         if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
+        if (options.VizDir is not null && !model.Modules().OfType<NN.Conv2d>().Any())   // say so before training, not after
+            throw new ArgumentException($"--viz draws convolution filters and feature maps, but {options.Model} has no Conv2d layer.");
         var (train, test) = Mnist.Load(options.DataDir);
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
@@ -72,6 +76,11 @@ public static class MnistRun
                 new Dictionary<string, string> { ["model"] = options.Model, ["format"] = "pt" });
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
             output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
+        }
+        if (options.VizDir is { } vizDir)
+        {
+            var files = ConvViz.WriteAll(vizDir, model, test[0].Input);   // test digit 0 (a 7)
+            output.WriteLine($"Wrote the first layer's filters and the feature maps of test digit 0: {string.Join(", ", files)}");
         }
         return accuracy;
     }
