@@ -64,6 +64,13 @@ internal static class DendriteWorkloads
         Train("w2", Presets.MnistCnn, Protocol.CnnBatch, Protocol.CnnLr, epochs, Protocol.CnnTrainLimit(quick), dataDirectory, Protocol.CnnTrainRate);
 
     /// <summary>
+    /// W3: Presets.MnistLstm (sequential MNIST: the 28 rows of an image as 28 time steps of 28 pixels for LSTM(28, 128),
+    /// its last hidden state to Linear(128, 10)), Adam lr 1e-3, batch 128, cross-entropy, <paramref name="epochs"/> epochs.
+    /// </summary>
+    public static IEnumerable<Figure> Lstm(string? dataDirectory, bool quick, int epochs) =>
+        Train("w3", Presets.MnistLstm, Protocol.LstmBatch, Protocol.LstmLr, epochs, Protocol.LstmTrainLimit(quick), dataDirectory, rate: null);
+
+    /// <summary>
     /// Trains a fresh <paramref name="build"/>() with Adam and cross-entropy, DataLoader reshuffling each epoch from the
     /// protocol seed. The step is Trainer.Fit's: in a recycled iteration (or a Tensor.Scope), forward, loss, ZeroGrad(),
     /// Backward, Step, loss.Item(). <paramref name="rate"/> (images, seconds) turns epoch 2 into a GFLOP/s figure.

@@ -12,11 +12,13 @@ namespace Dendrite.Bench;
 public static class Program
 {
     private const string Usage = """
-        usage: dotnet run --project bench/Dendrite.Bench -c Release -- [w0] [w1] [w2] [infer] [w5] [w4] [options]
-          workloads   any of w0 (FMA peak), w1 (MNIST MLP training), w2 (MNIST CNN training), infer (W1 net inference),
-                      w5 (W2 net inference), w4 (GEMM); default all. w2, w5 and w4 bring w0 along (their % of peak).
-          --quick     shortened smoke run (W1 and W2 on 6,000 images, fewer samples): not protocol figures
+        usage: dotnet run --project bench/Dendrite.Bench -c Release -- [w0] [w1] [w2] [w3] [infer] [w5] [w4] [options]
+          workloads   any of w0 (FMA peak), w1 (MNIST MLP training), w2 (MNIST CNN training), w3 (sequential MNIST
+                      LSTM training), infer (W1 net inference), w5 (W2 net inference), w4 (GEMM); default all.
+                      w2, w5 and w4 bring w0 along (their % of peak).
+          --quick     shortened smoke run (W1, W2 and W3 on 6,000 images, fewer samples): not protocol figures
           --w2-epochs N  W2's epochs, N >= 2 (default 2: epoch 2 is the protocol's time; 3 for its accuracy line)
+          --w3-epochs N  W3's epochs, N >= 2 (default 2, as W2)
           --out DIR   also write DIR/results.csv and DIR/results.json
           --data DIR  MNIST directory (default: data/mnist above the working directory, or $DENDRITE_MNIST)
           --no-peer   Dendrite only;  --no-tuned  skip the GLIBC_TUNABLES run of the peer
@@ -27,7 +29,7 @@ public static class Program
     {
         bool quick = false, noPeer = false, noTuned = false;
         string? outDir = null, dataDir = null, peerDll = null;
-        int cnnEpochs = Protocol.CnnDefaultEpochs;
+        int cnnEpochs = Protocol.CnnDefaultEpochs, lstmEpochs = Protocol.LstmDefaultEpochs;
         var chosen = new HashSet<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -43,12 +45,14 @@ public static class Program
                     else if (a == "--data") dataDir = value;
                     else peerDll = value;
                     break;
-                case "--w2-epochs" when i + 1 < args.Length:
-                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out cnnEpochs) || cnnEpochs < 2)
+                case "--w2-epochs" or "--w3-epochs" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int epochs) || epochs < 2)
                     {
-                        Console.Error.WriteLine($"bench: --w2-epochs takes a whole number >= 2 (epoch 2 is the protocol's figure), got '{args[i]}'\n{Usage}");
+                        Console.Error.WriteLine($"bench: {a} takes a whole number >= 2 (epoch 2 is the protocol's figure), got '{args[i]}'\n{Usage}");
                         return 2;
                     }
+                    if (a == "--w2-epochs") cnnEpochs = epochs;
+                    else lstmEpochs = epochs;
                     break;
                 case "-h" or "--help":
                     Console.WriteLine(Usage);
@@ -86,6 +90,7 @@ public static class Program
         RunDendrite("w1", () => DendriteWorkloads.Mlp(dataDir, quick));
         RunDendrite("infer", () => DendriteWorkloads.Inference(dataDir, quick));
         RunDendrite("w2", () => DendriteWorkloads.Cnn(dataDir, quick, cnnEpochs));
+        RunDendrite("w3", () => DendriteWorkloads.Lstm(dataDir, quick, lstmEpochs));
         RunDendrite("w5", () => DendriteWorkloads.CnnInference(dataDir, quick));
         RunDendrite("w4", () => DendriteWorkloads.Gemm(quick));
         RunDendrite("w0", () => DendriteWorkloads.FmaPeaks(quick));
@@ -105,7 +110,8 @@ public static class Program
             meta["peer"] = peerDll;
             meta["peer LD_LIBRARY_PATH"] = nativeLib ?? "(not needed: the system's libstdc++ is new enough)";
             var peerArgs = peerWorkloads.Concat(quick ? ["--quick"] : []).Concat(dataDir is null ? [] : ["--data", dataDir])
-                .Concat(["--w2-epochs", cnnEpochs.ToString(CultureInfo.InvariantCulture)]).ToList();
+                .Concat(["--w2-epochs", cnnEpochs.ToString(CultureInfo.InvariantCulture), "--w3-epochs", lstmEpochs.ToString(CultureInfo.InvariantCulture)])
+                .ToList();
             Console.WriteLine("[torchsharp] as shipped …");
             before = MachineLoad.Now();
             plain = PeerRunner.Run("torchsharp", peerDll, nativeLib, tuned: false, peerArgs, Console.Out);

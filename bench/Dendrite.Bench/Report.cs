@@ -12,7 +12,7 @@ internal sealed record Row(string Workload, string Id, string Label, string Unit
     public double Ratio => double.IsFinite(Dendrite) && double.IsFinite(TorchSharp) && TorchSharp != 0 ? Dendrite / TorchSharp : double.NaN;
 }
 
-/// <summary>Turns the figures of the three runs into one table per workload, the CSV/JSON files, and the issue-3 and -4 checks.</summary>
+/// <summary>Turns the figures of the three runs into one table per workload, the CSV/JSON files, and the issue-3, -4 and -5 checks.</summary>
 internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned, IReadOnlyDictionary<string, string> meta, bool quick)
 {
     private static readonly Dictionary<string, string> s_titles = new()
@@ -21,6 +21,8 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
         ["w1"] = $"W1 MNIST MLP 784-512-512-10, Adam lr 1e-3, batch {Protocol.MlpBatch}, {Protocol.Threads(Protocol.AllCores)}",
         ["w2"] = $"W2 MNIST CNN (PyTorch's examples/mnist net), Adam lr 1e-3, batch {Protocol.CnnBatch}, {Protocol.Threads(Protocol.AllCores)}; " +
             $"{Protocol.CnnTrainFlopsPerImage / 1e6:0.00} MFLOP an image, {Protocol.CnnTrainFlopsPerImage * 60000 / 1e12:0.000} TFLOP a 60,000-image epoch",
+        ["w3"] = $"W3 sequential MNIST ({Protocol.LstmSteps} steps of {Protocol.LstmSteps} pixels, row by row), LSTM({Protocol.LstmSteps},{Protocol.LstmHidden}) " +
+            $"last hidden state -> Linear({Protocol.LstmHidden},10), Adam lr 1e-3, batch {Protocol.LstmBatch}, {Protocol.Threads(Protocol.AllCores)}",
         ["infer"] = "Inference with the W1 net (eval, no grad)",
         ["w5"] = $"W5 inference with the W2 net (eval, no grad; {Protocol.CnnForwardFlopsPerImage / 1e6:0.00} MFLOP an image)",
         ["w4"] = $"W4 GEMM C = A·B, float32 n×n (median of {Protocol.GemmSamples(false)}+ samples; --quick: 3)",
@@ -69,7 +71,7 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
     public void Print(TextWriter o)
     {
         o.WriteLine();
-        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1 and W2 on 6,000 training images, fewer samples); not protocol figures.");
+        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1, W2 and W3 on 6,000 training images, fewer samples); not protocol figures.");
         foreach (var (k, v) in meta) o.WriteLine($"{k}: {v}");
         if (plain is { Ok: false }) o.WriteLine($"TorchSharp (as shipped) failed: {plain.Error}");
         if (tuned is { Ok: false }) o.WriteLine($"TorchSharp (tuned) failed: {tuned.Error}");
@@ -105,14 +107,14 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
     private double Get(string id, Func<Row, double> pick) => Rows.FirstOrDefault(r => r.Id == id) is { } r ? pick(r) : double.NaN;
 
     /// <summary>
-    /// Issue 3's and issue 4's acceptance lists, evaluated on this run's medians against the as-shipped peer. A check of
+    /// Issue 3's, 4's and 5's acceptance lists, evaluated on this run's medians against the as-shipped peer. A check of
     /// a workload this run did not choose is left out; one whose figure is missing from a chosen workload (a failed
     /// peer, a W0 without the thread count) says n/a.
     /// </summary>
     private void PrintAcceptance(TextWriter o)
     {
         var ran = Rows.Select(r => r.Workload).ToHashSet();
-        List<(string Name, double Value, string Target, bool? Pass)> issue3 = [], issue4 = [];
+        List<(string Name, double Value, string Target, bool? Pass)> issue3 = [], issue4 = [], issue5 = [];
         void Check(List<(string, double, string, bool?)> list, string workload, string name, double value, string target, Func<double, bool> ok)
         {
             if (ran.Contains(workload)) list.Add((name, value, target, double.IsFinite(value) ? ok(value) : null));
@@ -137,9 +139,11 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
         Check(issue4, "w5", "W5 batch-256 throughput D/T", Get("w5.b256.throughput", r => r.Ratio), ">= 2", v => v >= 2);
         Check(issue4, "w5", $"W5 batch-256 throughput, % of {peak}", Get("w5.b256.peak_pct", r => r.Dendrite), ">= 30", v => v >= 30);
 
+        Check(issue5, "w3", "W3 epoch 2 time D/T", Get("w3.epoch2.s", r => r.Ratio), "<= 0.5", v => v <= 0.5);
+
         string when = quick ? "QUICK RUN: indicative only" : "medians of this run, against TorchSharp as shipped";
-        int width = issue3.Concat(issue4).Select(c => c.Name.Length).DefaultIfEmpty(0).Max();
-        foreach (var (issue, checks) in new[] { (3, issue3), (4, issue4) })
+        int width = issue3.Concat(issue4).Concat(issue5).Select(c => c.Name.Length).DefaultIfEmpty(0).Max();
+        foreach (var (issue, checks) in new[] { (3, issue3), (4, issue4), (5, issue5) })
         {
             if (checks.Count == 0) continue;
             o.WriteLine();

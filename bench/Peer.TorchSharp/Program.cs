@@ -5,7 +5,7 @@ namespace Dendrite.Bench.Peer;
 /// <summary>
 /// The TorchSharp peer of the Dendrite bench harness: runs the chosen workloads in TorchSharp-cpu (libtorch) and prints
 /// one JSON line per figure on stdout (progress goes to stderr). The harness starts it as a child process.
-/// Usage: Peer.TorchSharp [w1] [w2] [infer] [w5] [w4] [--quick] [--data DIR] [--w2-epochs N]
+/// Usage: Peer.TorchSharp [w1] [w2] [w3] [infer] [w5] [w4] [--quick] [--data DIR] [--w2-epochs N] [--w3-epochs N]
 /// </summary>
 public static class Program
 {
@@ -14,8 +14,8 @@ public static class Program
         bool quick = args.Contains("--quick");
         int dataAt = Array.IndexOf(args, "--data");
         string? data = dataAt >= 0 && dataAt + 1 < args.Length ? args[dataAt + 1] : null;
-        int epochsAt = Array.IndexOf(args, "--w2-epochs");
-        int cnnEpochs = epochsAt >= 0 && epochsAt + 1 < args.Length ? int.Parse(args[epochsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : Protocol.CnnDefaultEpochs;
+        int cnnEpochs = Epochs(args, "--w2-epochs", Protocol.CnnDefaultEpochs);
+        int lstmEpochs = Epochs(args, "--w3-epochs", Protocol.LstmDefaultEpochs);
         var chosen = args.Where(a => Protocol.Workloads.Contains(a)).ToHashSet();
         if (chosen.Count == 0) chosen = [.. Protocol.Workloads];
 
@@ -29,9 +29,17 @@ public static class Program
         if (chosen.Contains("w1")) Emit("w1", Workloads.Mlp(Mnist.FindDirectory(data), quick));
         if (chosen.Contains("infer")) Emit("infer", Workloads.Inference(Mnist.FindDirectory(data), quick));
         if (chosen.Contains("w2")) Emit("w2", Workloads.Cnn(Mnist.FindDirectory(data), quick, cnnEpochs));
+        if (chosen.Contains("w3")) Emit("w3", Workloads.Lstm(Mnist.FindDirectory(data), quick, lstmEpochs));
         if (chosen.Contains("w5")) Emit("w5", Workloads.CnnInference(Mnist.FindDirectory(data), quick));
         if (chosen.Contains("w4")) Emit("w4", Workloads.Gemm(quick));
         return 0;
+    }
+
+    /// <summary>The value after <paramref name="option"/> (the harness has checked it), else <paramref name="fallback"/>.</summary>
+    private static int Epochs(string[] args, string option, int fallback)
+    {
+        int at = Array.IndexOf(args, option);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 
     private static void Emit(string workload, IEnumerable<Figure> figures)

@@ -51,6 +51,31 @@ internal static class Workloads
         ("fc1", nn.Linear(9216, 128)), ("relu3", nn.ReLU()), ("dropout2", nn.Dropout(0.5)),
         ("fc2", nn.Linear(128, 10)));
 
+    /// <summary>
+    /// The W3 network, as Dendrite's Presets.MnistLstm (default init, PyTorch's): an image viewed as [N, 28, 28], its 28
+    /// rows the time steps of LSTM(28, 128, batch_first), and the last layer's final hidden state h_n[-1] to Linear(128, 10).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> MnistLstm() => new LstmClassifier();
+
+    private sealed class LstmClassifier : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.LSTM rnn;
+        private readonly TorchSharp.Modules.Linear fc;
+
+        public LstmClassifier() : base(nameof(LstmClassifier))
+        {
+            rnn = nn.LSTM(Protocol.LstmSteps, Protocol.LstmHidden, batchFirst: true);
+            fc = nn.Linear(Protocol.LstmHidden, 10);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var (_, h, _) = rnn.forward(input.view(-1, Protocol.LstmSteps, Protocol.LstmSteps));
+            return fc.forward(h.select(0, -1));
+        }
+    }
+
     /// <summary>W1: MnistMlp, Adam lr 1e-3, batch 128, cross-entropy, three epochs.</summary>
     public static IEnumerable<Figure> Mlp(string dataDirectory, bool quick) =>
         Train("w1", MnistMlp, Protocol.MlpBatch, Protocol.MlpLr, Protocol.MlpEpochs, Protocol.MlpTrainLimit(quick), dataDirectory, rate: null);
@@ -58,6 +83,10 @@ internal static class Workloads
     /// <summary>W2: MnistCnn, Adam lr 1e-3, batch 64, cross-entropy, <paramref name="epochs"/> epochs; also epoch 2's GFLOP/s.</summary>
     public static IEnumerable<Figure> Cnn(string dataDirectory, bool quick, int epochs) =>
         Train("w2", MnistCnn, Protocol.CnnBatch, Protocol.CnnLr, epochs, Protocol.CnnTrainLimit(quick), dataDirectory, Protocol.CnnTrainRate);
+
+    /// <summary>W3: MnistLstm, Adam lr 1e-3, batch 128, cross-entropy, <paramref name="epochs"/> epochs.</summary>
+    public static IEnumerable<Figure> Lstm(string dataDirectory, bool quick, int epochs) =>
+        Train("w3", MnistLstm, Protocol.LstmBatch, Protocol.LstmLr, epochs, Protocol.LstmTrainLimit(quick), dataDirectory, rate: null);
 
     /// <summary>
     /// Trains a fresh <paramref name="build"/>() with Adam and cross-entropy, reshuffled each epoch from one seeded

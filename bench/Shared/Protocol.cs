@@ -6,7 +6,7 @@ namespace Dendrite.Bench;
 /// </summary>
 public static class Protocol
 {
-    public static readonly string[] Workloads = ["w0", "w1", "w2", "infer", "w5", "w4"];
+    public static readonly string[] Workloads = ["w0", "w1", "w2", "w3", "infer", "w5", "w4"];
 
     public static readonly int[] GemmSizes = [128, 256, 512, 1024, 2048];
     public const int GemmWarmup = 2;
@@ -19,7 +19,7 @@ public static class Protocol
     public const int Seed = 6;
     /// <summary>--quick trains on the first 6,000 images only: a smoke test, not a protocol figure.</summary>
     public static int? MlpTrainLimit(bool quick) => quick ? 6000 : null;
-    /// <summary>Training steps over which managed allocation per step is averaged (after the epochs, W1 and W2).</summary>
+    /// <summary>Training steps over which managed allocation per step is averaged (after the epochs, W1, W2 and W3).</summary>
     public const int AllocSteps = 50;
 
     public const int CnnBatch = 64;
@@ -45,6 +45,16 @@ public static class Protocol
     private const double Conv1Flops = 2.0 * 26 * 26 * 32 * (1 * 9);
     public const double CnnForwardFlopsPerImage = Conv1Flops + 2.0 * 24 * 24 * 64 * (32 * 9) + 2.0 * 9216 * 128 + 2.0 * 128 * 10;
     public const double CnnTrainFlopsPerImage = 3 * CnnForwardFlopsPerImage - Conv1Flops;
+
+    public const int LstmBatch = 128;
+    public const float LstmLr = 1e-3f;
+    /// <summary>W3's default epoch count: two, as W2's (epoch 2 is the protocol's time); --w3-epochs 3 gives its accuracy after 3 epochs.</summary>
+    public const int LstmDefaultEpochs = 2;
+    /// <summary>--quick trains W3 on the first 6,000 images only, as W1 and W2.</summary>
+    public static int? LstmTrainLimit(bool quick) => quick ? 6000 : null;
+    /// <summary>W3 reads an image as <see cref="LstmSteps"/> time steps (its rows) of <see cref="LstmSteps"/> pixels each.</summary>
+    public const int LstmSteps = 28;
+    public const int LstmHidden = 128;
 
     public const int InferBatch = 256;
     public static int LatencySamples(bool quick) => quick ? 300 : 3000;
