@@ -14,7 +14,9 @@ public sealed record MnistRunOptions(
     ulong Seed = MnistRunOptions.DefaultSeed,
     string? OutDir = null,
     string? DataDir = null,
-    int? TrainLimit = null)
+    int? TrainLimit = null,
+    string? CheckpointDir = null,
+    bool Resume = false)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -40,6 +42,9 @@ public static class MnistRun
         if (!Presets.Descriptions.ContainsKey(options.Model))
             throw new ArgumentException($"unknown model \"{options.Model}\"; available: {string.Join(", ", Presets.Descriptions.Keys)}.");
 
+        if (options.Resume && options.CheckpointDir is null)
+            throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
+
         var (train, test) = Mnist.Load(options.DataDir);
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         Torch.ManualSeed(options.Seed);
@@ -47,19 +52,35 @@ public static class MnistRun
         var optimizer = new Adam(model.Parameters(), lr: options.Lr);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
-        var history = model.Fit(trainSet, optimizer, Losses.CrossEntropy, options.Epochs, options.BatchSize,
+        TrainingProgress? resumed = options.Resume ? Resume(options, model, optimizer, output) : null;
+        var callbacks = new List<ICallback> { new ProgressBar(output, interactive) };
+        if (options.CheckpointDir is { } checkpoints) callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, resumedFrom: resumed));
+        var history = new History();
+        foreach (var logs in resumed?.History ?? []) history.Add(logs);
+        var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, options.Epochs, options.BatchSize,
             validation: test, seed: options.Seed, validationName: "test",
-            callbacks: [new ProgressBar(output, interactive)], verbose: false);
+            callbacks: callbacks, verbose: false, initialEpoch: resumed?.Epoch ?? 0);
+        foreach (var logs in more.Rows()) history.Add(logs);
         double accuracy = history["test_accuracy"][^1];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final test accuracy: {accuracy * 100:0.00}%"));
         if (options.OutDir is { } dir)
         {
             Directory.CreateDirectory(dir);
-            SafeTensors.Save(Path.Combine(dir, "model.safetensors"), model.StateDict(),
-                new Dictionary<string, string> { ["model"] = options.Model, ["format"] = "pt" });
+            model.Save(Path.Combine(dir, "model.safetensors"), inputShape: new Shape(1, 28, 28));
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
             output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
         }
         return accuracy;
+    }
+
+    private static TrainingProgress Resume(MnistRunOptions options, NN.Module model, Adam optimizer, TextWriter output)
+    {
+        string latest = Checkpoint.FindLatest(options.CheckpointDir!)
+            ?? throw new FileNotFoundException($"--resume: no checkpoint (epoch-NNNN.ckpt.safetensors) in {options.CheckpointDir}.");
+        var progress = Checkpoint.Load(latest, model, optimizer);
+        if (progress.Epoch >= options.Epochs)
+            throw new ArgumentException($"--resume: {latest} already holds {progress.Epoch} epochs; pass --epochs greater than {progress.Epoch} to train further.");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resumed from {latest}: epoch {progress.Epoch}, step {progress.Step}"));
+        return progress;
     }
 }

@@ -15,19 +15,23 @@ public static class Trainer
     /// Trains for <paramref name="epochs"/> epochs and returns the per-epoch history. After each epoch it evaluates on
     /// <paramref name="validation"/> (keys "val_loss", "val_accuracy", or with <paramref name="validationName"/> as prefix)
     /// and steps <paramref name="scheduler"/>. A progress bar is shown unless <paramref name="verbose"/> is false.
+    /// <paramref name="initialEpoch"/> (Keras' <c>initial_epoch</c>) resumes a run: epochs initialEpoch + 1 … epochs run, with
+    /// the data order those epochs have in an uninterrupted run; the history holds only the epochs run here.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
         int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
-        IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null)
+        IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null,
+        int initialEpoch = 0)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
+        if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
         // recycle: each step's batch, activations and gradients reuse the previous step's storage.
-        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true);
+        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true) { Epoch = initialEpoch };
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        for (int epoch = initialEpoch + 1; epoch <= epochs; epoch++)
         {
             foreach (var c in all) c.OnEpochBegin(epoch, epochs, loader.Count);
             var clock = Stopwatch.StartNew();

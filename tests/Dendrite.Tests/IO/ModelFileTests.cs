@@ -1,0 +1,216 @@
+using System.Text.Json.Nodes;
+using Dendrite.IO;
+using Dendrite.NN;
+using Dendrite.Tests.TestSupport;
+
+namespace Dendrite.Tests.IO;
+
+/// <summary>Model files: architecture JSON + safetensors weights in one file, rebuilt with ModelFile.Load.</summary>
+public class ModelFileTests
+{
+    /// <summary>One row per built-in layer type: how to build it, with non-default arguments, and an input shape.</summary>
+    public sealed record LayerCase(string Type, Func<Module> Create, int[] InputShape)
+    {
+        public override string ToString() => Type;
+    }
+
+    public static IReadOnlyList<LayerCase> Layers { get; } =
+    [
+        new("Linear", () => new Linear(5, 3), [4, 5]),
+        new("Linear", () => new Linear(5, 3, bias: false), [2, 6, 5]),
+        new("Identity", () => new Identity(), [2, 3]),
+        new("Flatten", () => new Flatten(), [2, 3, 4, 5]),
+        new("Flatten", () => new Flatten(0, 2), [2, 3, 4, 5]),
+        new("ReLU", () => new ReLU(), [3, 4]),
+        new("Sigmoid", () => new Sigmoid(), [3, 4]),
+        new("Tanh", () => new Tanh(), [3, 4]),
+        new("SiLU", () => new SiLU(), [3, 4]),
+        new("LeakyReLU", () => new LeakyReLU(0.2f), [3, 4]),
+        new("ELU", () => new ELU(0.7f), [3, 4]),
+        new("Softplus", () => new Softplus(2f, 3f), [3, 4]),
+        new("GELU", () => new GELU("tanh"), [3, 4]),
+        new("Softmax", () => new Softmax(0), [3, 4]),
+        new("LogSoftmax", () => new LogSoftmax(1), [3, 4]),
+        new("Maxout", () => new Maxout(2, 1), [3, 6]),
+        new("Sequential", () => new Sequential(new Flatten(), new Linear(12, 8), new ReLU(),
+            new Sequential(new Linear(8, 8), new Tanh()), new Linear(8, 2)), [2, 3, 4]),
+    ];
+
+    public static TheoryData<LayerCase> LayerCases => [.. Layers];
+
+    [Theory, MemberData(nameof(LayerCases))]
+    public void Save_then_Load_reproduces_the_outputs_bit_for_bit(LayerCase layer)
+    {
+        using var dir = new TempDirectory();
+        var model = layer.Create();
+        // Parameters away from their initial values, so a Load that silently re-initialised would show.
+        var rng = new Generator(3);
+        foreach (var p in model.Parameters()) Init.Normal(p, 0f, 1f, rng);
+        var x = Tensor.Randn(new Shape(layer.InputShape), new Generator(4));
+        var expected = model.Forward(x).ToArray();
+        string path = dir.File("model.safetensors");
+
+        model.Save(path);
+        var loaded = ModelFile.Load(path);
+
+        Assert.IsType(model.GetType(), loaded);
+        Assert.Equal(model.ToString(), loaded.ToString());
+        Assert.Equal(model.StateDict().Keys, loaded.StateDict().Keys);
+        Assert.Equal(expected, loaded.Forward(x).ToArray()); // exact float equality
+    }
+
+    [Fact]
+    public void Every_registered_layer_type_has_a_row_in_the_table()
+    {
+        var covered = Layers.Select(l => l.Type).ToHashSet();
+        var missing = Architecture.RegisteredTypes.Keys.Where(t => !covered.Contains(t)).ToList();
+        Assert.True(missing.Count == 0, "add a row to ModelFileTests.Layers for: " + string.Join(", ", missing));
+        foreach (var layer in Layers) Assert.Equal(Architecture.RegisteredTypes[layer.Type], layer.Create().GetType());
+    }
+
+    [Fact]
+    public void The_architecture_reads_as_PyTorch_constructor_arguments()
+    {
+        var model = new Sequential(new Flatten(), new Linear(784, 10));
+
+        var json = Architecture.Describe(model);
+
+        Assert.Equal("""{"type":"Sequential","children":{"0":{"type":"Flatten","start_dim":1,"end_dim":-1},"1":{"type":"Linear","in_features":784,"out_features":10,"bias":true}}}""",
+            json.ToJsonString());
+    }
+
+    [Fact]
+    public void The_weights_carry_PyTorch_state_dict_names_and_the_input_shape_is_kept()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("m.safetensors");
+        new Sequential(new Flatten(), new Linear(4, 3), new ReLU(), new Linear(3, 2)).Save(path, inputShape: new Shape(2, 2));
+
+        Assert.Equal(["1.weight", "1.bias", "3.weight", "3.bias"], SafeTensors.Load(path).Keys);
+        Assert.Equal("pt", SafeTensors.ReadMetadata(path)["format"]);
+        Assert.Equal(new Shape(2, 2), ModelFile.ReadInputShape(path));
+        Assert.Equal(new Shape(2, 2), ModelFile.LoadWithInfo(path).InputShape);
+    }
+
+    [Fact]
+    public void Loading_a_model_leaves_the_default_generator_where_it_was()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("m.safetensors");
+        new Linear(50, 50).Save(path);
+        var before = Generator.Default.GetState();
+
+        ModelFile.Load(path);
+
+        Assert.Equal(before, Generator.Default.GetState());
+    }
+
+    [Fact]
+    public void LoadWeights_reads_a_bare_safetensors_file_by_name()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("w.safetensors");
+        var source = new Sequential(new Linear(3, 2));
+        SafeTensors.Save(path, source.StateDict());
+        var target = new Sequential(new Linear(3, 2));
+
+        var report = target.LoadWeights(path);
+
+        Assert.True(report.IsExactMatch);
+        Assert.Equal(source[0].StateDict()["weight"].ToArray(), target[0].StateDict()["weight"].ToArray());
+    }
+
+    [Fact]
+    public void LoadWeights_names_every_missing_unexpected_and_mismatched_key()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("w.safetensors");
+        SafeTensors.Save(path, new Dictionary<string, Tensor>
+        {
+            ["0.weight"] = Tensor.Zeros(2, 4), // the model's is [2, 3]
+            ["0.extra"] = Tensor.Zeros(1),
+        });
+        var model = new Sequential(new Linear(3, 2));
+
+        var e = Assert.Throws<InvalidDataException>(() => model.LoadWeights(path));
+
+        Assert.Equal($"{path} does not fit Sequential: missing keys 0.bias; unexpected keys 0.extra; shape mismatch for 0.weight: model [2, 3], file [2, 4].", e.Message);
+    }
+
+    [Fact]
+    public void Non_strict_LoadWeights_reports_missing_and_unexpected_keys_and_loads_the_rest()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("w.safetensors");
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["0.weight"] = Tensor.Ones(2, 3), ["head.weight"] = Tensor.Ones(1) });
+        var model = new Sequential(new Linear(3, 2));
+
+        var report = model.LoadWeights(path, strict: false);
+
+        Assert.Equal(["0.bias"], report.Missing);
+        Assert.Equal(["head.weight"], report.Unexpected);
+        Assert.Empty(report.Mismatched);
+        Assert.All(((Linear)model[0]).Weight.ToArray(), v => Assert.Equal(1f, v));
+    }
+
+    private sealed class Custom : Module
+    {
+        public override Tensor Forward(Tensor input) => input;
+    }
+
+    [Fact]
+    public void Saving_an_unregistered_module_says_how_to_register_it()
+    {
+        using var dir = new TempDirectory();
+        var e = Assert.Throws<ArgumentException>(() => new Sequential(new Linear(2, 2), new Custom()).Save(dir.File("m.safetensors")));
+
+        Assert.Contains("model.1 is a Custom", e.Message);
+        Assert.Contains("Architecture.Register<Custom>", e.Message);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void A_custom_module_once_registered_saves_and_loads()
+    {
+        Architecture.Register<Scale>("Tests.Scale", m => new() { ["factor"] = m.Factor }, c => new Scale(c.Float("factor")));
+        using var dir = new TempDirectory();
+        string path = dir.File("m.safetensors");
+        new Sequential(new Scale(2.5f)).Save(path);
+
+        var loaded = (Sequential)ModelFile.Load(path);
+
+        Assert.Equal(2.5f, ((Scale)loaded[0]).Factor);
+    }
+
+    private sealed class Scale(float factor) : Module
+    {
+        public float Factor { get; } = factor;
+        public override Tensor Forward(Tensor input) => input * Factor;
+    }
+
+    [Theory]
+    [InlineData("""{"type":"Conv9d"}""", "unknown layer type \"Conv9d\"")]
+    [InlineData("""{"type":"Linear","in_features":3}""", "model (Linear): missing \"out_features\"")]
+    [InlineData("""{"type":"Linear","in_features":"three","out_features":2}""", "\"in_features\" must be an integer, got \"three\"")]
+    [InlineData("""{"type":"Linear","in_features":0,"out_features":2}""", "inFeatures must be positive")]
+    [InlineData("""{"type":"Sequential"}""", "missing \"children\"")]
+    [InlineData("""{"children":{}}""", "missing \"type\"")]
+    public void A_bad_architecture_names_the_layer_and_the_problem(string json, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => Architecture.FromJson(json));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_weights_only_file_is_not_a_model_file_and_says_what_to_do()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("w.safetensors");
+        SafeTensors.Save(path, new Linear(2, 2).StateDict());
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+
+        Assert.Contains("no architecture", e.Message);
+        Assert.Contains("LoadWeights", e.Message);
+    }
+}
