@@ -1,0 +1,146 @@
+using Dendrite.NN;
+using Dendrite.Onnx;
+using Dendrite.Tests.TestSupport;
+using Dendrite.Training;
+using Microsoft.ML.OnnxRuntime;
+using Xunit.Abstractions;
+
+namespace Dendrite.Tests.IO;
+
+/// <summary>
+/// ONNX export checked by ONNX Runtime: each exported model runs there, and its outputs match Dendrite's on random
+/// inputs within 1e-4 relative (the largest difference over the largest output magnitude).
+/// </summary>
+public class OnnxExportTests(ITestOutputHelper output)
+{
+    /// <summary>One row per layer type with an ONNX emitter: the layer, alone or in a small net, and a sample shape.</summary>
+    public sealed record ExportCase(string Name, Type LayerType, Func<Module> Create, int[] SampleShape)
+    {
+        public override string ToString() => Name;
+    }
+
+    public static IReadOnlyList<ExportCase> Cases { get; } =
+    [
+        new("W1 MLP", typeof(Sequential), Presets.MnistMlp, [1, 28, 28]),
+        new("Linear", typeof(Linear), () => new Linear(6, 4), [6]),
+        new("Linear on [N, T, In]", typeof(Linear), () => new Linear(6, 4), [3, 6]),
+        new("Linear without bias", typeof(Linear), () => new Linear(6, 4, bias: false), [6]),
+        new("Identity", typeof(Identity), () => new Identity(), [5]),
+        new("Flatten", typeof(Flatten), () => new Flatten(), [2, 3, 4]),
+        new("Flatten(2, 3)", typeof(Flatten), () => new Flatten(2, 3), [2, 3, 4]),
+        new("Flatten(0, 1)", typeof(Flatten), () => new Flatten(0, 1), [2, 3, 4]),
+        new("ReLU", typeof(ReLU), () => new ReLU(), [7]),
+        new("Sigmoid", typeof(Sigmoid), () => new Sigmoid(), [7]),
+        new("Tanh", typeof(Tanh), () => new Tanh(), [7]),
+        new("SiLU", typeof(SiLU), () => new SiLU(), [7]),
+        new("LeakyReLU", typeof(LeakyReLU), () => new LeakyReLU(0.2f), [7]),
+        new("ELU", typeof(ELU), () => new ELU(0.7f), [7]),
+        new("Softplus", typeof(Softplus), () => new Softplus(), [7]),
+        new("Softplus beta 2", typeof(Softplus), () => new Softplus(2f), [7]),
+        new("GELU", typeof(GELU), () => new GELU(), [7]),
+        new("GELU tanh", typeof(GELU), () => new GELU("tanh"), [7]),
+        new("Softmax", typeof(Softmax), () => new Softmax(), [7]),
+        new("Softmax dim 1 of 3", typeof(Softmax), () => new Softmax(1), [4, 3]),
+        new("LogSoftmax", typeof(LogSoftmax), () => new LogSoftmax(), [7]),
+        new("Maxout", typeof(Maxout), () => new Maxout(3), [9]),
+        new("Maxout dim 1 of 3", typeof(Maxout), () => new Maxout(2, 1), [4, 3]),
+        new("nested Sequential", typeof(Sequential), () => new Sequential(new Linear(4, 5), new Sequential(new Tanh(), new Linear(5, 3)), new Softmax()), [4]),
+    ];
+
+    public static TheoryData<ExportCase> CaseData => [.. Cases];
+
+    /// <summary>max |a − b| / max |b|.</summary>
+    private static double RelativeError(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    {
+        double diff = 0, scale = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            diff = Math.Max(diff, Math.Abs(actual[i] - expected[i]));
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+        }
+        return diff / Math.Max(scale, 1e-30);
+    }
+
+    /// <summary>Runs an exported model in ONNX Runtime on <paramref name="x"/> and returns the output.</summary>
+    internal static (float[] Values, long[] Shape) RunOnnx(byte[] model, Tensor x)
+    {
+        using var session = new InferenceSession(model);
+        using var input = OrtValue.CreateTensorValueFromMemory(x.ToArray(), x.Shape.Select(d => (long)d).ToArray());
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["input"], [input], ["output"]);
+        var output = outputs[0];
+        return (output.GetTensorDataAsSpan<float>().ToArray(), output.GetTensorTypeAndShape().Shape);
+    }
+
+    [Theory, MemberData(nameof(CaseData))]
+    public void ONNX_Runtime_matches_Dendrite_within_1e_4_relative(ExportCase c)
+    {
+        var model = c.Create();
+        var rng = new Generator(21);
+        foreach (var p in model.Parameters()) Init.Normal(p, 0f, 0.5f, rng);
+        byte[] onnx = OnnxExport.ToBytes(model, new Shape(c.SampleShape));
+
+        foreach (int batch in new[] { 1, 5 }) // the batch dimension is symbolic
+        {
+            var x = Tensor.Randn(new Shape([batch, .. c.SampleShape]), rng) * 2f;
+            var expected = model.Eval().Forward(x);
+            var (values, shape) = RunOnnx(onnx, x);
+
+            Assert.Equal(expected.Shape.Select(d => (long)d), shape);
+            double error = RelativeError(values, expected.Data);
+            output.WriteLine($"{c.Name}, batch {batch}: relative error {error:E2}");
+            Assert.True(error <= 1e-4, $"{c.Name}, batch {batch}: relative error {error:E2}");
+        }
+    }
+
+    [Fact]
+    public void Every_layer_type_with_a_JSON_description_has_an_emitter_and_a_row()
+    {
+        var covered = Cases.Select(c => c.LayerType).ToHashSet();
+        var noRow = OnnxExport.RegisteredTypes.Where(t => !covered.Contains(t)).Select(t => t.Name).ToList();
+        Assert.True(noRow.Count == 0, "add a row to OnnxExportTests.Cases for: " + string.Join(", ", noRow));
+        var noEmitter = Dendrite.IO.Architecture.RegisteredTypes.Values
+            .Where(t => t.Assembly == typeof(Module).Assembly && !OnnxExport.RegisteredTypes.Contains(t)).Select(t => t.Name).ToList();
+        Assert.True(noEmitter.Count == 0, "add an ONNX emitter to BuiltInExporters for: " + string.Join(", ", noEmitter));
+    }
+
+    [Fact]
+    public void Initializers_carry_the_PyTorch_state_dict_names()
+    {
+        byte[] onnx = OnnxExport.ToBytes(Presets.MnistMlp(), new Shape(1, 28, 28));
+        using var session = new InferenceSession(onnx);
+
+        Assert.Equal(["input"], session.InputMetadata.Keys);
+        Assert.Equal(["output"], session.OutputMetadata.Keys);
+        Assert.Equal([-1, 1, 28, 28], session.InputMetadata["input"].Dimensions);
+        Assert.Equal([-1, 10], session.OutputMetadata["output"].Dimensions);
+        string text = System.Text.Encoding.UTF8.GetString(onnx);
+        foreach (var name in new[] { "1.weight", "1.bias", "3.weight", "5.bias" }) Assert.Contains(name, text);
+    }
+
+    private sealed class Unknown : Module
+    {
+        public override Tensor Forward(Tensor input) => input;
+    }
+
+    [Fact]
+    public void A_layer_without_an_emitter_is_named()
+    {
+        var e = Assert.Throws<NotSupportedException>(() => OnnxExport.ToBytes(new Sequential(new Linear(2, 2), new Unknown()), new Shape(2)));
+        Assert.Equal("ONNX export: layer \"1\" is a Unknown, which has no ONNX emitter. Hint: OnnxExport.Register<Unknown>(…).", e.Message);
+    }
+
+    [Fact]
+    public void Save_writes_the_file_atomically_and_leaves_the_model_in_its_mode()
+    {
+        using var dir = new TempDirectory();
+        var model = Presets.MnistMlp();
+        string path = dir.File("mlp.onnx");
+
+        OnnxExport.Save(model, path, new Shape(1, 28, 28));
+
+        Assert.True(model.Training);
+        Assert.Equal(OnnxExport.ToBytes(model, new Shape(1, 28, 28)), File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(dir.Path));
+    }
+}
