@@ -20,6 +20,9 @@ public static class Program
             new VersionOption(),
         };
         root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(ModelCommands.Eval());
+        root.Subcommands.Add(ModelCommands.Predict());
+        root.Subcommands.Add(ModelCommands.Export());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -43,7 +46,8 @@ public static class Program
     }
 
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or IOException or UnauthorizedAccessException or TrainingDivergedException;
+        e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or TrainingDivergedException
+            or NotSupportedException;
 
     // ArgumentException appends " (Parameter 'name')": the name of a C# parameter means nothing on the command line.
     private static string UserMessage(Exception e)
