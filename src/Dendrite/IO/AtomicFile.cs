@@ -48,19 +48,21 @@ public static partial class AtomicFile
 
     // On POSIX systems a rename is durable only once the directory entry is flushed too; .NET has no API for that, so
     // open the directory and fsync it. Best effort: some file systems refuse, and the data itself is already on disk.
-    private static void FlushDirectory(string dir)
+    // Returns whether the directory was flushed, for the tests.
+    internal static bool FlushDirectory(string dir)
     {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return false;
         try
         {
             int fd = Open(dir, 0 /* O_RDONLY */);
-            if (fd < 0) return;
-            _ = Fsync(fd);
+            if (fd < 0) return false;
+            bool flushed = Fsync(fd) == 0;
             _ = Close(fd);
+            return flushed;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            // No libc under that name: skip the directory flush.
+            return false; // no libc under that name: skip the directory flush
         }
     }
 

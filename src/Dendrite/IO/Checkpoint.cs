@@ -124,23 +124,28 @@ public static class Checkpoint
             {
                 var s = json["scheduler"]?.AsObject()
                     ?? throw new InvalidDataException($"{path}: the checkpoint has no scheduler state, but a {scheduler.GetType().Name} was given.");
-                string type = s["type"]!.GetValue<string>();
+                string type = Required(s, "type").GetValue<string>();
                 if (type != scheduler.GetType().Name)
                     throw new InvalidDataException($"{path}: the checkpoint holds a {type} scheduler, not a {scheduler.GetType().Name}.");
-                scheduler.SetCount(s["last_epoch"]!.GetValue<int>());
+                scheduler.SetCount(Required(s, "last_epoch").GetValue<int>());
             }
-            var rng = json["rng"]!.AsArray().Select(w => ulong.Parse(w!.GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
+            var rng = Required(json, "rng").AsArray().Select(w => ulong.Parse(NotNull(w).GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
             Generator.Default.SetState(rng);
-            var history = json["history"]!.AsArray()
-                .Select(e => (IReadOnlyDictionary<string, double>)e!.AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value)))
+            var history = Required(json, "history").AsArray()
+                .Select(e => (IReadOnlyDictionary<string, double>)NotNull(e).AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value)))
                 .ToList();
-            return new TrainingProgress(json["epoch"]!.GetValue<int>(), json["step"]!.GetValue<long>(), history);
+            return new TrainingProgress(Required(json, "epoch").GetValue<int>(), Required(json, "step").GetValue<long>(), history);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException or ArgumentException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
             throw new InvalidDataException($"{path}: malformed checkpoint state: {e.Message}", e);
         }
     }
+
+    private static JsonNode Required(JsonNode? parent, string key) =>
+        parent?[key] ?? throw new FormatException($"missing \"{key}\"");
+
+    private static JsonNode NotNull(JsonNode? node) => node ?? throw new FormatException("unexpected null");
 
     // JSON has no NaN or infinity (a loss over an empty epoch is NaN): those go as strings.
     private static JsonNode Number(double value) =>
@@ -148,7 +153,7 @@ public static class Checkpoint
 
     private static double Number(JsonNode? node) => node is JsonValue v && v.TryGetValue(out string? s)
         ? double.Parse(s, CultureInfo.InvariantCulture)
-        : node!.GetValue<double>();
+        : NotNull(node).GetValue<double>();
 
     private static void RestoreModel(string path, Module model, Dictionary<string, Tensor> tensors)
     {
@@ -166,26 +171,26 @@ public static class Checkpoint
 
     private static void RestoreOptimizer(string path, Optimizer optimizer, JsonObject json, Dictionary<string, Tensor> tensors)
     {
-        string type = json["type"]!.GetValue<string>();
+        string type = Required(json, "type").GetValue<string>();
         if (type != optimizer.GetType().Name)
             throw new InvalidDataException($"{path}: the checkpoint holds {type} state, not {optimizer.GetType().Name} state.");
-        var groups = json["param_groups"]!.AsArray();
+        var groups = Required(json, "param_groups").AsArray();
         if (groups.Count != optimizer.ParamGroups.Count)
             throw new InvalidDataException($"{path}: the checkpoint's {type} has {groups.Count} parameter groups, this one {optimizer.ParamGroups.Count}.");
         for (int g = 0; g < groups.Count; g++)
         {
-            var saved = groups[g]!.AsObject();
+            var saved = NotNull(groups[g]).AsObject();
             var group = optimizer.ParamGroups[g];
-            var steps = saved["steps"]!.AsArray();
+            var steps = Required(saved, "steps").AsArray();
             if (steps.Count != group.Params.Count)
                 throw new InvalidDataException($"{path}: parameter group {g} held {steps.Count} parameters, this one {group.Params.Count}.");
-            group.Lr = saved["lr"]!.GetValue<float>();
-            group.WeightDecay = saved["weight_decay"]!.GetValue<float>();
+            group.Lr = Required(saved, "lr").GetValue<float>();
+            group.WeightDecay = Required(saved, "weight_decay").GetValue<float>();
             group.Momentum = saved["momentum"]?.GetValue<float>();
             for (int i = 0; i < group.Params.Count; i++)
             {
                 var p = group.Params[i];
-                int step = steps[i]!.GetValue<int>();
+                int step = NotNull(steps[i]).GetValue<int>();
                 // Buffers a rule had not created yet (Sgd's momentum before its first momentum step) are absent: null.
                 var buffers = new float[]?[optimizer.StateBufferCount];
                 for (int k = 0; k < buffers.Length; k++)

@@ -198,4 +198,25 @@ public class CheckpointTests
         Assert.Equal(optimizer.State()[model.Weight].Step, optimizer2.State()[model2.Weight].Step);
         Assert.Null(optimizer2.State()[model2.Weight].Buffers[0]);
     }
+
+    [Fact]
+    public void Damaged_checkpoint_state_is_an_error_naming_the_file()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("c.ckpt.safetensors");
+        var (model, optimizer, _) = Setup();
+        Checkpoint.Save(path, model, optimizer, null, new TrainingProgress(1, 0, []));
+        var (tensors, metadata) = SafeTensors.LoadWithMetadata(path);
+        metadata[Checkpoint.MetadataKey] = metadata[Checkpoint.MetadataKey].Replace("\"rng\"", "\"rng_gone\"");
+        SafeTensors.Save(path, tensors, metadata);
+
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, model, optimizer));
+
+        Assert.Equal($"{path}: malformed checkpoint state: missing \"rng\"", e.Message);
+        Assert.Contains("not a checkpoint", Assert.Throws<InvalidDataException>(() =>
+        {
+            SafeTensors.Save(path, tensors);
+            Checkpoint.Load(path, model, optimizer);
+        }).Message);
+    }
 }
