@@ -64,9 +64,9 @@ public static class Program
         {
             Description = "The network to train: " + string.Join("; ", Presets.Descriptions.Select(kv => $"{kv.Key} ({kv.Value})")),
         };
-        var epochs = new Option<int>("--epochs") { Description = "Number of passes over the training set.", DefaultValueFactory = _ => 3 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Samples per gradient step.", DefaultValueFactory = _ => 128 };
-        var lr = new Option<float>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3f };
+        var epochs = new Option<int?>("--epochs") { Description = "Number of passes over the training set (default: the preset's, 3 for the protocol nets)." };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Samples per gradient step (default: the preset's: 128 for mnist-mlp, 64 for mnist-cnn)." };
+        var lr = new Option<float?>("--lr") { Description = "Adam learning rate, or the one-cycle peak (default: the preset's, 1e-3 for the protocol nets)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => MnistRunOptions.DefaultSeed };
         var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
         var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };

@@ -12,7 +12,8 @@ namespace Dendrite.IO;
 /// model's state dict under "model.&lt;PyTorch name&gt;", each optimiser buffer under "optimizer.&lt;group&gt;.&lt;index&gt;.&lt;buffer&gt;",
 /// and in the metadata key "dendrite.checkpoint" a JSON object with the epoch, the global step, the per-epoch history,
 /// the optimiser's type, hyperparameters and per-parameter step counts, the scheduler's count, the state of the default
-/// random generator (<see cref="Generator.Default"/>: dropout masks, augmentation) and the architecture.
+/// random generator (<see cref="Generator.Default"/>: dropout masks) and of any other generator the run names (an
+/// augmentation's), and the architecture.
 /// </summary>
 /// <remarks>
 /// Loading into the same model, optimiser and scheduler built the same way, and continuing with
@@ -49,8 +50,12 @@ public static class Checkpoint
             .FirstOrDefault();
     }
 
-    /// <summary>Writes a checkpoint of the training state after <paramref name="progress"/>'s epoch, atomically.</summary>
-    public static void Save(string path, Module model, Optimizer optimizer, LRScheduler? scheduler, TrainingProgress progress)
+    /// <summary>
+    /// Writes a checkpoint of the training state after <paramref name="progress"/>'s epoch, atomically. Besides the default
+    /// generator, it keeps the state of every generator in <paramref name="generators"/> (an augmentation's), by name.
+    /// </summary>
+    public static void Save(string path, Module model, Optimizer optimizer, LRScheduler? scheduler, TrainingProgress progress,
+        IReadOnlyDictionary<string, Generator>? generators = null)
     {
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (name, t) in model.StateDict()) tensors[ModelPrefix + name] = t;
@@ -91,7 +96,7 @@ public static class Checkpoint
             ["optimizer"] = new JsonObject { ["type"] = optimizer.GetType().Name, ["param_groups"] = groups },
             ["scheduler"] = scheduler is null ? null : new JsonObject { ["type"] = scheduler.GetType().Name, ["last_epoch"] = scheduler.LastEpoch },
             // Hex strings: JSON readers elsewhere hold numbers as doubles, which would round 64-bit words.
-            ["rng"] = new JsonArray([.. Generator.Default.GetState().Select(w => (JsonNode)w.ToString("x16", CultureInfo.InvariantCulture))]),
+            ["rng"] = Generators(generators),
         };
         var metadata = new Dictionary<string, string> { [MetadataKey] = json.ToJsonString() };
         try
@@ -105,12 +110,23 @@ public static class Checkpoint
         SafeTensors.Save(path, tensors, metadata);
     }
 
+    // Hex strings: JSON readers elsewhere hold numbers as doubles, which would round 64-bit words.
+    private static JsonObject Generators(IReadOnlyDictionary<string, Generator>? generators)
+    {
+        var json = new JsonObject();
+        foreach (var (name, g) in (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default)))
+            json[name] = new JsonArray([.. g.GetState().Select(w => (JsonNode)w.ToString("x16", CultureInfo.InvariantCulture))]);
+        return json;
+    }
+
     /// <summary>
-    /// Restores a checkpoint into a model, optimiser and scheduler built as they were when it was saved, and the
-    /// default generator's state; returns where training stopped.
+    /// Restores a checkpoint into a model, optimiser and scheduler built as they were when it was saved, the default
+    /// generator's state and that of each of <paramref name="generators"/> (by the names they were saved under); returns
+    /// where training stopped.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is malformed or was written for a different model or optimiser.</exception>
-    public static TrainingProgress Load(string path, Module model, Optimizer optimizer, LRScheduler? scheduler = null)
+    public static TrainingProgress Load(string path, Module model, Optimizer optimizer, LRScheduler? scheduler = null,
+        IReadOnlyDictionary<string, Generator>? generators = null)
     {
         var (tensors, metadata) = SafeTensors.LoadWithMetadata(path);
         if (!metadata.TryGetValue(MetadataKey, out var text))
@@ -129,8 +145,9 @@ public static class Checkpoint
                     throw new InvalidDataException($"{path}: the checkpoint holds a {type} scheduler, not a {scheduler.GetType().Name}.");
                 scheduler.SetCount(Required(s, "last_epoch").GetValue<int>());
             }
-            var rng = Required(json, "rng").AsArray().Select(w => ulong.Parse(NotNull(w).GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
-            Generator.Default.SetState(rng);
+            var rng = Required(json, "rng");
+            foreach (var (name, g) in (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default)))
+                g.SetState([.. Required(rng, name).AsArray().Select(w => ulong.Parse(NotNull(w).GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture))]);
             var history = Required(json, "history").AsArray()
                 .Select(e => (IReadOnlyDictionary<string, double>)NotNull(e).AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value)))
                 .ToList();

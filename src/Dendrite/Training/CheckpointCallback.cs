@@ -14,10 +14,14 @@ public sealed class CheckpointCallback : ICallback
     private readonly Optimizer _optimizer;
     private readonly LRScheduler? _scheduler;
     private readonly List<IReadOnlyDictionary<string, double>> _history;
+    private readonly IReadOnlyDictionary<string, Generator>? _generators;
     private long _step;
 
-    public CheckpointCallback(string directory, Module model, Optimizer optimizer, LRScheduler? scheduler = null, TrainingProgress? resumedFrom = null)
+    /// <param name="generators">Random generators besides the default one whose state the run depends on (an augmentation's).</param>
+    public CheckpointCallback(string directory, Module model, Optimizer optimizer, LRScheduler? scheduler = null, TrainingProgress? resumedFrom = null,
+        IReadOnlyDictionary<string, Generator>? generators = null)
     {
+        _generators = generators;
         Directory = directory;
         (_model, _optimizer, _scheduler) = (model, optimizer, scheduler);
         _step = resumedFrom?.Step ?? 0;
@@ -36,7 +40,7 @@ public sealed class CheckpointCallback : ICallback
     {
         _history.Add(new Dictionary<string, double>(logs));
         string path = Path.Combine(Directory, Checkpoint.FileName(epoch));
-        Checkpoint.Save(path, _model, _optimizer, _scheduler, new TrainingProgress(epoch, _step, [.. _history]));
+        Checkpoint.Save(path, _model, _optimizer, _scheduler, new TrainingProgress(epoch, _step, [.. _history]), _generators);
         LastSaved = path;
     }
 }

@@ -5,12 +5,15 @@ using Dendrite.Optim;
 
 namespace Dendrite.Training;
 
-/// <summary>Settings of one MNIST training run, as the CLI's <c>train</c> command takes them.</summary>
+/// <summary>
+/// Settings of one MNIST training run, as the CLI's <c>train</c> command takes them; epochs, batch size and learning
+/// rate left null come from the preset's recipe.
+/// </summary>
 public sealed record MnistRunOptions(
     string Model = "mnist-mlp",
-    int Epochs = 3,
-    int BatchSize = 128,
-    float Lr = 1e-3f,
+    int? Epochs = null,
+    int? BatchSize = null,
+    float? Lr = null,
     ulong Seed = MnistRunOptions.DefaultSeed,
     string? OutDir = null,
     string? DataDir = null,
@@ -36,11 +39,13 @@ public static class MnistRun
     /// <summary>Runs the training and returns the final test accuracy in [0, 1].</summary>
     public static double Run(MnistRunOptions options, TextWriter output, bool interactive = false)
     {
-        if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--epochs must be at least 1, got {options.Epochs}.");
-        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--batch-size must be at least 1, got {options.BatchSize}.");
-        if (!(options.Lr > 0) || !float.IsFinite(options.Lr)) throw new ArgumentOutOfRangeException(nameof(options), $"--lr must be a positive number, got {options.Lr}.");
-        if (!Presets.Descriptions.ContainsKey(options.Model))
-            throw new ArgumentException($"unknown model \"{options.Model}\"; available: {string.Join(", ", Presets.Descriptions.Keys)}.");
+        if (!Presets.All.TryGetValue(options.Model, out var preset))
+            throw new ArgumentException($"unknown model \"{options.Model}\"; available: {string.Join(", ", Presets.All.Keys)}.");
+        int epochs = options.Epochs ?? preset.Epochs, batchSize = options.BatchSize ?? preset.BatchSize;
+        float lr = options.Lr ?? preset.Lr;
+        if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--epochs must be at least 1, got {epochs}.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--batch-size must be at least 1, got {batchSize}.");
+        if (!(lr > 0) || !float.IsFinite(lr)) throw new ArgumentOutOfRangeException(nameof(options), $"--lr must be a positive number, got {lr}.");
 
         if (options.Resume && options.CheckpointDir is null)
             throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
@@ -49,16 +54,25 @@ public static class MnistRun
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);
-        var optimizer = new Adam(model.Parameters(), lr: options.Lr);
+        if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
+        Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
+            ? new AdamW(model.Parameters(), lr: lr, weightDecay: preset.WeightDecay)
+            : new Adam(model.Parameters(), lr: lr);
+        int stepsPerEpoch = (trainSet.Count + batchSize - 1) / batchSize;
+        LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {options.Epochs} epochs, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
-        TrainingProgress? resumed = options.Resume ? Resume(options, model, optimizer, output) : null;
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
+        // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
+        var generators = new Dictionary<string, Generator>();
+        if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;
+        TrainingProgress? resumed = options.Resume ? Resume(options, epochs, model, optimizer, scheduler, generators, output) : null;
         var callbacks = new List<ICallback> { new ProgressBar(output, interactive) };
-        if (options.CheckpointDir is { } checkpoints) callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, resumedFrom: resumed));
+        if (options.CheckpointDir is { } checkpoints)
+            callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, scheduler, resumed, generators));
         var history = new History();
         foreach (var logs in resumed?.History ?? []) history.Add(logs);
-        var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, options.Epochs, options.BatchSize,
-            validation: test, seed: options.Seed, validationName: "test",
+        var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, batchSize,
+            validation: test, seed: options.Seed, validationName: "test", scheduler: scheduler, schedulePerBatch: preset.OneCycle,
             callbacks: callbacks, verbose: false, initialEpoch: resumed?.Epoch ?? 0);
         foreach (var logs in more.Rows()) history.Add(logs);
         double accuracy = history["test_accuracy"][^1];
@@ -73,12 +87,13 @@ public static class MnistRun
         return accuracy;
     }
 
-    private static TrainingProgress Resume(MnistRunOptions options, NN.Module model, Adam optimizer, TextWriter output)
+    private static TrainingProgress Resume(MnistRunOptions options, int epochs, NN.Module model, Optimizer optimizer,
+        LRScheduler? scheduler, IReadOnlyDictionary<string, Generator> generators, TextWriter output)
     {
         string latest = Checkpoint.FindLatest(options.CheckpointDir!)
             ?? throw new FileNotFoundException($"--resume: no checkpoint (epoch-NNNN.ckpt.safetensors) in {options.CheckpointDir}.");
-        var progress = Checkpoint.Load(latest, model, optimizer);
-        if (progress.Epoch >= options.Epochs)
+        var progress = Checkpoint.Load(latest, model, optimizer, scheduler, generators);
+        if (progress.Epoch >= epochs)
             throw new ArgumentException($"--resume: {latest} already holds {progress.Epoch} epochs; pass --epochs greater than {progress.Epoch} to train further.");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resumed from {latest}: epoch {progress.Epoch}, step {progress.Step}"));
         return progress;

@@ -14,7 +14,8 @@ public static class Trainer
     /// <summary>
     /// Trains for <paramref name="epochs"/> epochs and returns the per-epoch history. After each epoch it evaluates on
     /// <paramref name="validation"/> (keys "val_loss", "val_accuracy", or with <paramref name="validationName"/> as prefix)
-    /// and steps <paramref name="scheduler"/>. A progress bar is shown unless <paramref name="verbose"/> is false.
+    /// and steps <paramref name="scheduler"/> (after every batch instead when <paramref name="schedulePerBatch"/>, as
+    /// OneCycleLR expects). A progress bar is shown unless <paramref name="verbose"/> is false.
     /// <paramref name="initialEpoch"/> (Keras' <c>initial_epoch</c>) resumes a run: epochs initialEpoch + 1 … epochs run, with
     /// the data order those epochs have in an uninterrupted run; the history holds only the epochs run here.
     /// </summary>
@@ -22,7 +23,7 @@ public static class Trainer
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
         int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
         IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null,
-        int initialEpoch = 0)
+        bool schedulePerBatch = false, int initialEpoch = 0)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
         if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
@@ -53,6 +54,7 @@ public static class Trainer
                 optimizer.ZeroGrad();
                 l.Backward();
                 optimizer.Step();
+                if (schedulePerBatch) scheduler?.Step();
                 int n = x.Shape[0];
                 seen += n;
                 lossSum += value * n;
@@ -72,7 +74,7 @@ public static class Trainer
                 logs[validationName + "_loss"] = valLoss;
                 if (valAccuracy is { } a) logs[validationName + "_accuracy"] = a;
             }
-            scheduler?.Step();
+            if (!schedulePerBatch) scheduler?.Step();
             history.Add(logs);
             foreach (var c in all) c.OnEpochEnd(epoch, logs);
         }

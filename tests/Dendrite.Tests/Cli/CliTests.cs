@@ -132,6 +132,7 @@ public class CliTests
         foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--threads", "--help" })
             Assert.Contains(option, output);
         Assert.Contains("mnist-mlp", output);
-        Assert.Contains("[default: 3]", output);
+        Assert.Contains("mnist-cnn", output);
+        Assert.Contains("default: the preset's", output);
     }
 }

@@ -6,7 +6,7 @@ namespace Dendrite.Tests.Ops;
 /// Acceptance: every differentiable op, on at least two shapes (broadcasting included), passes a central-difference
 /// gradient check with relative error below 1e-2 in float32.
 /// </summary>
-public class GradCheckTableTests
+public partial class GradCheckTableTests
 {
     // ε = 1e-3 (OpCase.Eps): in float32 (unit roundoff u ≈ 6e-8) the quotient's rounding error ≈ u·|y|/ε = 6e-5·|y|
     // and its truncation error ≈ ε²·|f‴|/6 < 1e-4 for |f‴| < 600 (Log at 0.2 has 250): both far under rtol.
@@ -84,7 +84,8 @@ public class GradCheckTableTests
         {
             var data = new TheoryData<OpCase>();
             IEnumerable<OpCase>[] groups =
-                [Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty()];
+                [Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty(), Convolutions(),
+                 Pooling(), Normalization()];
             foreach (var c in groups.SelectMany(g => g)) data.Add(c);
             return data;
         }

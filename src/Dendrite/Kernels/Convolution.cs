@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
+namespace Dendrite.Kernels;
+
+/// <summary>
+/// 2-D convolution as im2col + GEMM, in the three directions training needs. Samples run in parallel, each on one core
+/// with its own column buffer (a sample's GEMM is big enough to keep a core busy and small enough for its caches);
+/// a batch of one instead lets the GEMM split its work over the cores.
+/// </summary>
+/// <remarks>
+/// Layouts are PyTorch's: image [N, ImageChannels, H, W], columns [N, ColumnChannels, OutH, OutW], weight
+/// [ColumnChannels, ImageChannels/Groups, KernelH, KernelW]. A transposed convolution's forward pass is
+/// <see cref="BackwardData"/> of this geometry and its backward passes are <see cref="Forward"/> and
+/// <see cref="BackwardWeight"/>, which is why the kernels are named for the direction, not the layer.
+/// </remarks>
+public static class Convolution
+{
+    [ThreadStatic] private static float[]? t_columns;
+
+    /// <summary>columns = weight ⊛ image (+ bias per column channel).</summary>
+    public static unsafe void Forward(in ConvGeometry g, ReadOnlySpan<float> image, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> columns)
+    {
+        Check(g, image.Length, weight.Length, columns.Length);
+        var geometry = g;
+        fixed (float* px = image, pw = weight, pb = bias, py = columns)
+        {
+            float* x = px, w = pw, b = pb, y = py;
+            bool hasBias = !bias.IsEmpty;
+            Threading.For(g.Batch, n =>
+            {
+                var gg = geometry;
+                var yn = new Span<float>(y + (long)n * gg.ColumnChannels * gg.OutSize, gg.ColumnChannels * gg.OutSize);
+                for (int group = 0; group < gg.Groups; group++)
+                {
+                    var cols = ImageColumns(gg, x, n, group);
+                    Gemm.Multiply(false, false, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize,
+                        WeightOfGroup(gg, w, group), gg.PatchSize, cols, gg.OutSize,
+                        yn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize), gg.OutSize, accumulate: false);
+                }
+                if (hasBias)
+                    for (int c = 0; c < gg.ColumnChannels; c++)
+                    {
+                        var row = yn.Slice(c * gg.OutSize, gg.OutSize);
+                        TensorPrimitives.Add(row, b[c], row);
+                    }
+            });
+        }
+    }
+
+    /// <summary>image gradient = weightᵀ ⊛ column gradient, overwriting <paramref name="imageGrad"/>.</summary>
+    public static unsafe void BackwardData(in ConvGeometry g, ReadOnlySpan<float> columnsGrad, ReadOnlySpan<float> weight,
+        Span<float> imageGrad)
+    {
+        Check(g, imageGrad.Length, weight.Length, columnsGrad.Length);
+        var geometry = g;
+        fixed (float* pdy = columnsGrad, pw = weight, pdx = imageGrad)
+        {
+            float* dy = pdy, w = pw, dx = pdx;
+            Threading.For(g.Batch, n =>
+            {
+                var gg = geometry;
+                var dxn = new Span<float>(dx + (long)n * gg.ImageChannels * gg.ImageSize, gg.ImageChannels * gg.ImageSize);
+                var dyn = new ReadOnlySpan<float>(dy + (long)n * gg.ColumnChannels * gg.OutSize, gg.ColumnChannels * gg.OutSize);
+                int groupImage = gg.ImageChannelsPerGroup * gg.ImageSize;
+                if (!gg.IsPointwise) dxn.Clear();
+                for (int group = 0; group < gg.Groups; group++)
+                {
+                    var dyGroup = dyn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize);
+                    var dxGroup = dxn.Slice(group * groupImage, groupImage);
+                    var wGroup = WeightOfGroup(gg, w, group);
+                    if (gg.IsPointwise)
+                    {
+                        Gemm.Multiply(true, false, gg.PatchSize, gg.OutSize, gg.ColumnChannelsPerGroup,
+                            wGroup, gg.PatchSize, dyGroup, gg.OutSize, dxGroup, gg.OutSize, accumulate: false);
+                        continue;
+                    }
+                    var dcols = Scratch(gg.PatchSize * gg.OutSize);
+                    Gemm.Multiply(true, false, gg.PatchSize, gg.OutSize, gg.ColumnChannelsPerGroup,
+                        wGroup, gg.PatchSize, dyGroup, gg.OutSize, dcols, gg.OutSize, accumulate: false);
+                    Col2ImAdd(gg, dcols, dxGroup);
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// weight gradient = Σ over samples of column gradient · im2col(image)ᵀ, overwriting <paramref name="weightGrad"/>.
+    /// Samples are summed in fixed chunks whose partial sums are added in order, so the result depends on the batch
+    /// size only, never on the thread count.
+    /// </summary>
+    public static unsafe void BackwardWeight(in ConvGeometry g, ReadOnlySpan<float> image, ReadOnlySpan<float> columnsGrad,
+        Span<float> weightGrad)
+    {
+        Check(g, image.Length, weightGrad.Length, columnsGrad.Length);
+        int chunks = Math.Min(g.Batch, WeightChunks);
+        int weightSize = weightGrad.Length;
+        float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent(chunks * weightSize) : null;
+        var geometry = g;
+        try
+        {
+            fixed (float* px = image, pdy = columnsGrad, pdw = weightGrad, ppart = partials)
+            {
+                float* x = px, dy = pdy, dw = pdw, part = ppart;
+                Threading.For(chunks, chunk =>
+                {
+                    var gg = geometry;
+                    int n0 = (int)((long)chunk * gg.Batch / chunks), n1 = (int)((long)(chunk + 1) * gg.Batch / chunks);
+                    var sum = new Span<float>(chunks > 1 ? part + (long)chunk * weightSize : dw, weightSize);
+                    for (int n = n0; n < n1; n++)
+                    {
+                        var dyn = new ReadOnlySpan<float>(dy + (long)n * gg.ColumnChannels * gg.OutSize, gg.ColumnChannels * gg.OutSize);
+                        for (int group = 0; group < gg.Groups; group++)
+                        {
+                            var cols = ImageColumns(gg, x, n, group);
+                            int rows = gg.ColumnChannelsPerGroup;
+                            Gemm.Multiply(false, true, rows, gg.PatchSize, gg.OutSize,
+                                dyn.Slice(group * rows * gg.OutSize), gg.OutSize, cols, gg.OutSize,
+                                sum.Slice(group * rows * gg.PatchSize), gg.PatchSize, accumulate: n > n0);
+                        }
+                    }
+                });
+            }
+            if (partials is null) return;
+            var total = weightGrad;
+            partials.AsSpan(0, weightSize).CopyTo(total);
+            for (int chunk = 1; chunk < chunks; chunk++)
+                TensorPrimitives.Add(total, partials.AsSpan(chunk * weightSize, weightSize), total);
+        }
+        finally
+        {
+            if (partials is not null) ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>Most partial weight gradients <see cref="BackwardWeight"/> keeps: enough chunks to balance the cores.</summary>
+    private const int WeightChunks = 16;
+
+    /// <summary>bias gradient[c] = Σ over samples and positions of column gradient[n, c, ·], overwriting it.</summary>
+    public static void BackwardBias(in ConvGeometry g, ReadOnlySpan<float> columnsGrad, Span<float> biasGrad) =>
+        SumPerChannel(columnsGrad, g.Batch, g.ColumnChannels, g.OutSize, biasGrad);
+
+    /// <summary>sums[c] = Σ over n and positions p of values[n, c, p], in a fixed order.</summary>
+    public static void SumPerChannel(ReadOnlySpan<float> values, int batch, int channels, int size, Span<float> sums)
+    {
+        sums[..channels].Clear();
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                sums[c] += TensorPrimitives.Sum(values.Slice((n * channels + c) * size, size));
+    }
+
+    /// <summary>Sample n's group of image channels as a column matrix [PatchSize, OutSize]: the image itself when 1×1.</summary>
+    private static unsafe ReadOnlySpan<float> ImageColumns(in ConvGeometry g, float* image, int n, int group)
+    {
+        int groupImage = g.ImageChannelsPerGroup * g.ImageSize;
+        var img = new ReadOnlySpan<float>(image + ((long)n * g.Groups + group) * groupImage, groupImage);
+        if (g.IsPointwise) return img;
+        var cols = Scratch(g.PatchSize * g.OutSize);
+        Im2Col(g, img, cols);
+        return cols;
+    }
+
+    private static unsafe ReadOnlySpan<float> WeightOfGroup(in ConvGeometry g, float* weight, int group) =>
+        new(weight + (long)group * g.ColumnChannelsPerGroup * g.PatchSize, g.ColumnChannelsPerGroup * g.PatchSize);
+
+    /// <summary>This thread's column buffer, grown when too small and kept for the next call.</summary>
+    private static Span<float> Scratch(int length)
+    {
+        var buffer = t_columns;
+        if (buffer is null || buffer.Length < length) t_columns = buffer = GC.AllocateUninitializedArray<float>(length);
+        return buffer.AsSpan(0, length);
+    }
+
+    /// <summary>
+    /// Unfolds one group of one image [Cg, H, W] into columns [Cg·KernelH·KernelW, OutH·OutW]: row (c, ki, kj) holds the
+    /// pixel each output position sees through that kernel tap, and 0 where the tap falls into the padding.
+    /// </summary>
+    public static void Im2Col(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, row = 0;
+        for (int c = 0; c < g.ImageChannelsPerGroup; c++)
+        {
+            var plane = image.Slice(c * h * w, h * w);
+            for (int ki = 0; ki < g.KernelH; ki++)
+                for (int kj = 0; kj < g.KernelW; kj++, row++)
+                {
+                    var dst = columns.Slice(row * outSize, outSize);
+                    int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
+                    var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        var d = dst.Slice(oy * ow, ow);
+                        int iy = oy * g.StrideH + offY;
+                        if ((uint)iy >= (uint)h) { d.Clear(); continue; }
+                        d[..ox0].Clear();
+                        d[ox1..].Clear();
+                        var src = plane.Slice(iy * w, w);
+                        if (g.StrideW == 1) src.Slice(ox0 + offX, ox1 - ox0).CopyTo(d[ox0..ox1]);
+                        else for (int ox = ox0; ox < ox1; ox++) d[ox] = src[ox * g.StrideW + offX];
+                    }
+                }
+        }
+    }
+
+    /// <summary>The inverse scatter of <see cref="Im2Col"/>: adds each column entry back onto the pixel it came from.</summary>
+    public static void Col2ImAdd(in ConvGeometry g, ReadOnlySpan<float> columns, Span<float> image)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, row = 0;
+        for (int c = 0; c < g.ImageChannelsPerGroup; c++)
+        {
+            var plane = image.Slice(c * h * w, h * w);
+            for (int ki = 0; ki < g.KernelH; ki++)
+                for (int kj = 0; kj < g.KernelW; kj++, row++)
+                {
+                    var srcRows = columns.Slice(row * outSize, outSize);
+                    int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
+                    var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
+                    if (ox1 <= ox0) continue;
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        int iy = oy * g.StrideH + offY;
+                        if ((uint)iy >= (uint)h) continue;
+                        var s = srcRows.Slice(oy * ow, ow);
+                        var dstRow = plane.Slice(iy * w, w);
+                        if (g.StrideW == 1)
+                        {
+                            var target = dstRow.Slice(ox0 + offX, ox1 - ox0);
+                            TensorPrimitives.Add(target, s[ox0..ox1], target);
+                        }
+                        else for (int ox = ox0; ox < ox1; ox++) dstRow[ox * g.StrideW + offX] += s[ox];
+                    }
+                }
+        }
+    }
+
+    /// <summary>Output columns [ox0, ox1) whose input column ox·stride + offset lies inside [0, width).</summary>
+    private static (int Start, int End) ValidRange(int offset, int stride, int width, int outWidth)
+    {
+        int start = offset >= 0 ? 0 : Math.Min(outWidth, (-offset + stride - 1) / stride);
+        int end = offset > width - 1 ? 0 : Math.Min(outWidth, (width - 1 - offset) / stride + 1);
+        return (start, Math.Max(start, end));
+    }
+
+    private static void Check(in ConvGeometry g, int imageLength, int weightLength, int columnsLength)
+    {
+        if (imageLength != g.Batch * g.ImageChannels * g.ImageSize || columnsLength != g.Batch * g.ColumnChannels * g.OutSize
+            || weightLength != g.ColumnChannels * g.PatchSize)
+            throw new ArgumentException($"Convolution: buffer lengths (image {imageLength}, weight {weightLength}, columns {columnsLength}) do not match {g}.");
+    }
+}

@@ -1,0 +1,200 @@
+using System.Numerics.Tensors;
+
+namespace Dendrite.Kernels;
+
+/// <summary>The windows of a 2-D pooling over independent planes (one per sample and channel).</summary>
+public readonly record struct PoolGeometry
+{
+    public int Planes { get; init; }
+    public int Height { get; init; }
+    public int Width { get; init; }
+    public int KernelH { get; init; }
+    public int KernelW { get; init; }
+    public int StrideH { get; init; }
+    public int StrideW { get; init; }
+    public int PadH { get; init; }
+    public int PadW { get; init; }
+    public int DilationH { get; init; }
+    public int DilationW { get; init; }
+    /// <summary>Output size: fixed by the caller, since ceil mode changes it.</summary>
+    public int OutHeight { get; init; }
+    public int OutWidth { get; init; }
+
+    public int ImageSize => Height * Width;
+    public int OutSize => OutHeight * OutWidth;
+}
+
+/// <summary>Max and average pooling over planes, in parallel over planes.</summary>
+public static class Pooling
+{
+    /// <summary>
+    /// y = the largest value in each window (padding never wins); <paramref name="argMax"/> receives the index of the
+    /// first largest value within its plane (as a float: exact below 2²⁴), so the backward pass routes the gradient
+    /// to one input, as PyTorch does. A NaN in a window wins, so it propagates.
+    /// </summary>
+    public static unsafe void MaxForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
+    {
+        var geometry = g;
+        fixed (float* px = x, py = y, pi = argMax)
+        {
+            float* xs = px, ys = py, idx = pi;
+            Threading.For(Chunks(g), chunk =>
+            {
+                var gg = geometry;
+                var (p0, p1) = ChunkPlanes(gg, chunk);
+                for (int p = p0; p < p1; p++)
+                    MaxPlane(gg, new ReadOnlySpan<float>(xs + (long)p * gg.ImageSize, gg.ImageSize),
+                        new Span<float>(ys + (long)p * gg.OutSize, gg.OutSize), new Span<float>(idx + (long)p * gg.OutSize, gg.OutSize));
+            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
+        }
+    }
+
+    private static void MaxPlane(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
+    {
+        int w = g.Width;
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int iy0 = oy * g.StrideH - g.PadH;
+            for (int ox = 0; ox < g.OutWidth; ox++)
+            {
+                int ix0 = ox * g.StrideW - g.PadW;
+                float best = float.NegativeInfinity;
+                int bestIndex = -1;
+                for (int ki = 0; ki < g.KernelH; ki++)
+                {
+                    int iy = iy0 + ki * g.DilationH;
+                    if ((uint)iy >= (uint)g.Height) continue;
+                    for (int kj = 0; kj < g.KernelW; kj++)
+                    {
+                        int ix = ix0 + kj * g.DilationW;
+                        if ((uint)ix >= (uint)w) continue;
+                        float v = x[iy * w + ix];
+                        if (v > best || float.IsNaN(v) || bestIndex < 0)
+                        {
+                            best = v;
+                            bestIndex = iy * w + ix;
+                            if (float.IsNaN(v)) goto found;
+                        }
+                    }
+                }
+            found:
+                y[oy * g.OutWidth + ox] = best;
+                argMax[oy * g.OutWidth + ox] = bestIndex;
+            }
+        }
+    }
+
+    /// <summary>dx = 0 everywhere except dx[argMax] += dy, plane by plane.</summary>
+    public static unsafe void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> argMax, Span<float> dx)
+    {
+        var geometry = g;
+        fixed (float* pdy = dy, pi = argMax, pdx = dx)
+        {
+            float* dys = pdy, idx = pi, dxs = pdx;
+            Threading.For(Chunks(g), chunk =>
+            {
+                var gg = geometry;
+                var (p0, p1) = ChunkPlanes(gg, chunk);
+                for (int p = p0; p < p1; p++)
+                {
+                    var d = new Span<float>(dxs + (long)p * gg.ImageSize, gg.ImageSize);
+                    d.Clear();
+                    float* gy = dys + (long)p * gg.OutSize, ii = idx + (long)p * gg.OutSize;
+                    for (int o = 0; o < gg.OutSize; o++)
+                    {
+                        int i = (int)ii[o];
+                        if (i >= 0) d[i] += gy[o];
+                    }
+                }
+            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
+        }
+    }
+
+    /// <summary>
+    /// y = the mean of each window. The divisor counts padding zeros when <paramref name="countIncludePad"/> (PyTorch's
+    /// default) but never the part of a ceil-mode window that hangs past the padded image.
+    /// </summary>
+    public static unsafe void AvgForward(in PoolGeometry g, bool countIncludePad, ReadOnlySpan<float> x, Span<float> y)
+    {
+        var geometry = g;
+        fixed (float* px = x, py = y)
+        {
+            float* xs = px, ys = py;
+            Threading.For(Chunks(g), chunk =>
+            {
+                var gg = geometry;
+                var (p0, p1) = ChunkPlanes(gg, chunk);
+                for (int p = p0; p < p1; p++)
+                {
+                    var plane = new ReadOnlySpan<float>(xs + (long)p * gg.ImageSize, gg.ImageSize);
+                    var outPlane = new Span<float>(ys + (long)p * gg.OutSize, gg.OutSize);
+                    for (int oy = 0; oy < gg.OutHeight; oy++)
+                        for (int ox = 0; ox < gg.OutWidth; ox++)
+                        {
+                            var win = AvgWindow(gg, oy, ox, countIncludePad);
+                            float sum = 0;
+                            for (int iy = win.Y0; iy < win.Y1; iy++)
+                                sum += TensorPrimitives.Sum(plane.Slice(iy * gg.Width + win.X0, win.X1 - win.X0));
+                            outPlane[oy * gg.OutWidth + ox] = win.Divisor == 0 ? 0f : sum / win.Divisor;
+                        }
+                }
+            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
+        }
+    }
+
+    /// <summary>dx[window] += dy / divisor for every window.</summary>
+    public static unsafe void AvgBackward(in PoolGeometry g, bool countIncludePad, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        var geometry = g;
+        fixed (float* pdy = dy, pdx = dx)
+        {
+            float* dys = pdy, dxs = pdx;
+            Threading.For(Chunks(g), chunk =>
+            {
+                var gg = geometry;
+                var (p0, p1) = ChunkPlanes(gg, chunk);
+                for (int p = p0; p < p1; p++)
+                {
+                    var d = new Span<float>(dxs + (long)p * gg.ImageSize, gg.ImageSize);
+                    d.Clear();
+                    float* gy = dys + (long)p * gg.OutSize;
+                    for (int oy = 0; oy < gg.OutHeight; oy++)
+                        for (int ox = 0; ox < gg.OutWidth; ox++)
+                        {
+                            var win = AvgWindow(gg, oy, ox, countIncludePad);
+                            if (win.Divisor == 0) continue;
+                            float share = gy[oy * gg.OutWidth + ox] / win.Divisor;
+                            for (int iy = win.Y0; iy < win.Y1; iy++)
+                            {
+                                var row = d.Slice(iy * gg.Width + win.X0, win.X1 - win.X0);
+                                TensorPrimitives.Add(row, share, row);
+                            }
+                        }
+                }
+            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
+        }
+    }
+
+    /// <summary>A window's in-image rows [Y0, Y1) and columns [X0, X1), and the count it divides by.</summary>
+    private static (int Y0, int Y1, int X0, int X1, int Divisor) AvgWindow(in PoolGeometry g, int oy, int ox, bool countIncludePad)
+    {
+        int y0 = oy * g.StrideH - g.PadH, x0 = ox * g.StrideW - g.PadW;
+        int y1 = Math.Min(y0 + g.KernelH, g.Height + g.PadH), x1 = Math.Min(x0 + g.KernelW, g.Width + g.PadW);
+        int padded = (y1 - y0) * (x1 - x0);
+        y0 = Math.Max(y0, 0); x0 = Math.Max(x0, 0);
+        y1 = Math.Min(y1, g.Height); x1 = Math.Min(x1, g.Width);
+        int inside = Math.Max(0, y1 - y0) * Math.Max(0, x1 - x0);
+        return (y0, Math.Max(y0, y1), x0, Math.Max(x0, x1), countIncludePad ? padded : inside);
+    }
+
+    private const long ParallelThreshold = 1 << 15;
+
+    /// <summary>Planes are handed out in a few chunks per thread: a plane alone is too little work to schedule.</summary>
+    private static int Chunks(in PoolGeometry g) => Math.Max(1, Math.Min(g.Planes, Threading.NumThreads * 4));
+
+    private static (int Start, int End) ChunkPlanes(in PoolGeometry g, int chunk)
+    {
+        int chunks = Chunks(g);
+        return ((int)((long)chunk * g.Planes / chunks), (int)((long)(chunk + 1) * g.Planes / chunks));
+    }
+}

@@ -1,0 +1,210 @@
+using Dendrite.Autograd;
+using Dendrite.Kernels;
+
+namespace Dendrite;
+
+public static partial class F
+{
+    /// <summary>
+    /// 2-D convolution (cross-correlation, as in every deep-learning library): input [N, Cin, H, W], weight
+    /// [Cout, Cin/groups, kH, kW], bias [Cout] → [N, Cout, OutH, OutW] with OutH = ⌊(H + 2·pad − dilation·(kH − 1) − 1) / stride⌋ + 1.
+    /// </summary>
+    /// <param name="padding">Zeros per side, or "same"/"valid" (see <see cref="ConvPadding"/>).</param>
+    /// <exception cref="ShapeMismatchException">The input is not 4-D, or its channels, the weight and the bias disagree.</exception>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2d? stride = null,
+        ConvPadding padding = default, Size2d? dilation = null, int groups = 1)
+    {
+        const string op = nameof(Conv2d);
+        if (input.Rank != 4)
+            throw new ShapeMismatchException($"{op}: expected a 4-D input [N, C, H, W], got {input.Shape}.");
+        if (weight.Rank != 4)
+            throw new ShapeMismatchException($"{op}: expected a 4-D weight [Cout, Cin/groups, kH, kW], got {weight.Shape}.");
+        var g = ConvolutionGeometry(op, input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3], weight.Shape,
+            weight.Shape[2], weight.Shape[3], stride ?? 1, padding, dilation ?? 1, groups, bias);
+        return Convolve(op, input, weight, bias, g, new Shape(g.Batch, g.ColumnChannels, g.OutHeight, g.OutWidth));
+    }
+
+    /// <summary>
+    /// 1-D convolution: input [N, Cin, L], weight [Cout, Cin/groups, k], bias [Cout] → [N, Cout, OutL] with
+    /// OutL = ⌊(L + 2·pad − dilation·(k − 1) − 1) / stride⌋ + 1. The course's sliding kernel over a signal.
+    /// </summary>
+    public static Tensor Conv1d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1,
+        ConvPadding padding = default, int dilation = 1, int groups = 1)
+    {
+        const string op = nameof(Conv1d);
+        if (input.Rank != 3)
+            throw new ShapeMismatchException($"{op}: expected a 3-D input [N, C, L], got {input.Shape}.");
+        if (weight.Rank != 3)
+            throw new ShapeMismatchException($"{op}: expected a 3-D weight [Cout, Cin/groups, k], got {weight.Shape}.");
+        var g = ConvolutionGeometry(op, input.Shape[0], input.Shape[1], 1, input.Shape[2], weight.Shape,
+            1, weight.Shape[2], (1, stride), ToRow(padding), (1, dilation), groups, bias);
+        return Convolve(op, input, weight, bias, g, new Shape(g.Batch, g.ColumnChannels, g.OutWidth));
+    }
+
+    /// <summary>
+    /// 2-D transposed convolution, the adjoint of <see cref="Conv2d"/> (a learned upsampling): input [N, Cin, H, W],
+    /// weight [Cin, Cout/groups, kH, kW], bias [Cout] → [N, Cout, OutH, OutW] with
+    /// OutH = (H − 1)·stride − 2·pad + dilation·(kH − 1) + outputPadding + 1.
+    /// </summary>
+    public static Tensor ConvTranspose2d(Tensor input, Tensor weight, Tensor? bias = null, Size2d? stride = null,
+        Size2d? padding = null, Size2d? outputPadding = null, int groups = 1, Size2d? dilation = null)
+    {
+        const string op = nameof(ConvTranspose2d);
+        if (input.Rank != 4)
+            throw new ShapeMismatchException($"{op}: expected a 4-D input [N, C, H, W], got {input.Shape}.");
+        if (weight.Rank != 4)
+            throw new ShapeMismatchException($"{op}: expected a 4-D weight [Cin, Cout/groups, kH, kW], got {weight.Shape}.");
+        var g = TransposedGeometry(op, input.Shape, weight.Shape, weight.Shape[2], weight.Shape[3],
+            stride ?? 1, padding ?? 0, outputPadding ?? 0, dilation ?? 1, groups, bias);
+        return ConvolveTransposed(op, input, weight, bias, g, new Shape(g.Batch, g.ImageChannels, g.Height, g.Width));
+    }
+
+    /// <summary>1-D transposed convolution: input [N, Cin, L], weight [Cin, Cout/groups, k] → [N, Cout, OutL].</summary>
+    public static Tensor ConvTranspose1d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1,
+        int padding = 0, int outputPadding = 0, int groups = 1, int dilation = 1)
+    {
+        const string op = nameof(ConvTranspose1d);
+        if (input.Rank != 3)
+            throw new ShapeMismatchException($"{op}: expected a 3-D input [N, C, L], got {input.Shape}.");
+        if (weight.Rank != 3)
+            throw new ShapeMismatchException($"{op}: expected a 3-D weight [Cin, Cout/groups, k], got {weight.Shape}.");
+        var g = TransposedGeometry(op, new Shape(input.Shape[0], input.Shape[1], 1, input.Shape[2]), weight.Shape,
+            1, weight.Shape[2], (1, stride), (0, padding), (0, outputPadding), (1, dilation), groups, bias);
+        return ConvolveTransposed(op, input, weight, bias, g, new Shape(g.Batch, g.ImageChannels, g.Width));
+    }
+
+    /// <summary>columns = weight ⊛ input: the forward pass of a convolution and the backward pass of its transpose.</summary>
+    private static Tensor Convolve(string op, Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, Shape outputShape)
+    {
+        var y = Tensor.Empty(outputShape);
+        Convolution.Forward(g, input.Data, weight.Data, bias is null ? default : bias.Data, y.Data);
+        return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy =>
+        {
+            Tensor? dx = null, dw = null, db = null;
+            if (input.RequiresGrad)
+            {
+                dx = Tensor.Empty(input.Shape);
+                Convolution.BackwardData(g, dy.Data, weight.Data, dx.Data);
+            }
+            if (weight.RequiresGrad)
+            {
+                dw = Tensor.Empty(weight.Shape);
+                Convolution.BackwardWeight(g, input.Data, dy.Data, dw.Data);
+            }
+            if (bias is { RequiresGrad: true })
+            {
+                db = Tensor.Empty(bias.Shape);
+                Convolution.BackwardBias(g, dy.Data, db.Data);
+            }
+            return bias is null ? [dx, dw] : [dx, dw, db];
+        });
+    }
+
+    /// <summary>The transposed convolution runs the geometry backwards: its input is the column side.</summary>
+    private static Tensor ConvolveTransposed(string op, Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, Shape outputShape)
+    {
+        var y = Tensor.Empty(outputShape);
+        Convolution.BackwardData(g, input.Data, weight.Data, y.Data);
+        if (bias is not null) AddPerChannel(y.Data, bias.Data, g.Batch, g.ImageChannels, g.ImageSize);
+        return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy =>
+        {
+            Tensor? dx = null, dw = null, db = null;
+            if (input.RequiresGrad)
+            {
+                dx = Tensor.Empty(input.Shape);
+                Convolution.Forward(g, dy.Data, weight.Data, default, dx.Data);
+            }
+            if (weight.RequiresGrad)
+            {
+                dw = Tensor.Empty(weight.Shape);
+                Convolution.BackwardWeight(g, dy.Data, input.Data, dw.Data);
+            }
+            if (bias is { RequiresGrad: true })
+            {
+                db = Tensor.Empty(bias.Shape);
+                Convolution.SumPerChannel(dy.Data, g.Batch, g.ImageChannels, g.ImageSize, db.Data);
+            }
+            return bias is null ? [dx, dw] : [dx, dw, db];
+        });
+    }
+
+    private static void AddPerChannel(Span<float> values, ReadOnlySpan<float> perChannel, int batch, int channels, int size)
+    {
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+            {
+                var plane = values.Slice((n * channels + c) * size, size);
+                System.Numerics.Tensors.TensorPrimitives.Add(plane, perChannel[c], plane);
+            }
+    }
+
+    private static ConvGeometry ConvolutionGeometry(string op, int batch, int channels, int height, int width, Shape weightShape,
+        int kernelH, int kernelW, Size2d stride, ConvPadding padding, Size2d dilation, int groups, Tensor? bias)
+    {
+        int outChannels = weightShape[0];
+        CheckConvArguments(op, stride, dilation, groups, outChannels, "output channels (weight dim 0)");
+        if (channels != weightShape[1] * groups)
+            throw new ShapeMismatchException($"{op}: input has {channels} channels but weight {weightShape} with groups={groups} " +
+                $"expects {weightShape[1] * groups} (weight dim 1 × groups).");
+        CheckBias(op, bias, outChannels);
+        if (padding.Mode == "same" && (stride.H != 1 || stride.W != 1))
+            throw new ArgumentException($"{op}: padding=\"same\" needs stride 1, got stride {stride}.");
+        var (top, bottom) = padding.Resolve(padding.Amount.H, dilation.H * (kernelH - 1));
+        var (left, right) = padding.Resolve(padding.Amount.W, dilation.W * (kernelW - 1));
+        if (top < 0 || left < 0) throw new ArgumentOutOfRangeException(nameof(padding), $"{op}: padding must be >= 0, got {padding}.");
+        var g = new ConvGeometry
+        {
+            Batch = batch, ImageChannels = channels, Height = height, Width = width, ColumnChannels = outChannels,
+            KernelH = kernelH, KernelW = kernelW, StrideH = stride.H, StrideW = stride.W, PadTop = top, PadBottom = bottom,
+            PadLeft = left, PadRight = right, DilationH = dilation.H, DilationW = dilation.W, Groups = groups,
+        };
+        if (height + top + bottom < dilation.H * (kernelH - 1) + 1 || width + left + right < dilation.W * (kernelW - 1) + 1)
+            throw new ShapeMismatchException($"{op}: input {height}×{width} (padded {height + top + bottom}×{width + left + right}) " +
+                $"is smaller than the kernel's reach {dilation.H * (kernelH - 1) + 1}×{dilation.W * (kernelW - 1) + 1}.");
+        return g;
+    }
+
+    private static ConvGeometry TransposedGeometry(string op, Shape input, Shape weightShape, int kernelH, int kernelW,
+        Size2d stride, Size2d padding, Size2d outputPadding, Size2d dilation, int groups, Tensor? bias)
+    {
+        int inChannels = weightShape[0], outChannels = weightShape[1] * groups;
+        CheckConvArguments(op, stride, dilation, groups, inChannels, "input channels (weight dim 0)");
+        if (input[1] != inChannels)
+            throw new ShapeMismatchException($"{op}: input has {input[1]} channels but weight {weightShape} expects {inChannels} (weight dim 0).");
+        CheckBias(op, bias, outChannels);
+        if (padding.H < 0 || padding.W < 0 || outputPadding.H < 0 || outputPadding.W < 0)
+            throw new ArgumentOutOfRangeException(nameof(padding), $"{op}: padding and outputPadding must be >= 0.");
+        if ((outputPadding.H >= stride.H && outputPadding.H >= dilation.H) || (outputPadding.W >= stride.W && outputPadding.W >= dilation.W))
+            throw new ArgumentException($"{op}: outputPadding {outputPadding} must be smaller than stride {stride} or dilation {dilation}.");
+        int outH = (input[2] - 1) * stride.H - 2 * padding.H + dilation.H * (kernelH - 1) + outputPadding.H + 1;
+        int outW = (input[3] - 1) * stride.W - 2 * padding.W + dilation.W * (kernelW - 1) + outputPadding.W + 1;
+        if (outH <= 0 || outW <= 0)
+            throw new ShapeMismatchException($"{op}: input {input} with this kernel, stride and padding gives an empty output ({outH}×{outW}).");
+        // The convolution from the output back to the input: its extra bottom/right padding absorbs outputPadding.
+        return new ConvGeometry
+        {
+            Batch = input[0], ImageChannels = outChannels, Height = outH, Width = outW, ColumnChannels = inChannels,
+            KernelH = kernelH, KernelW = kernelW, StrideH = stride.H, StrideW = stride.W, PadTop = padding.H,
+            PadBottom = padding.H, PadLeft = padding.W, PadRight = padding.W, DilationH = dilation.H, DilationW = dilation.W,
+            Groups = groups,
+        };
+    }
+
+    private static void CheckConvArguments(string op, Size2d stride, Size2d dilation, int groups, int weightChannels, string what)
+    {
+        if (stride.H < 1 || stride.W < 1) throw new ArgumentOutOfRangeException(nameof(stride), $"{op}: stride must be >= 1, got {stride}.");
+        if (dilation.H < 1 || dilation.W < 1) throw new ArgumentOutOfRangeException(nameof(dilation), $"{op}: dilation must be >= 1, got {dilation}.");
+        if (groups < 1) throw new ArgumentOutOfRangeException(nameof(groups), $"{op}: groups must be >= 1, got {groups}.");
+        if (weightChannels % groups != 0)
+            throw new ShapeMismatchException($"{op}: {what} = {weightChannels} is not divisible by groups = {groups}.");
+    }
+
+    private static void CheckBias(string op, Tensor? bias, int channels)
+    {
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != channels))
+            throw new ShapeMismatchException($"{op}: expected bias [{channels}], got {bias.Shape}.");
+    }
+
+    /// <summary>A 1-D padding as the width part of a 2-D one (no rows added).</summary>
+    private static ConvPadding ToRow(ConvPadding padding) => padding.Mode == "explicit" ? (0, padding.Amount.W) : padding;
+}
