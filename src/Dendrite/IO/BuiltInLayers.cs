@@ -33,5 +33,84 @@ internal static class BuiltInLayers
         Architecture.Register<LogSoftmax>("LogSoftmax", m => new() { ["dim"] = m.Dim }, c => new LogSoftmax(c.Int("dim", -1)));
         Architecture.Register<Maxout>("Maxout", m => new() { ["pool_size"] = m.PoolSize, ["dim"] = m.Dim },
             c => new Maxout(c.Int("pool_size"), c.Int("dim", -1)));
+
+        Architecture.Register<Conv1d>("Conv1d", m => new()
+        {
+            ["in_channels"] = m.In, ["out_channels"] = m.Out, ["kernel_size"] = m.KernelSize, ["stride"] = m.Stride,
+            ["padding"] = LayerConfig.Write(m.Padding), ["dilation"] = m.Dilation, ["groups"] = m.Groups, ["bias"] = m.Bias is not null,
+        }, c => new Conv1d(c.Int("in_channels"), c.Int("out_channels"), c.Int("kernel_size"), c.Int("stride", 1),
+            c.ConvPadding("padding", 0), c.Int("dilation", 1), c.Int("groups", 1), c.Bool("bias", true)));
+        Architecture.Register<Conv2d>("Conv2d", m => new()
+        {
+            ["in_channels"] = m.In, ["out_channels"] = m.Out, ["kernel_size"] = LayerConfig.Write(m.KernelSize), ["stride"] = LayerConfig.Write(m.Stride),
+            ["padding"] = LayerConfig.Write(m.Padding), ["dilation"] = LayerConfig.Write(m.Dilation), ["groups"] = m.Groups, ["bias"] = m.Bias is not null,
+        }, c => new Conv2d(c.Int("in_channels"), c.Int("out_channels"), c.Size2d("kernel_size"), c.Size2d("stride", 1),
+            c.ConvPadding("padding", 0), c.Size2d("dilation", 1), c.Int("groups", 1), c.Bool("bias", true)));
+        Architecture.Register<ConvTranspose1d>("ConvTranspose1d", m => new()
+        {
+            ["in_channels"] = m.In, ["out_channels"] = m.Out, ["kernel_size"] = m.KernelSize, ["stride"] = m.Stride, ["padding"] = m.Padding,
+            ["output_padding"] = m.OutputPadding, ["groups"] = m.Groups, ["bias"] = m.Bias is not null, ["dilation"] = m.Dilation,
+        }, c => new ConvTranspose1d(c.Int("in_channels"), c.Int("out_channels"), c.Int("kernel_size"), c.Int("stride", 1), c.Int("padding", 0),
+            c.Int("output_padding", 0), c.Int("groups", 1), c.Bool("bias", true), c.Int("dilation", 1)));
+        Architecture.Register<ConvTranspose2d>("ConvTranspose2d", m => new()
+        {
+            ["in_channels"] = m.In, ["out_channels"] = m.Out, ["kernel_size"] = LayerConfig.Write(m.KernelSize), ["stride"] = LayerConfig.Write(m.Stride),
+            ["padding"] = LayerConfig.Write(m.Padding), ["output_padding"] = LayerConfig.Write(m.OutputPadding), ["groups"] = m.Groups,
+            ["bias"] = m.Bias is not null, ["dilation"] = LayerConfig.Write(m.Dilation),
+        }, c => new ConvTranspose2d(c.Int("in_channels"), c.Int("out_channels"), c.Size2d("kernel_size"), c.Size2d("stride", 1),
+            c.Size2d("padding", 0), c.Size2d("output_padding", 0), c.Int("groups", 1), c.Bool("bias", true), c.Size2d("dilation", 1)));
+
+        Architecture.Register<MaxPool1d>("MaxPool1d", m => new()
+        {
+            ["kernel_size"] = m.KernelSize, ["stride"] = m.Stride, ["padding"] = m.Padding, ["dilation"] = m.Dilation, ["ceil_mode"] = m.CeilMode,
+        }, c => new MaxPool1d(c.Int("kernel_size"), c.Has("stride") ? c.Int("stride") : null, c.Int("padding", 0), c.Int("dilation", 1), c.Bool("ceil_mode", false)));
+        Architecture.Register<MaxPool2d>("MaxPool2d", m => new()
+        {
+            ["kernel_size"] = LayerConfig.Write(m.KernelSize), ["stride"] = LayerConfig.Write(m.Stride), ["padding"] = LayerConfig.Write(m.Padding),
+            ["dilation"] = LayerConfig.Write(m.Dilation), ["ceil_mode"] = m.CeilMode,
+        }, c => new MaxPool2d(c.Size2d("kernel_size"), c.Has("stride") ? c.Size2d("stride") : null, c.Size2d("padding", 0), c.Size2d("dilation", 1),
+            c.Bool("ceil_mode", false)));
+        Architecture.Register<AvgPool1d>("AvgPool1d", m => new()
+        {
+            ["kernel_size"] = m.KernelSize, ["stride"] = m.Stride, ["padding"] = m.Padding, ["ceil_mode"] = m.CeilMode, ["count_include_pad"] = m.CountIncludePad,
+        }, c => new AvgPool1d(c.Int("kernel_size"), c.Has("stride") ? c.Int("stride") : null, c.Int("padding", 0), c.Bool("ceil_mode", false),
+            c.Bool("count_include_pad", true)));
+        Architecture.Register<AvgPool2d>("AvgPool2d", m => new()
+        {
+            ["kernel_size"] = LayerConfig.Write(m.KernelSize), ["stride"] = LayerConfig.Write(m.Stride), ["padding"] = LayerConfig.Write(m.Padding),
+            ["ceil_mode"] = m.CeilMode, ["count_include_pad"] = m.CountIncludePad,
+        }, c => new AvgPool2d(c.Size2d("kernel_size"), c.Has("stride") ? c.Size2d("stride") : null, c.Size2d("padding", 0), c.Bool("ceil_mode", false),
+            c.Bool("count_include_pad", true)));
+        Architecture.Register<AdaptiveAvgPool1d>("AdaptiveAvgPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveAvgPool1d(c.Int("output_size")));
+        Architecture.Register<AdaptiveAvgPool2d>("AdaptiveAvgPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
+            c => new AdaptiveAvgPool2d(c.Size2d("output_size")));
+        Architecture.Register<GlobalAvgPool2d>("GlobalAvgPool2d", _ => [], _ => new GlobalAvgPool2d());
+        Architecture.Register<Upsample>("Upsample", m => m.Size is { } size
+                ? new() { ["size"] = LayerConfig.Write(size), ["mode"] = m.Mode }
+                : new() { ["scale_factor"] = m.ScaleFactor, ["mode"] = m.Mode },
+            c => c.Has("size") ? new Upsample(size: c.Size2d("size"), mode: c.String("mode", "nearest"))
+                : new Upsample(c.Float("scale_factor"), mode: c.String("mode", "nearest")));
+
+        Architecture.Register<BatchNorm1d>("BatchNorm1d", DescribeBatchNorm,
+            c => new BatchNorm1d(c.Int("num_features"), c.Float("eps", 1e-5f), c.Float("momentum", 0.1f), c.Bool("affine", true), c.Bool("track_running_stats", true)));
+        Architecture.Register<BatchNorm2d>("BatchNorm2d", DescribeBatchNorm,
+            c => new BatchNorm2d(c.Int("num_features"), c.Float("eps", 1e-5f), c.Float("momentum", 0.1f), c.Bool("affine", true), c.Bool("track_running_stats", true)));
+        Architecture.Register<LayerNorm>("LayerNorm", m => new()
+        {
+            ["normalized_shape"] = new JsonArray([.. m.NormalizedShape.Select(d => (JsonNode)d)]), ["eps"] = m.Eps, ["elementwise_affine"] = m.Weight is not null,
+        }, c => new LayerNorm(c.Ints("normalized_shape"), c.Float("eps", 1e-5f), c.Bool("elementwise_affine", true)));
+        Architecture.Register<Dropout>("Dropout", m => new() { ["p"] = m.P }, c => new Dropout(c.Float("p", 0.5f)));
+        Architecture.Register<Dropout2d>("Dropout2d", m => new() { ["p"] = m.P }, c => new Dropout2d(c.Float("p", 0.5f)));
+        Architecture.Register<Unflatten>("Unflatten", m => new() { ["dim"] = m.Dim, ["unflattened_size"] = new JsonArray([.. m.Sizes.Select(d => (JsonNode)d)]) },
+            c => new Unflatten(c.Int("dim"), c.Ints("unflattened_size")));
+        Architecture.Register<ZeroPad2d>("ZeroPad2d", m => new() { ["padding"] = new JsonArray([.. m.Padding.Select(d => (JsonNode)d)]) },
+            c => c.Ints("padding") is [var l, var r, var t, var b] ? new ZeroPad2d(l, r, t, b)
+                : throw new InvalidDataException($"{c.Where}: \"padding\" must hold 4 integers (left, right, top, bottom)."));
     }
+
+    private static JsonObject DescribeBatchNorm(BatchNormBase m) => new()
+    {
+        ["num_features"] = m.NumFeatures, ["eps"] = m.Eps, ["momentum"] = m.Momentum, ["affine"] = m.Weight is not null,
+        ["track_running_stats"] = m.RunningMean is not null,
+    };
 }

@@ -32,6 +32,24 @@ public sealed class LayerConfig
     public string String(string key, string fallback) => Has(key) ? String(key) : fallback;
     public int[] Ints(string key) => Read(key, n => n.AsArray().Select(v => v?.GetValue<int>() ?? throw new FormatException()).ToArray(), "an array of integers");
 
+    /// <summary>A spatial size: one integer for both dimensions, or [h, w].</summary>
+    public Size2d Size2d(string key) => Read(key, ReadSize, "an integer or [h, w]");
+    public Size2d Size2d(string key, Size2d fallback) => Has(key) ? Size2d(key) : fallback;
+
+    /// <summary>Convolution padding: "same", "valid", one integer, or [h, w].</summary>
+    public ConvPadding ConvPadding(string key, ConvPadding fallback) =>
+        !Has(key) ? fallback : Read<ConvPadding>(key, n => n is JsonValue v && v.TryGetValue(out string? mode) ? mode : ((int H, int W))(ReadSize(n).H, ReadSize(n).W), "\"same\", \"valid\", an integer or [h, w]");
+
+    private static Size2d ReadSize(JsonNode node) => node is JsonArray { Count: 2 } pair
+        ? new Size2d(pair[0]?.GetValue<int>() ?? throw new FormatException(), pair[1]?.GetValue<int>() ?? throw new FormatException())
+        : node.GetValue<int>();
+
+    /// <summary>How a spatial size is written: one integer when both dimensions agree, as PyTorch prints it; else [h, w].</summary>
+    public static JsonNode Write(Size2d size) => size.H == size.W ? JsonValue.Create(size.H) : new JsonArray(size.H, size.W);
+
+    /// <summary>How convolution padding is written: "same", "valid", or a size.</summary>
+    public static JsonNode Write(ConvPadding padding) => padding.Mode == "explicit" ? Write(padding.Amount) : JsonValue.Create(padding.Mode);
+
     private T Read<T>(string key, Func<JsonNode, T> read, string what)
     {
         if (!_json.TryGetPropertyValue(key, out var node) || node is null)
@@ -40,7 +58,7 @@ public sealed class LayerConfig
         {
             return read(node);
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException)
+        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or ArgumentException)
         {
             throw new InvalidDataException($"{Where}: \"{key}\" must be {what}, got {node.ToJsonString()}.", e);
         }

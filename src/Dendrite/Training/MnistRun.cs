@@ -19,7 +19,8 @@ public sealed record MnistRunOptions(
     string? DataDir = null,
     int? TrainLimit = null,
     string? CheckpointDir = null,
-    bool Resume = false)
+    bool Resume = false,
+    int? TestLimit = null)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -50,7 +51,8 @@ public static class MnistRun
         if (options.Resume && options.CheckpointDir is null)
             throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
 
-        var (train, test) = Mnist.Load(options.DataDir);
+        var (train, fullTest) = Mnist.Load(options.DataDir);
+        var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);

@@ -7,6 +7,11 @@ using Dendrite.Training;
 namespace Dendrite.Tests.IO;
 
 /// <summary>Checkpoints: model, optimiser, scheduler, RNG and progress saved atomically and restored exactly.</summary>
+/// <remarks>
+/// In the process-state collection, which runs alone: these runs seed and read the default generator, which tests running
+/// in parallel would otherwise advance between the seed and its use.
+/// </remarks>
+[Collection(ProcessStateCollection.Name)]
 public class CheckpointTests
 {
     [Fact]
@@ -14,7 +19,7 @@ public class CheckpointTests
     {
         using var dir = new TempDirectory();
         var quiet = TextWriter.Null;
-        var common = new MnistRunOptions(BatchSize: 50, TrainLimit: 600, Seed: 5);
+        var common = new MnistRunOptions(BatchSize: 50, TrainLimit: 600, TestLimit: 1000, Seed: 5);
         string straight = Path.Combine(dir.Path, "straight"), stopped = Path.Combine(dir.Path, "stopped");
 
         double straightAccuracy = MnistRun.Run(common with { Epochs = 3, OutDir = straight }, quiet);
@@ -35,6 +40,30 @@ public class CheckpointTests
         Assert.Equal(WithoutTime(straightCsv), WithoutTime(resumedCsv));
         // The resumed run checkpointed epoch 3 too.
         Assert.EndsWith("epoch-0003.ckpt.safetensors", Checkpoint.FindLatest(Path.Combine(stopped, "ckpt")));
+    }
+
+    /// <summary>
+    /// W2 (dropout: the default generator) and mnist-best (batch-norm buffers, augmentation generator, AdamW, one-cycle
+    /// schedule stepped per batch): a 3-epoch run whose epoch-3 checkpoint is lost, resumed from epoch 2, ends with the
+    /// weights of the run that never stopped.
+    /// </summary>
+    [Theory]
+    [InlineData("mnist-cnn")]
+    [InlineData("mnist-best")]
+    public void Resuming_a_convolutional_preset_from_epoch_2_of_3_is_bit_identical(string preset)
+    {
+        using var dir = new TempDirectory();
+        var common = new MnistRunOptions(Model: preset, Epochs: 3, BatchSize: 32, TrainLimit: 192, TestLimit: 64, Seed: 4,
+            CheckpointDir: Path.Combine(dir.Path, "ckpt"));
+        string straight = Path.Combine(dir.Path, "straight"), resumed = Path.Combine(dir.Path, "resumed");
+
+        MnistRun.Run(common with { OutDir = straight }, TextWriter.Null);
+        File.Delete(Path.Combine(dir.Path, "ckpt", Checkpoint.FileName(3))); // as if the run had stopped after epoch 2
+        var output = new StringWriter();
+        MnistRun.Run(common with { OutDir = resumed, Resume = true }, output);
+
+        Assert.Contains("epoch 2, step 12", output.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(resumed, "model.safetensors")));
     }
 
     private static string[] WithoutTime(string[] csv)
@@ -91,6 +120,19 @@ public class CheckpointTests
         Assert.Equal(2, scheduler2.LastEpoch);
         Assert.Equal(optimizer.Lr, optimizer2.Lr);
         foreach (var (key, values) in expected) Assert.Equal(values, model2.StateDict()[key].ToArray());
+    }
+
+    [Fact]
+    public void Loading_a_model_leaves_the_default_generator_where_it_was()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("m.safetensors");
+        new Linear(50, 50).Save(path);
+        var before = Generator.Default.GetState();
+
+        ModelFile.Load(path);
+
+        Assert.Equal(before, Generator.Default.GetState());
     }
 
     [Fact]

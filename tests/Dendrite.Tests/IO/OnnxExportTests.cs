@@ -44,6 +44,38 @@ public class OnnxExportTests(ITestOutputHelper output)
         new("LogSoftmax", typeof(LogSoftmax), () => new LogSoftmax(), [7]),
         new("Maxout", typeof(Maxout), () => new Maxout(3), [9]),
         new("Maxout dim 1 of 3", typeof(Maxout), () => new Maxout(2, 1), [4, 3]),
+        new("W2 CNN", typeof(Sequential), Presets.MnistCnn, [1, 28, 28]),
+        new("mnist-best (conv + batch norm)", typeof(BatchNorm2d), Presets.MnistBest, [1, 28, 28]),
+        new("ConvTranspose2d net", typeof(ConvTranspose2d), () => new Sequential(
+            new Conv2d(1, 8, 3, stride: 2, padding: 1), new ReLU(),
+            new ConvTranspose2d(8, 4, 3, stride: 2, padding: 1, outputPadding: 1), new ReLU(),
+            new ConvTranspose2d(4, 1, (3, 2), padding: (1, 0), dilation: (1, 2)), new Sigmoid()), [1, 12, 12]),
+        new("ConvTranspose2d groups", typeof(ConvTranspose2d), () => new ConvTranspose2d(4, 6, 3, stride: 2, groups: 2, bias: false), [4, 5, 5]),
+        new("Conv1d", typeof(Conv1d), () => new Conv1d(4, 6, 3, stride: 2, padding: 1, groups: 2), [4, 11]),
+        new("Conv1d same", typeof(Conv1d), () => new Conv1d(3, 5, 4, padding: "same", dilation: 2, bias: false), [3, 9]),
+        new("Conv2d", typeof(Conv2d), () => new Conv2d(2, 4, (3, 2), stride: (2, 1), padding: (1, 0)), [2, 7, 6]),
+        new("Conv2d same dilated", typeof(Conv2d), () => new Conv2d(2, 3, 4, padding: "same", dilation: (2, 1)), [2, 9, 9]),
+        new("ConvTranspose1d", typeof(ConvTranspose1d), () => new ConvTranspose1d(4, 2, 3, stride: 2, padding: 1, outputPadding: 1), [4, 5]),
+        new("MaxPool1d", typeof(MaxPool1d), () => new MaxPool1d(3, stride: 2, padding: 1), [3, 9]),
+        new("MaxPool2d", typeof(MaxPool2d), () => new MaxPool2d((2, 3), stride: 1, padding: (1, 1), dilation: (1, 2)), [3, 6, 7]),
+        new("AvgPool1d", typeof(AvgPool1d), () => new AvgPool1d(2, padding: 1, countIncludePad: false), [3, 7]),
+        new("AvgPool2d", typeof(AvgPool2d), () => new AvgPool2d(3, stride: 2, padding: 1), [3, 8, 8]),
+        new("AvgPool2d no pad count", typeof(AvgPool2d), () => new AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false), [3, 8, 8]),
+        new("AdaptiveAvgPool1d", typeof(AdaptiveAvgPool1d), () => new AdaptiveAvgPool1d(3), [3, 9]),
+        new("AdaptiveAvgPool2d", typeof(AdaptiveAvgPool2d), () => new AdaptiveAvgPool2d((2, 3)), [3, 8, 9]),
+        new("AdaptiveAvgPool2d to 1", typeof(AdaptiveAvgPool2d), () => new AdaptiveAvgPool2d(1), [3, 5, 7]),
+        new("GlobalAvgPool2d", typeof(GlobalAvgPool2d), () => new GlobalAvgPool2d(), [3, 4, 5]),
+        new("Upsample scale", typeof(Upsample), () => new Upsample(scaleFactor: 2f), [2, 3, 4]),
+        new("Upsample size", typeof(Upsample), () => new Upsample(size: (5, 7)), [2, 3, 4]),
+        new("BatchNorm1d", typeof(BatchNorm1d), () => new BatchNorm1d(3, eps: 1e-3f), [3, 4]),
+        new("BatchNorm1d on [N, C]", typeof(BatchNorm1d), () => new BatchNorm1d(3, affine: false), [3]),
+        new("BatchNorm2d", typeof(BatchNorm2d), () => new BatchNorm2d(3), [3, 2, 2]),
+        new("LayerNorm", typeof(LayerNorm), () => new LayerNorm([3, 4], eps: 1e-4f), [3, 4]),
+        new("LayerNorm no affine", typeof(LayerNorm), () => new LayerNorm(4, elementwiseAffine: false), [4]),
+        new("Dropout", typeof(Dropout), () => new Dropout(0.3f), [5]),
+        new("Dropout2d", typeof(Dropout2d), () => new Dropout2d(0.2f), [3, 4, 4]),
+        new("Unflatten", typeof(Unflatten), () => new Unflatten(1, 2, 3, 2), [12]),
+        new("ZeroPad2d", typeof(ZeroPad2d), () => new ZeroPad2d(1, 2, 0, 3), [3, 4, 5]),
         new("nested Sequential", typeof(Sequential), () => new Sequential(new Linear(4, 5), new Sequential(new Tanh(), new Linear(5, 3)), new Softmax()), [4]),
     ];
 
@@ -78,6 +110,10 @@ public class OnnxExportTests(ITestOutputHelper output)
         var model = c.Create();
         var rng = new Generator(21);
         foreach (var p in model.Parameters()) Init.Normal(p, 0f, 0.5f, rng);
+        // Running statistics away from 0 and 1, so evaluation-mode BatchNorm is really tested.
+        foreach (var (name, b) in model.NamedBuffers())
+            if (name.EndsWith("running_mean", StringComparison.Ordinal)) Init.Normal(b, 0f, 0.5f, rng);
+            else if (name.EndsWith("running_var", StringComparison.Ordinal)) Init.Uniform(b, 0.5f, 2f, rng);
         byte[] onnx = OnnxExport.ToBytes(model, new Shape(c.SampleShape));
 
         foreach (int batch in new[] { 1, 5 }) // the batch dimension is symbolic
