@@ -104,6 +104,18 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void Every_public_layer_of_the_library_has_a_registered_description()
+    {
+        var registered = Architecture.RegisteredTypes.Values.ToHashSet();
+        var missing = typeof(Module).Assembly.GetTypes()
+            .Where(t => t.IsPublic && !t.IsAbstract && t.IsSubclassOf(typeof(Module)) && !registered.Contains(t))
+            .Select(t => t.Name).Order().ToList();
+        Assert.True(missing.Count == 0,
+            "register these layers in src/Dendrite/IO/BuiltInLayers.cs (and Dendrite.Onnx's BuiltInExporters; see docs/saving-and-exporting.md): "
+            + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void The_architecture_reads_as_PyTorch_constructor_arguments()
     {
         var model = new Sequential(new Flatten(), new Linear(784, 10));
