@@ -52,74 +52,101 @@ internal static class DendriteWorkloads
         Threading.NumThreads = Protocol.AllCores;
     }
 
+    /// <summary>W1: Presets.MnistMlp, Adam lr 1e-3, batch 128, cross-entropy, three epochs.</summary>
+    public static IEnumerable<Figure> Mlp(string? dataDirectory, bool quick) =>
+        Train("w1", Presets.MnistMlp, Protocol.MlpBatch, Protocol.MlpLr, Protocol.MlpEpochs, Protocol.MlpTrainLimit(quick), dataDirectory, rate: null);
+
     /// <summary>
-    /// W1: Presets.MnistMlp, Adam lr 1e-3, batch 128, cross-entropy, DataLoader reshuffling each epoch from seed 1.
-    /// The step is Trainer.Fit's: in a recycled iteration (or a Tensor.Scope), forward, loss, ZeroGrad(), Backward, Step, loss.Item().
+    /// W2: Presets.MnistCnn (PyTorch's examples/mnist net, dropout active in training), Adam lr 1e-3, batch 64,
+    /// cross-entropy, <paramref name="epochs"/> epochs; also the achieved GFLOP/s of epoch 2.
     /// </summary>
-    public static IEnumerable<Figure> Mlp(string? dataDirectory, bool quick)
+    public static IEnumerable<Figure> Cnn(string? dataDirectory, bool quick, int epochs) =>
+        Train("w2", Presets.MnistCnn, Protocol.CnnBatch, Protocol.CnnLr, epochs, Protocol.CnnTrainLimit(quick), dataDirectory, Protocol.CnnTrainRate);
+
+    /// <summary>
+    /// Trains a fresh <paramref name="build"/>() with Adam and cross-entropy, DataLoader reshuffling each epoch from the
+    /// protocol seed. The step is Trainer.Fit's: in a recycled iteration (or a Tensor.Scope), forward, loss, ZeroGrad(),
+    /// Backward, Step, loss.Item(). <paramref name="rate"/> (images, seconds) turns epoch 2 into a GFLOP/s figure.
+    /// </summary>
+    private static IEnumerable<Figure> Train(string workload, Func<Module> build, int batchSize, float lr, int epochs, int? trainLimit,
+        string? dataDirectory, Func<int, double, Figure>? rate)
     {
         Threading.NumThreads = Protocol.AllCores;
         var (train, test) = Mnist.Load(dataDirectory);
-        IDataset trainSet = Protocol.MlpTrainLimit(quick) is { } limit ? train.Take(limit) : train;
+        IDataset trainSet = trainLimit is { } limit ? train.Take(limit) : train;
         GC.Collect();
         ProcessMemory.ResetPeak();
         Torch.ManualSeed((ulong)Protocol.Seed);
-        var model = Presets.MnistMlp();
-        var optimizer = new Adam(model.Parameters(), lr: Protocol.MlpLr);
+        var model = build();
+        var optimizer = new Adam(model.Parameters(), lr: lr);
         // recycle: as Trainer.Fit, each step's batch, activations and gradients reuse the previous step's storage.
-        var loader = new DataLoader(trainSet, Protocol.MlpBatch, shuffle: true, seed: (ulong)Protocol.Seed, recycle: true);
+        var loader = new DataLoader(trainSet, batchSize, shuffle: true, seed: (ulong)Protocol.Seed, recycle: true);
 
-        for (int epoch = 1; epoch <= Protocol.MlpEpochs; epoch++)
+        for (int epoch = 1; epoch <= epochs; epoch++)
         {
             model.Train();
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             int collectionsBefore = Collections();
             long start = Stopwatch.GetTimestamp();
-            foreach (var (x, y) in loader) Step(model, optimizer, x, y);
+            foreach (var (x, y) in loader) Step(workload, model, optimizer, x, y);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            yield return Protocol.Epoch(epoch, seconds);
+            yield return Protocol.Epoch(workload, epoch, seconds);
             if (epoch == 2)
             {
-                yield return Protocol.AllocPerStepWithLoader((double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / loader.Count);
-                yield return Protocol.GcCount(Collections() - collectionsBefore);
+                if (rate is not null) yield return rate(trainSet.Count, seconds);
+                yield return Protocol.AllocPerStepWithLoader(workload, (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / loader.Count);
+                yield return Protocol.GcCount(workload, Collections() - collectionsBefore);
             }
-            if (epoch is 1 or Protocol.MlpEpochs)
-                yield return Protocol.Accuracy(epoch, model.Evaluate(test, Losses.CrossEntropy, 256).Accuracy ?? double.NaN);
+            if (epoch == 1 || epoch == epochs)
+                yield return Protocol.Accuracy(workload, epoch, model.Evaluate(test, Losses.CrossEntropy, 256).Accuracy ?? double.NaN);
         }
 
         // Managed allocation of the step alone: batches gathered beforehand, then AllocSteps steps on them.
         // Kept across steps, so gathered by a loader that does not recycle.
         var batches = new List<(Tensor X, Tensor Y)>();
-        foreach (var batch in new DataLoader(trainSet, Protocol.MlpBatch, shuffle: true, seed: (ulong)Protocol.Seed))
+        foreach (var batch in new DataLoader(trainSet, batchSize, shuffle: true, seed: (ulong)Protocol.Seed))
         {
             if (batches.Count == Protocol.AllocSteps) break;
-            if (batch.Input.Shape[0] == Protocol.MlpBatch) batches.Add(batch);
+            if (batch.Input.Shape[0] == batchSize) batches.Add(batch);
         }
+        model.Train();
         long before = GC.GetTotalAllocatedBytes(precise: true);
         foreach (var (x, y) in batches)
         {
             using var scope = Tensor.Scope();
-            Step(model, optimizer, x, y);
+            Step(workload, model, optimizer, x, y);
         }
-        yield return Protocol.AllocPerStep((double)(GC.GetTotalAllocatedBytes(precise: true) - before) / batches.Count);
-        yield return Protocol.PeakRss(ProcessMemory.PeakRssMb());
+        yield return Protocol.AllocPerStep(workload, (double)(GC.GetTotalAllocatedBytes(precise: true) - before) / batches.Count);
+        yield return Protocol.PeakRss(workload, ProcessMemory.PeakRssMb());
     }
 
     /// <summary>Inference with the W1 net in eval mode under NoGrad: batch-1 latency and batch-256 throughput.</summary>
-    public static IEnumerable<Figure> Inference(string? dataDirectory, bool quick)
+    public static IEnumerable<Figure> Inference(string? dataDirectory, bool quick) =>
+        Infer("infer", Presets.MnistMlp, dataDirectory, quick, rate: null);
+
+    /// <summary>W5: the W2 net the same way, and its batch-256 throughput as GFLOP/s.</summary>
+    public static IEnumerable<Figure> CnnInference(string? dataDirectory, bool quick) =>
+        Infer("w5", Presets.MnistCnn, dataDirectory, quick, Protocol.CnnInferRate);
+
+    /// <summary>
+    /// A fresh <paramref name="build"/>() (the protocol seed) in eval mode under NoGrad, all cores: the median latency of
+    /// test image 0 alone, and the median time of test images 0…255 as one batch (<paramref name="rate"/> turns it into GFLOP/s).
+    /// </summary>
+    private static IEnumerable<Figure> Infer(string workload, Func<Module> build, string? dataDirectory, bool quick, Func<double, Figure>? rate)
     {
         Threading.NumThreads = Protocol.AllCores;
         var (_, test) = Mnist.Load(dataDirectory);
         Torch.ManualSeed((ulong)Protocol.Seed);
-        var model = Presets.MnistMlp();
+        var model = build();
         model.Eval();
         using var noGrad = Tensor.NoGrad();
         var one = test.GetBatch([0]).Input;
         var batch = test.GetBatch(Enumerable.Range(0, Protocol.InferBatch).ToArray()).Input;
         double latency = Measure.MedianLatency(() => Forward(model, one), Protocol.LatencySamples(quick), warmup: 200);
-        yield return Protocol.Latency(latency);
+        yield return Protocol.Latency(workload, latency);
         double perBatch = Measure.MedianLatency(() => Forward(model, batch), Protocol.ThroughputSamples(quick), warmup: 10);
-        yield return Protocol.Throughput(perBatch);
+        yield return Protocol.Throughput(workload, perBatch);
+        if (rate is not null) yield return rate(perBatch);
     }
 
     private static void Forward(Module model, Tensor input)
@@ -128,7 +155,7 @@ internal static class DendriteWorkloads
         model.Forward(input);
     }
 
-    private static void Step(Module model, Optimizer optimizer, Tensor x, Tensor y)
+    private static void Step(string workload, Module model, Optimizer optimizer, Tensor x, Tensor y)
     {
         var output = model.Forward(x);
         var loss = F.CrossEntropy(output, y);
@@ -136,7 +163,7 @@ internal static class DendriteWorkloads
         loss.Backward();
         optimizer.Step();
         float value = loss.Item();
-        if (!float.IsFinite(value)) throw new TrainingDivergedException($"W1: the loss became {value}.");
+        if (!float.IsFinite(value)) throw new TrainingDivergedException($"{workload}: the loss became {value}.");
     }
 
     private static int Collections() => GC.CollectionCount(0) + GC.CollectionCount(1) + GC.CollectionCount(2);

@@ -5,7 +5,7 @@ namespace Dendrite.Bench.Peer;
 /// <summary>
 /// The TorchSharp peer of the Dendrite bench harness: runs the chosen workloads in TorchSharp-cpu (libtorch) and prints
 /// one JSON line per figure on stdout (progress goes to stderr). The harness starts it as a child process.
-/// Usage: Peer.TorchSharp [w1] [infer] [w4] [--quick] [--data DIR]
+/// Usage: Peer.TorchSharp [w1] [w2] [infer] [w5] [w4] [--quick] [--data DIR] [--w2-epochs N]
 /// </summary>
 public static class Program
 {
@@ -14,6 +14,8 @@ public static class Program
         bool quick = args.Contains("--quick");
         int dataAt = Array.IndexOf(args, "--data");
         string? data = dataAt >= 0 && dataAt + 1 < args.Length ? args[dataAt + 1] : null;
+        int epochsAt = Array.IndexOf(args, "--w2-epochs");
+        int cnnEpochs = epochsAt >= 0 && epochsAt + 1 < args.Length ? int.Parse(args[epochsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : Protocol.CnnDefaultEpochs;
         var chosen = args.Where(a => Protocol.Workloads.Contains(a)).ToHashSet();
         if (chosen.Count == 0) chosen = [.. Protocol.Workloads];
 
@@ -23,9 +25,11 @@ public static class Program
         Info("glibc_tunables", Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "");
         Info("ld_library_path", Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "");
 
-        // Same order as the harness: memory-heavy W1 before W4, so W1's peak RSS is its own.
+        // Same order as the harness: the training workloads before W4, so their peak RSS is their own.
         if (chosen.Contains("w1")) Emit("w1", Workloads.Mlp(Mnist.FindDirectory(data), quick));
         if (chosen.Contains("infer")) Emit("infer", Workloads.Inference(Mnist.FindDirectory(data), quick));
+        if (chosen.Contains("w2")) Emit("w2", Workloads.Cnn(Mnist.FindDirectory(data), quick, cnnEpochs));
+        if (chosen.Contains("w5")) Emit("w5", Workloads.CnnInference(Mnist.FindDirectory(data), quick));
         if (chosen.Contains("w4")) Emit("w4", Workloads.Gemm(quick));
         return 0;
     }

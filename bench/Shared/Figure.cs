@@ -8,7 +8,7 @@ namespace Dendrite.Bench;
 /// One measured number of a workload, as both systems report it: the harness pairs a Dendrite figure with the peer's
 /// figure of the same <see cref="Id"/>. The peer prints one per line as JSON (<see cref="ToJsonLine"/>).
 /// </summary>
-/// <param name="Workload">"w0", "w1", "infer" or "w4".</param>
+/// <param name="Workload">One of <see cref="Protocol.Workloads"/>: "w0", "w1", "w2", "infer", "w5" or "w4".</param>
 /// <param name="Id">Stable key, e.g. "w4.t1.n1024.gflops".</param>
 /// <param name="Label">What a reader sees in the table, e.g. "n=1024, 1 thread".</param>
 /// <param name="Unit">"s", "ms", "µs", "GFLOP/s", "%", "MB", "bytes", "images/s", "count".</param>

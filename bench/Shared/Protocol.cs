@@ -6,7 +6,7 @@ namespace Dendrite.Bench;
 /// </summary>
 public static class Protocol
 {
-    public static readonly string[] Workloads = ["w0", "w1", "infer", "w4"];
+    public static readonly string[] Workloads = ["w0", "w1", "w2", "infer", "w5", "w4"];
 
     public static readonly int[] GemmSizes = [128, 256, 512, 1024, 2048];
     public const int GemmWarmup = 2;
@@ -19,8 +19,32 @@ public static class Protocol
     public const int Seed = 6;
     /// <summary>--quick trains on the first 6,000 images only: a smoke test, not a protocol figure.</summary>
     public static int? MlpTrainLimit(bool quick) => quick ? 6000 : null;
-    /// <summary>Training steps over which managed allocation per step is averaged (after the three epochs).</summary>
+    /// <summary>Training steps over which managed allocation per step is averaged (after the epochs, W1 and W2).</summary>
     public const int AllocSteps = 50;
+
+    public const int CnnBatch = 64;
+    public const float CnnLr = 1e-3f;
+    /// <summary>
+    /// W2's default epoch count: two, enough for the protocol's epoch-2 figure in half the time of three; --w2-epochs 3
+    /// gives the protocol's accuracy after 3 epochs.
+    /// </summary>
+    public const int CnnDefaultEpochs = 2;
+    /// <summary>--quick trains W2 on the first 6,000 images only, as W1.</summary>
+    public static int? CnnTrainLimit(bool quick) => quick ? 6000 : null;
+
+    // FLOPs of the W2 net (Presets.MnistCnn) per 28×28 image, from its layer shapes, counting a multiply-add as 2 and
+    // only the convolutions and dense layers (bias, ReLU, pooling, dropout, the loss and Adam's update are each under 1% of it):
+    //   conv1 1→32, 3×3, out 26×26:  2·26²·32·(1·9)  =    389,376
+    //   conv2 32→64, 3×3, out 24×24: 2·24²·64·(32·9) = 21,233,664
+    //   fc1 9216→128:                2·9216·128      =  2,359,296
+    //   fc2 128→10:                  2·128·10        =      2,560
+    //   forward F = 23,984,896 (≈ 24.0 MFLOP)
+    // Backward: every layer's weight gradient costs its forward again, and every layer's input gradient too except
+    // conv1's (the images need none): 2F − conv1. A training step is so 3F − conv1 = 71,565,312 FLOP an image, and a
+    // 60,000-image epoch 4.294 TFLOP.
+    private const double Conv1Flops = 2.0 * 26 * 26 * 32 * (1 * 9);
+    public const double CnnForwardFlopsPerImage = Conv1Flops + 2.0 * 24 * 24 * 64 * (32 * 9) + 2.0 * 9216 * 128 + 2.0 * 128 * 10;
+    public const double CnnTrainFlopsPerImage = 3 * CnnForwardFlopsPerImage - Conv1Flops;
 
     public const int InferBatch = 256;
     public static int LatencySamples(bool quick) => quick ? 300 : 3000;
@@ -41,26 +65,37 @@ public static class Protocol
         yield return new Figure("w4", key + ".ms", $"n={n}, {Threads(threads)}, time", "ms", seconds * 1e3, false);
     }
 
-    public static Figure Epoch(int epoch, double seconds) =>
-        new("w1", $"w1.epoch{epoch}.s", epoch == 2 ? "epoch 2 time (the protocol's figure)" : $"epoch {epoch} time", "s", seconds, false);
+    public static Figure Epoch(string workload, int epoch, double seconds) =>
+        new(workload, $"{workload}.epoch{epoch}.s", epoch == 2 ? "epoch 2 time (the protocol's figure)" : $"epoch {epoch} time", "s", seconds, false);
 
-    public static Figure Accuracy(int epoch, double fraction) =>
-        new("w1", $"w1.acc{epoch}", $"test accuracy after {epoch} epoch{(epoch == 1 ? "" : "s")}", "%", fraction * 100, true);
+    public static Figure Accuracy(string workload, int epoch, double fraction) =>
+        new(workload, $"{workload}.acc{epoch}", $"test accuracy after {epoch} epoch{(epoch == 1 ? "" : "s")}", "%", fraction * 100, true);
 
-    public static Figure PeakRss(double mb) => new("w1", "w1.peak_rss", "peak RSS of the process", "MB", mb, false);
+    public static Figure PeakRss(string workload, double mb) => new(workload, $"{workload}.peak_rss", "peak RSS of the process", "MB", mb, false);
 
-    public static Figure AllocPerStep(double bytes) =>
-        new("w1", "w1.alloc_step", "managed bytes per training step (after warm-up)", "bytes", bytes, false);
+    public static Figure AllocPerStep(string workload, double bytes) =>
+        new(workload, $"{workload}.alloc_step", "managed bytes per training step (after warm-up)", "bytes", bytes, false);
 
-    public static Figure AllocPerStepWithLoader(double bytes) =>
-        new("w1", "w1.alloc_step_loader", "managed bytes per step incl. data loader (epoch 2)", "bytes", bytes, false);
+    public static Figure AllocPerStepWithLoader(string workload, double bytes) =>
+        new(workload, $"{workload}.alloc_step_loader", "managed bytes per step incl. data loader (epoch 2)", "bytes", bytes, false);
 
-    public static Figure GcCount(int collections) =>
-        new("w1", "w1.gc_epoch2", "GC collections during epoch 2 (all generations)", "count", collections, false);
+    public static Figure GcCount(string workload, int collections) =>
+        new(workload, $"{workload}.gc_epoch2", "GC collections during epoch 2 (all generations)", "count", collections, false);
 
-    public static Figure Latency(double seconds) =>
-        new("infer", "infer.b1.latency", $"batch-1 forward latency (median, {Threads(AllCores)})", "µs", seconds * 1e6, false);
+    /// <summary>Batch-1 latency of "infer" (the W1 net) or "w5" (the W2 net).</summary>
+    public static Figure Latency(string workload, double seconds) =>
+        new(workload, $"{workload}.b1.latency", $"batch-1 forward latency (median, {Threads(AllCores)})", "µs", seconds * 1e6, false);
 
-    public static Figure Throughput(double secondsPerBatch) =>
-        new("infer", "infer.b256.throughput", $"batch-{InferBatch} throughput ({Threads(AllCores)})", "images/s", InferBatch / secondsPerBatch, true);
+    public static Figure Throughput(string workload, double secondsPerBatch) =>
+        new(workload, $"{workload}.b256.throughput", $"batch-{InferBatch} throughput ({Threads(AllCores)})", "images/s", InferBatch / secondsPerBatch, true);
+
+    /// <summary>W2's achieved rate over epoch 2: <see cref="CnnTrainFlopsPerImage"/> × the epoch's images / its seconds.</summary>
+    public static Figure CnnTrainRate(int images, double seconds) =>
+        new("w2", "w2.epoch2.gflops", "epoch 2 achieved rate", "GFLOP/s",
+            CnnTrainFlopsPerImage * images / seconds / 1e9, true);
+
+    /// <summary>W5's batch-256 throughput as a rate: images/s × <see cref="CnnForwardFlopsPerImage"/>.</summary>
+    public static Figure CnnInferRate(double secondsPerBatch) =>
+        new("w5", "w5.b256.gflops", $"batch-{InferBatch} achieved rate", "GFLOP/s",
+            CnnForwardFlopsPerImage * InferBatch / secondsPerBatch / 1e9, true);
 }

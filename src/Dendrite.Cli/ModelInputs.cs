@@ -21,16 +21,37 @@ internal static class ModelInputs
         return new Shape(dims);
     }
 
-    /// <summary>One PNG as a batch of one, resized (by area averaging) to the sample's last two dimensions.</summary>
+    /// <summary>
+    /// One image (PNG, or JPEG, BMP, GIF, TGA: whatever StbImageSharp decodes) as a batch of one: gray levels in [0, 1],
+    /// alpha composited over black (MNIST's background), resized by area averaging to the sample's last two dimensions.
+    /// </summary>
     public static Tensor Png(string path, Shape sample, bool invert)
     {
-        var (height, width, pixels) = PngReader.ReadGray(path);
+        var (height, width, pixels) = ReadGray(path);
         var (h, w) = sample.Rank >= 2 ? (sample[-2], sample[-1]) : SquareSide(sample.Numel, path);
         if (sample.Numel != h * w)
             throw new ArgumentException($"{path}: the model takes samples of shape {sample}, which is not one grayscale image.");
         var resized = height == h && width == w ? pixels : Resize(pixels, height, width, h, w);
         if (invert) for (int i = 0; i < resized.Length; i++) resized[i] = 1f - resized[i];
         return Tensor.FromArray(resized, [1, .. sample]);
+    }
+
+    private static (int Height, int Width, float[] Pixels) ReadGray(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
+        StbImageSharp.ImageResult image;
+        try
+        {
+            image = StbImageSharp.ImageResult.FromMemory(File.ReadAllBytes(path), StbImageSharp.ColorComponents.GreyAlpha);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // stb_image reports a damaged or unsupported file with a bare Exception ("unknown image type", "bad png sig"…).
+            throw new DataFormatException($"{path}: not an image StbImageSharp can decode ({e.Message}).", e);
+        }
+        var pixels = new float[image.Width * image.Height];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = image.Data[2 * i] * image.Data[2 * i + 1] / (255f * 255f);
+        return (image.Height, image.Width, pixels);
     }
 
     private static (int, int) SquareSide(int numel, string path)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dendrite.Kernels;
 
@@ -339,6 +340,18 @@ internal static class Gemm
     {
         if (!transB)
         {
+            // Full panels move as vectors: with few rows of C (a batch, a conv's output channels) each packed value is
+            // used only m times, so a scalar copy here would cost as much as the multiply itself.
+            if (cols == nr && nr % Vector256<float>.Count == 0 && Vector256.IsHardwareAccelerated)
+            {
+                for (int kk = 0; kk < kc; kk++)
+                {
+                    float* src = b + (long)(k0 + kk) * ldb + j0;
+                    float* d = dst + kk * nr;
+                    for (int j = 0; j < nr; j += Vector256<float>.Count) Vector256.Store(Vector256.Load(src + j), d + j);
+                }
+                return;
+            }
             for (int kk = 0; kk < kc; kk++)
             {
                 float* src = b + (long)(k0 + kk) * ldb + j0;
@@ -352,13 +365,52 @@ internal static class Gemm
             // k outer: each packed row is written whole, while the NR source rows each stay in L1 across 16 values of k.
             // (j outer would write a 128-byte-strided column through a panel too big for L1.)
             float* src = b + (long)j0 * ldb + k0;
-            for (int kk = 0; kk < kc; kk++)
+            int kDone = 0;
+            if (cols == nr && nr % 8 == 0 && Avx.IsSupported)
+            {
+                // 8×8 blocks turned in registers: a Linear's weight (B = Wᵀ) is packed on every forward pass, and
+                // gathering it one float at a time cost more than the multiply for batch-sized products.
+                for (; kDone + 8 <= kc; kDone += 8)
+                    for (int jb = 0; jb < nr; jb += 8)
+                        Transpose8x8(src + (long)jb * ldb + kDone, ldb, dst + (long)kDone * nr + jb, nr);
+            }
+            for (int kk = kDone; kk < kc; kk++)
             {
                 float* d = dst + kk * nr;
                 for (int j = 0; j < cols; j++) d[j] = src[(long)j * ldb + kk];
                 for (int j = cols; j < nr; j++) d[j] = 0f;
             }
         }
+    }
+
+    /// <summary>dst[q·dstStride + r] = src[r·srcStride + q] for an 8×8 block, with AVX shuffles.</summary>
+    internal static unsafe void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + srcStride);
+        var r2 = Avx.LoadVector256(src + 2L * srcStride);
+        var r3 = Avx.LoadVector256(src + 3L * srcStride);
+        var r4 = Avx.LoadVector256(src + 4L * srcStride);
+        var r5 = Avx.LoadVector256(src + 5L * srcStride);
+        var r6 = Avx.LoadVector256(src + 6L * srcStride);
+        var r7 = Avx.LoadVector256(src + 7L * srcStride);
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2L * dstStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3L * dstStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4L * dstStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5L * dstStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6L * dstStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7L * dstStride, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

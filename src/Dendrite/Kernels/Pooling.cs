@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Numerics.Tensors;
 
 namespace Dendrite.Kernels;
@@ -51,6 +53,13 @@ public static class Pooling
 
     private static void MaxPlane(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
     {
+        // Whole windows only: with ceil_mode the last row or column of windows hangs over the edge.
+        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 }
+            && 2 * g.OutHeight <= g.Height && 2 * g.OutWidth <= g.Width)
+        {
+            MaxPlane2x2(g, x, y, argMax);
+            return;
+        }
         int w = g.Width;
         for (int oy = 0; oy < g.OutHeight; oy++)
         {
@@ -82,6 +91,85 @@ public static class Pooling
                 argMax[oy * g.OutWidth + ox] = bestIndex;
             }
         }
+    }
+
+    /// <summary>
+    /// The common 2×2, stride-2 case, four outputs at a time: the even and odd columns of the two input rows are
+    /// separated by shuffles and compared with vector selects. Branches would be the cost here: on real data which of
+    /// the four wins is a coin toss. Blocks holding a NaN (rare) take the general path's rule, so NaN propagates.
+    /// </summary>
+    private static void MaxPlane2x2(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
+    {
+        int w = g.Width, ow = g.OutWidth;
+        var right = Vector128.Create(1f);
+        var below = Vector128.Create((float)w);
+        var belowRight = Vector128.Create(w + 1f);
+        var evenColumns = Vector128.Create(0f, 2f, 4f, 6f);
+        for (int oy = 0; oy < g.OutHeight; oy++)
+        {
+            int top = 2 * oy * w;
+            var upper = x.Slice(top, 2 * ow);
+            var lower = x.Slice(top + w, 2 * ow);
+            var outRow = y.Slice(oy * ow, ow);
+            var indexRow = argMax.Slice(oy * ow, ow);
+            int ox = 0;
+            if (Sse.IsSupported)
+                for (; ox + 4 <= ow; ox += 4)
+                {
+                    int j = 2 * ox;
+                    Vector128<float> u0 = Vector128.Create(upper.Slice(j, 4)), u1 = Vector128.Create(upper.Slice(j + 4, 4));
+                    Vector128<float> l0 = Vector128.Create(lower.Slice(j, 4)), l1 = Vector128.Create(lower.Slice(j + 4, 4));
+                    Vector128<float> a = Sse.Shuffle(u0, u1, 0b10_00_10_00), b = Sse.Shuffle(u0, u1, 0b11_01_11_01);
+                    Vector128<float> c = Sse.Shuffle(l0, l1, 0b10_00_10_00), d = Sse.Shuffle(l0, l1, 0b11_01_11_01);
+                    if (!(Vector128.EqualsAll(a, a) && Vector128.EqualsAll(b, b) && Vector128.EqualsAll(c, c) && Vector128.EqualsAll(d, d)))
+                    {
+                        MaxWindowsScalar(upper, lower, outRow, indexRow, top, w, ox, ox + 4);
+                        continue;
+                    }
+                    var best = a;
+                    var at = Vector128<float>.Zero;
+                    var wins = Vector128.GreaterThan(b, best);
+                    best = Vector128.ConditionalSelect(wins, b, best);
+                    at = Vector128.ConditionalSelect(wins, right, at);
+                    wins = Vector128.GreaterThan(c, best);
+                    best = Vector128.ConditionalSelect(wins, c, best);
+                    at = Vector128.ConditionalSelect(wins, below, at);
+                    wins = Vector128.GreaterThan(d, best);
+                    best = Vector128.ConditionalSelect(wins, d, best);
+                    at = Vector128.ConditionalSelect(wins, belowRight, at);
+                    best.CopyTo(outRow.Slice(ox, 4));
+                    (at + evenColumns + Vector128.Create((float)(top + j))).CopyTo(indexRow.Slice(ox, 4));
+                }
+            MaxWindowsScalar(upper, lower, outRow, indexRow, top, w, ox, ow);
+        }
+    }
+
+    /// <summary>Outputs [ox0, ox1) of one row of 2×2 windows, one at a time.</summary>
+    private static void MaxWindowsScalar(ReadOnlySpan<float> upper, ReadOnlySpan<float> lower, Span<float> outRow, Span<float> indexRow,
+        int top, int w, int ox0, int ox1)
+    {
+        for (int ox = ox0; ox < ox1; ox++)
+        {
+            int j = 2 * ox;
+            var (best, at) = MaxOfWindow(upper[j], upper[j + 1], lower[j], lower[j + 1], top + j, w);
+            outRow[ox] = best;
+            indexRow[ox] = at;
+        }
+    }
+
+    /// <summary>The first largest value of a 2×2 window and its index, or its first NaN.</summary>
+    private static (float Value, int Index) MaxOfWindow(float a, float b, float c, float d, int at, int w)
+    {
+        if (float.IsNaN(a)) return (a, at);
+        if (float.IsNaN(b)) return (b, at + 1);
+        if (float.IsNaN(c)) return (c, at + w);
+        if (float.IsNaN(d)) return (d, at + w + 1);
+        float best = a;
+        int index = at;
+        if (b > best) (best, index) = (b, at + 1);
+        if (c > best) (best, index) = (c, at + w);
+        if (d > best) (best, index) = (d, at + w + 1);
+        return (best, index);
     }
 
     /// <summary>dx = 0 everywhere except dx[argMax] += dy, plane by plane.</summary>

@@ -16,8 +16,54 @@ public abstract class Module
     /// <summary>The computation. Inputs and outputs follow PyTorch's layouts.</summary>
     public abstract Tensor Forward(Tensor input);
 
-    /// <summary>Same as <see cref="Forward"/>, so a module can be called like a function.</summary>
-    public Tensor Call(Tensor input) => Forward(input);
+    private List<Action<Module, Tensor, Tensor>>? _forwardHooks;
+
+    /// <summary>
+    /// Runs <see cref="Forward"/>, then the forward hooks registered on this module, as calling a PyTorch module does.
+    /// Containers call their children through here, so hooks see every layer; call models through here too.
+    /// </summary>
+    public Tensor Call(Tensor input)
+    {
+        var output = Forward(input);
+        if (_forwardHooks is { Count: > 0 } hooks)
+            foreach (var hook in hooks.ToArray()) hook(this, input, output);   // a copy: a hook may remove itself
+        return output;
+    }
+
+    /// <summary>
+    /// Registers <paramref name="hook"/>(module, input, output) to run after every <see cref="Call"/> of this module, as
+    /// PyTorch's <c>register_forward_hook</c>: for inspecting activations, shapes and statistics. Dispose the returned
+    /// handle to remove it.
+    /// </summary>
+    public IDisposable RegisterForwardHook(Action<Module, Tensor, Tensor> hook)
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        (_forwardHooks ??= []).Add(hook);
+        return new HookHandle(() => _forwardHooks.Remove(hook));
+    }
+
+    private sealed class HookHandle(Action remove) : IDisposable
+    {
+        private Action? _remove = remove;
+
+        public void Dispose()
+        {
+            _remove?.Invoke();
+            _remove = null;
+        }
+    }
+
+    /// <summary>
+    /// A Keras-style table of the layers that run on an input of <paramref name="inputShape"/> (batch dimension
+    /// included, e.g. 1, 1, 28, 28): each layer's name, type, output shape and parameter count, then the totals.
+    /// </summary>
+    /// <remarks>
+    /// The model runs once on zeros, in eval mode without recording, with a forward hook on every descendant; so only
+    /// layers reached through <see cref="Call"/> get a row (containers such as <see cref="Sequential"/> use it). The
+    /// model's mode is restored afterwards. Non-trainable counts frozen parameters and buffers, as Keras counts
+    /// BatchNorm's moving statistics.
+    /// </remarks>
+    public ModelSummary Summary(params int[] inputShape) => ModelSummary.Build(this, new Shape(inputShape));
 
     protected Parameter AddParameter(string name, Parameter parameter)
     {
@@ -71,6 +117,14 @@ public abstract class Module
 
     /// <summary>Every parameter, for an optimiser.</summary>
     public IReadOnlyList<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter).ToList();
+
+    /// <summary>Every descendant with its dotted name ("0", "encoder.1"), depth first; this module itself is "".</summary>
+    public IEnumerable<(string Name, Module Module)> NamedModules(string prefix = "")
+    {
+        yield return (prefix, this);
+        foreach (var (name, child) in _children)
+            foreach (var item in child.NamedModules(prefix.Length == 0 ? name : prefix + "." + name)) yield return item;
+    }
 
     /// <summary>This module and every descendant, depth first.</summary>
     public IEnumerable<Module> Modules()

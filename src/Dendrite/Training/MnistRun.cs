@@ -18,6 +18,7 @@ public sealed record MnistRunOptions(
     string? OutDir = null,
     string? DataDir = null,
     int? TrainLimit = null,
+    bool Summary = false,
     string? CheckpointDir = null,
     bool Resume = false,
     int? TestLimit = null)
@@ -51,11 +52,13 @@ public static class MnistRun
         if (options.Resume && options.CheckpointDir is null)
             throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
 
+        Torch.ManualSeed(options.Seed);
+        var model = Presets.Create(options.Model);
+        // Before loading the data, so the table shows even when the data cannot be read.
+        if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
         var (train, fullTest) = Mnist.Load(options.DataDir);
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
-        Torch.ManualSeed(options.Seed);
-        var model = Presets.Create(options.Model);
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
         Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
             ? new AdamW(model.Parameters(), lr: lr, weightDecay: preset.WeightDecay)

@@ -15,7 +15,8 @@ public static class Trainer
     /// Trains for <paramref name="epochs"/> epochs and returns the per-epoch history. After each epoch it evaluates on
     /// <paramref name="validation"/> (keys "val_loss", "val_accuracy", or with <paramref name="validationName"/> as prefix)
     /// and steps <paramref name="scheduler"/> (after every batch instead when <paramref name="schedulePerBatch"/>, as
-    /// OneCycleLR expects). A progress bar is shown unless <paramref name="verbose"/> is false.
+    /// OneCycleLR expects). A progress bar is shown unless <paramref name="verbose"/> is false. A callback ends training
+    /// early by answering <see cref="ICallback.StopTraining"/> (see <see cref="EarlyStopping"/>).
     /// <paramref name="initialEpoch"/> (Keras' <c>initial_epoch</c>) resumes a run: epochs initialEpoch + 1 … epochs run, with
     /// the data order those epochs have in an uninterrupted run; the history holds only the epochs run here.
     /// </summary>
@@ -32,6 +33,7 @@ public static class Trainer
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();
+        foreach (var c in all) c.OnTrainBegin(model, epochs);
         for (int epoch = initialEpoch + 1; epoch <= epochs; epoch++)
         {
             foreach (var c in all) c.OnEpochBegin(epoch, epochs, loader.Count);
@@ -45,7 +47,7 @@ public static class Trainer
             foreach (var (x, y) in loader)
             {
                 step++;
-                var prediction = model.Forward(x);
+                var prediction = model.Call(x);
                 var l = loss(prediction, y);
                 float value = l.Item();
                 if (!float.IsFinite(value))
@@ -77,7 +79,9 @@ public static class Trainer
             if (!schedulePerBatch) scheduler?.Step();
             history.Add(logs);
             foreach (var c in all) c.OnEpochEnd(epoch, logs);
+            if (all.Any(c => c.StopTraining)) break;
         }
+        foreach (var c in all) c.OnTrainEnd(history);
         return history;
     }
 
@@ -94,7 +98,7 @@ public static class Trainer
             bool hasAccuracy = true;
             foreach (var (x, y) in new DataLoader(data, batchSize, recycle: true))
             {
-                var output = model.Forward(x);
+                var output = model.Call(x);
                 int n = x.Shape[0];
                 lossSum += loss(output, y).Item() * n;
                 seen += n;
@@ -119,7 +123,7 @@ public static class Trainer
             using var _ = Tensor.NoGrad();
             var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
-                parts.Add(model.Forward(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
+                parts.Add(model.Call(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
             return F.Cat([.. parts], 0);
         }
         finally

@@ -124,12 +124,24 @@ public class CliTests
     }
 
     [Fact]
+    public void Summary_prints_the_table_before_the_data_is_read()
+    {
+        var (code, output, error) = Run("train", "mnist-mlp", "--summary", "--data", "/nonexistent");
+
+        Assert.NotEqual(0, code);                      // no data: training cannot start
+        Assert.StartsWith("Model: Sequential, input [1, 1, 28, 28]\n", output);
+        Assert.Contains("1 (Linear)    [1, 512]      401,920\n", output);
+        Assert.Contains("Total params: 669,706\n", output);
+        Assert.StartsWith("dendrite: error: ", error);
+    }
+
+    [Fact]
     public void Train_help_exits_zero_and_mentions_every_option()
     {
         var (code, output, error) = Run("train", "--help");
         Assert.Equal(0, code);
         Assert.Empty(error);
-        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--threads", "--help" })
+        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--summary", "--threads", "--help" })
             Assert.Contains(option, output);
         Assert.Contains("mnist-mlp", output);
         Assert.Contains("mnist-cnn", output);

@@ -102,7 +102,7 @@ public class ModelCommandTests
         var big = new byte[56 * 56];
         for (int y = 0; y < 56; y++)
             for (int x = 0; x < 56; x++) big[y * 56 + x] = (byte)(255 - Math.Round(digit[y / 2 * 28 + x / 2] * 255));
-        File.WriteAllBytes(dir.File("seven.png"), TinyPng.Encode(56, 56, 0, big));
+        File.WriteAllBytes(dir.File("seven.png"), Png.Encode(big, 56, 56, channels: 1));
 
         var (code, output, _) = Run("predict", model, dir.File("seven.png"), "--invert");
 
@@ -112,6 +112,14 @@ public class ModelCommandTests
         Assert.Equal(10, probabilities.Length);
         Assert.Equal(1.0, probabilities.Sum(), 2);
         Assert.Equal(probabilities.Max(), probabilities[7]);
+
+        // The same digit as white ink whose alpha carries the strokes, on a transparent background.
+        var rgba = new byte[28 * 28 * 4];
+        for (int i = 0; i < 28 * 28; i++) (rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]) = (255, 255, 255, (byte)Math.Round(digit[i] * 255));
+        File.WriteAllBytes(dir.File("seven-rgba.png"), Png.Encode(rgba, 28, 28, channels: 4));
+        var (rgbaCode, rgbaOutput, _) = Run("predict", model, dir.File("seven-rgba.png"));
+        Assert.Equal(0, rgbaCode);
+        Assert.StartsWith(dir.File("seven-rgba.png") + ": class 7 (", rgbaOutput);
     }
 
     [Fact]
@@ -156,6 +164,8 @@ public class ModelCommandTests
         AssertError(["export", "onnx", noShape, dir.File("o.onnx")], $"dendrite: error: {noShape} records no input shape; pass --input-shape");
         AssertError(["export", "onnx", noShape, dir.File("o.onnx"), "--input-shape", "4,x"], "dendrite: error: --input-shape must be positive integers");
         AssertError(["train", "mnist-mlp", "--resume", "--data", "/nonexistent"], "dendrite: error: --resume needs --checkpoint-dir");
+        File.WriteAllText(dir.File("fake.png"), "not an image");
+        AssertError(["predict", noShape, dir.File("fake.png"), "--input-shape", "2,2"], $"dendrite: error: {dir.File("fake.png")}: not an image StbImageSharp can decode");
         Assert.Empty(Directory.GetFiles(dir.Path, "*.onnx"));
     }
 

@@ -58,6 +58,7 @@ public class OnnxExportTests(ITestOutputHelper output)
         new("ConvTranspose1d", typeof(ConvTranspose1d), () => new ConvTranspose1d(4, 2, 3, stride: 2, padding: 1, outputPadding: 1), [4, 5]),
         new("MaxPool1d", typeof(MaxPool1d), () => new MaxPool1d(3, stride: 2, padding: 1), [3, 9]),
         new("MaxPool2d", typeof(MaxPool2d), () => new MaxPool2d((2, 3), stride: 1, padding: (1, 1), dilation: (1, 2)), [3, 6, 7]),
+        new("MaxPool2d 2x2 ceil mode", typeof(MaxPool2d), () => new MaxPool2d(2, ceilMode: true), [3, 7, 7]),
         new("AvgPool1d", typeof(AvgPool1d), () => new AvgPool1d(2, padding: 1, countIncludePad: false), [3, 7]),
         new("AvgPool2d", typeof(AvgPool2d), () => new AvgPool2d(3, stride: 2, padding: 1), [3, 8, 8]),
         new("AvgPool2d no pad count", typeof(AvgPool2d), () => new AvgPool2d(3, stride: 2, padding: 1, countIncludePad: false), [3, 8, 8]),

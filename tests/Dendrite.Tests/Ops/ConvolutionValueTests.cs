@@ -251,3 +251,42 @@ public class ConvolutionValueTests
         return y;
     }
 }
+
+public class MaxPoolFastPathTests
+{
+    [Theory]
+    [InlineData(24, 24)] // W2's map: three blocks of four outputs per row
+    [InlineData(6, 10)]  // one block and one output left over
+    [InlineData(5, 7)]   // odd sizes: the last row and column are dropped
+    public void Two_by_two_stride_two_matches_the_definition_with_ties_and_nan(int h, int w)
+    {
+        var g = new Generator(3);
+        var values = new float[2 * h * w];
+        // Few distinct values, so windows hold ties; the first of equal maxima must win.
+        for (int i = 0; i < values.Length; i++) values[i] = g.NextInt(4);
+        values[w + 1] = float.NaN;
+        var x = Tensor.FromArray(values, 2, 1, h, w).RequireGrad();
+
+        var y = F.MaxPool2d(x, 2);
+        F.Sum(y).Backward();
+
+        int oh = h / 2, ow = w / 2;
+        var expectedGrad = new float[values.Length];
+        for (int p = 0; p < 2; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    float best = float.NegativeInfinity;
+                    int at = -1;
+                    foreach (var (dy, dx) in new[] { (0, 0), (0, 1), (1, 0), (1, 1) })
+                    {
+                        int i = p * h * w + (2 * oy + dy) * w + 2 * ox + dx;
+                        if (at < 0 || values[i] > best || float.IsNaN(values[i]) && !float.IsNaN(best)) (best, at) = (values[i], i);
+                    }
+                    float got = y.Data[(p * oh + oy) * ow + ox];
+                    Assert.True(float.IsNaN(best) ? float.IsNaN(got) : got == best, $"output ({p}, {oy}, {ox}): {got} vs {best}");
+                    expectedGrad[at] += 1f;
+                }
+        Assert.Equal(expectedGrad, x.Grad!.ToArray());
+    }
+}
