@@ -50,7 +50,10 @@ internal static class ModelCommands
     {
         var model = ModelArgument();
         var inputShape = InputShapeOption();
-        var dataDir = new Option<string?>("--data") { Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (the default data set, from the repository's data/mnist or $DENDRITE_MNIST)." };
+        var dataDir = new Option<string?>("--data")
+        {
+            Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (the default data set, from the repository's data/mnist or $DENDRITE_MNIST).",
+        };
         var images = new Option<string?>("--images") { Description = "An IDX images file (.gz or not) to evaluate on, with --labels." };
         var labels = new Option<string?>("--labels") { Description = "The IDX labels file that goes with --images." };
         var csv = new Option<string?>("--csv") { Description = "A CSV file to evaluate on: each row a label, then the sample's values." };

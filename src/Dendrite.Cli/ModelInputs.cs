@@ -120,7 +120,8 @@ internal static class ModelInputs
             if (rows.Count == 0 && lineNumber == 1 && !float.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _)) continue;
             int expected = sample.Numel + (labelFirst ? 1 : 0);
             if (fields.Length != expected)
-                throw new DataFormatException($"{path}: line {lineNumber} has {fields.Length} values, expected {expected} ({(labelFirst ? "a label and " : "")}{sample.Numel} for samples of shape {sample}).");
+                throw new DataFormatException($"{path}: line {lineNumber} has {fields.Length} values, expected {expected} " +
+                    $"({(labelFirst ? "a label and " : "")}{sample.Numel} for samples of shape {sample}).");
             var values = new float[sample.Numel];
             for (int i = 0; i < fields.Length; i++)
             {

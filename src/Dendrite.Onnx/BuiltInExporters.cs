@@ -126,7 +126,8 @@ internal static class BuiltInExporters
     private static string EmitBatchNorm(BatchNormBase m, OnnxGraph g, OnnxValue x)
     {
         if (m.RunningMean is null || m.RunningVar is null)
-            throw new NotSupportedException($"ONNX export: {m.GetType().Name} without running statistics normalises with each batch's own, which an inference graph does not do.");
+            throw new NotSupportedException(
+                $"ONNX export: {m.GetType().Name} without running statistics normalises with each batch's own, which an inference graph does not do.");
         string scale = g.Initializer("weight", m.Weight ?? Tensor.Ones(m.NumFeatures));
         string shift = g.Initializer("bias", m.Bias ?? Tensor.Zeros(m.NumFeatures));
         return g.Node("BatchNormalization", [x.Name, scale, shift, g.Initializer("running_mean", m.RunningMean), g.Initializer("running_var", m.RunningVar)],

@@ -76,7 +76,8 @@ public static class OnnxExport
             var proto = OnnxProto.Graph("dendrite", graph.Nodes, graph.Initializers,
                 [OnnxProto.FloatValueInfo("input", "batch", sampleShape.AsSpan())],
                 [OnnxProto.FloatValueInfo("output", "batch", output.Shape.AsSpan()[1..])]);
-            string version = System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(Module).Assembly)?.InformationalVersion ?? "0";
+            string version = System.Reflection.CustomAttributeExtensions
+                .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(Module).Assembly)?.InformationalVersion ?? "0";
             return OnnxProto.Model(IrVersion, Opset, version, proto, model.GetType().Name + " exported by Dendrite").ToArray();
         }
         finally

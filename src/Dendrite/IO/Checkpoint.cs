@@ -92,7 +92,8 @@ public static class Checkpoint
             ["version"] = 1,
             ["epoch"] = progress.Epoch,
             ["step"] = progress.Step,
-            ["history"] = new JsonArray([.. progress.History.Select(logs => (JsonNode)new JsonObject(logs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Number(kv.Value)))))]),
+            ["history"] = new JsonArray([.. progress.History.Select(logs =>
+                (JsonNode)new JsonObject(logs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Number(kv.Value)))))]),
             ["optimizer"] = new JsonObject { ["type"] = optimizer.GetType().Name, ["param_groups"] = groups },
             ["scheduler"] = scheduler is null ? null : new JsonObject { ["type"] = scheduler.GetType().Name, ["last_epoch"] = scheduler.LastEpoch },
             // Hex strings: JSON readers elsewhere hold numbers as doubles, which would round 64-bit words.

@@ -38,7 +38,14 @@ public sealed class LayerConfig
 
     /// <summary>Convolution padding: "same", "valid", one integer, or [h, w].</summary>
     public ConvPadding ConvPadding(string key, ConvPadding fallback) =>
-        !Has(key) ? fallback : Read<ConvPadding>(key, n => n is JsonValue v && v.TryGetValue(out string? mode) ? mode : ((int H, int W))(ReadSize(n).H, ReadSize(n).W), "\"same\", \"valid\", an integer or [h, w]");
+        !Has(key) ? fallback : Read<ConvPadding>(key, ReadPadding, "\"same\", \"valid\", an integer or [h, w]");
+
+    private static ConvPadding ReadPadding(JsonNode node)
+    {
+        if (node is JsonValue v && v.TryGetValue(out string? mode)) return mode;
+        var size = ReadSize(node);
+        return (size.H, size.W);
+    }
 
     private static Size2d ReadSize(JsonNode node) => node is JsonArray { Count: 2 } pair
         ? new Size2d(pair[0]?.GetValue<int>() ?? throw new FormatException(), pair[1]?.GetValue<int>() ?? throw new FormatException())

@@ -115,7 +115,8 @@ public static class SafeTensors
     private static void CheckHeaderLength(string path, ulong headerLength, long fileLength)
     {
         if (headerLength > MaxHeaderBytes)
-            throw new InvalidDataException($"{path}: header length {headerLength} at offset 0 exceeds the format's limit of {MaxHeaderBytes} bytes; the file is corrupted or not safetensors.");
+            throw new InvalidDataException($"{path}: header length {headerLength} at offset 0 exceeds the format's limit of " +
+                $"{MaxHeaderBytes} bytes; the file is corrupted or not safetensors.");
         if (headerLength > (ulong)(fileLength - 8))
             throw new InvalidDataException($"{path}: header length {headerLength} at offset 0 runs past the end of the file ({fileLength} bytes).");
     }
@@ -206,7 +207,8 @@ public static class SafeTensors
             if (numel > int.MaxValue) throw new InvalidDataException($"{Where()}: shape [{string.Join(", ", shape)}] has more than {int.MaxValue} elements.");
         }
         if (end < begin || end - begin != numel * size)
-            throw new InvalidDataException($"{Where()}: data_offsets [{begin}, {end}) hold {end - begin} bytes, but shape [{string.Join(", ", shape)}] of {dtype} needs {numel * size}.");
+            throw new InvalidDataException(
+                $"{Where()}: data_offsets [{begin}, {end}) hold {end - begin} bytes, but shape [{string.Join(", ", shape)}] of {dtype} needs {numel * size}.");
         return new Entry(name, dtype, shape, begin, end);
     }
 
@@ -239,7 +241,8 @@ public static class SafeTensors
                     $"{path}: tensor \"{e.Name}\": truncated data: it needs bytes [{e.Begin}, {e.End}) of the data section " +
                     $"(file offsets [{dataStart + e.Begin}, {dataStart + e.End})), but the file ends at {dataStart + dataLength}.");
             if (e.Begin < expected && previous is not null)
-                throw new InvalidDataException($"{path}: tensors \"{previous.Name}\" [{previous.Begin}, {previous.End}) and \"{e.Name}\" [{e.Begin}, {e.End}) overlap in the data section.");
+                throw new InvalidDataException($"{path}: tensors \"{previous.Name}\" [{previous.Begin}, {previous.End}) and " +
+                    $"\"{e.Name}\" [{e.Begin}, {e.End}) overlap in the data section.");
             if (e.Begin > expected)
                 throw new InvalidDataException($"{path}: bytes [{expected}, {e.Begin}) of the data section, before tensor \"{e.Name}\", belong to no tensor.");
             expected = e.End;
