@@ -63,6 +63,7 @@ internal static class BuiltInExporters
         OnnxExport.Register<Dropout2d>((_, g, x) => g.Node("Identity", [x.Name]));
         OnnxExport.Register<Unflatten>((m, g, x) => g.Node("Reshape", [x.Name, g.Int64Initializer("shape", UnflattenShape(m, x.Shape))]));
         OnnxExport.Register<ZeroPad2d>(EmitZeroPad);
+        RecurrentExporters.RegisterAll();
     }
 
     private static OnnxAttribute Kernel(params int[] k) => new("kernel_shape", Longs(k));

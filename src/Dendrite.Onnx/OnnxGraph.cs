@@ -77,6 +77,16 @@ public sealed class OnnxGraph
         return output;
     }
 
+    /// <summary>Adds a node with <paramref name="outputs"/> outputs (LSTM's Y, Y_h, Y_c) and returns their names.</summary>
+    public string[] Node(string opType, string[] inputs, int outputs, params OnnxAttribute[] attributes)
+    {
+        string stem = (Path.Length == 0 ? "" : Path + "/") + opType;
+        var names = new string[outputs];
+        for (int i = 0; i < outputs; i++) names[i] = Unique(stem + (i == 0 ? "" : "_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        _nodes.Add(OnnxProto.Node(opType, names[0], inputs, names, attributes));
+        return names;
+    }
+
     // The graph's result takes a fixed name through an Identity node (ONNX Runtime elides it).
     internal void Output(string value, string name) => _nodes.Add(OnnxProto.Node("Identity", name, [value], [Unique(name)], []));
 

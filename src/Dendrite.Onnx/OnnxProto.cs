@@ -18,7 +18,7 @@ internal static class OnnxProto
     public const int Int64 = 7;
 
     // AttributeProto.AttributeType
-    private const int AttrFloat = 1, AttrInt = 2, AttrString = 3, AttrFloats = 6, AttrInts = 7;
+    private const int AttrFloat = 1, AttrInt = 2, AttrString = 3, AttrFloats = 6, AttrInts = 7, AttrStrings = 8;
 
     /// <summary>ModelProto: ir_version = 1, producer_name = 2, producer_version = 3, doc_string = 6, graph = 7, opset_import = 8.</summary>
     public static ProtoWriter Model(long irVersion, int opset, string producerVersion, ProtoWriter graph, string docString) =>
@@ -55,7 +55,7 @@ internal static class OnnxProto
         return node;
     }
 
-    /// <summary>AttributeProto: name = 1, f = 2, i = 3, s = 4, floats = 7, ints = 8, type = 20.</summary>
+    /// <summary>AttributeProto: name = 1, f = 2, i = 3, s = 4, floats = 7, ints = 8, strings = 9, type = 20.</summary>
     private static ProtoWriter Attribute(OnnxAttribute attribute)
     {
         var a = new ProtoWriter().String(1, attribute.Name);
@@ -75,6 +75,9 @@ internal static class OnnxProto
             case long[] ins:
                 foreach (var i in ins) a.Int64(8, i);
                 return a.Int64(20, AttrInts);
+            case string[] ss:
+                foreach (var s in ss) a.Bytes(9, System.Text.Encoding.UTF8.GetBytes(s));
+                return a.Int64(20, AttrStrings);
             default:
                 throw new ArgumentException($"ONNX attribute \"{attribute.Name}\": unsupported value type {attribute.Value.GetType().Name}.");
         }

@@ -106,6 +106,41 @@ internal static class BuiltInLayers
         Architecture.Register<ZeroPad2d>("ZeroPad2d", m => new() { ["padding"] = new JsonArray([.. m.Padding.Select(d => (JsonNode)d)]) },
             c => c.Ints("padding") is [var l, var r, var t, var b] ? new ZeroPad2d(l, r, t, b)
                 : throw new InvalidDataException($"{c.Where}: \"padding\" must hold 4 integers (left, right, top, bottom)."));
+
+        Architecture.Register<Embedding>("Embedding", m => new() { ["num_embeddings"] = m.NumEmbeddings, ["embedding_dim"] = m.EmbeddingDim, ["padding_idx"] = m.PaddingIdx },
+            c => new Embedding(c.Int("num_embeddings"), c.Int("embedding_dim"), c.Has("padding_idx") ? c.Int("padding_idx") : null));
+        Architecture.Register<RNN>("RNN", m => DescribeRnn(m, m.Nonlinearity), c => new RNN(c.Int("input_size"), c.Int("hidden_size"), c.Int("num_layers", 1),
+            c.String("nonlinearity", "tanh"), c.Bool("bias", true), c.Bool("batch_first", false), c.Float("dropout", 0f), c.Bool("bidirectional", false)));
+        Architecture.Register<LSTM>("LSTM", m => DescribeRnn(m, null), c => new LSTM(c.Int("input_size"), c.Int("hidden_size"), c.Int("num_layers", 1),
+            c.Bool("bias", true), c.Bool("batch_first", false), c.Float("dropout", 0f), c.Bool("bidirectional", false)));
+        Architecture.Register<GRU>("GRU", m => DescribeRnn(m, null), c => new GRU(c.Int("input_size"), c.Int("hidden_size"), c.Int("num_layers", 1),
+            c.Bool("bias", true), c.Bool("batch_first", false), c.Float("dropout", 0f), c.Bool("bidirectional", false)));
+        Architecture.Register<RNNCell>("RNNCell", m => DescribeCell(m, m.Nonlinearity),
+            c => new RNNCell(c.Int("input_size"), c.Int("hidden_size"), c.Bool("bias", true), c.String("nonlinearity", "tanh")));
+        Architecture.Register<LSTMCell>("LSTMCell", m => DescribeCell(m, null), c => new LSTMCell(c.Int("input_size"), c.Int("hidden_size"), c.Bool("bias", true)));
+        Architecture.Register<GRUCell>("GRUCell", m => DescribeCell(m, null), c => new GRUCell(c.Int("input_size"), c.Int("hidden_size"), c.Bool("bias", true)));
+        // Its constructor builds "fc" itself from the network and the class count; the saved fc description is not needed.
+        Architecture.RegisterContainer<RecurrentClassifier>("RecurrentClassifier", m => new() { ["num_classes"] = m.Fc.Out },
+            (c, children) => new RecurrentClassifier(children.FirstOrDefault(ch => ch.Name == "rnn").Module as RNNBase
+                ?? throw new InvalidDataException($"{c.Where}: child \"rnn\" must be an RNN, LSTM or GRU."), c.Int("num_classes")));
+    }
+
+    private static JsonObject DescribeRnn(RNNBase m, string? nonlinearity)
+    {
+        var json = new JsonObject { ["input_size"] = m.InputSize, ["hidden_size"] = m.HiddenSize, ["num_layers"] = m.NumLayers };
+        if (nonlinearity is not null) json["nonlinearity"] = nonlinearity;
+        json["bias"] = m.Bias;
+        json["batch_first"] = m.BatchFirst;
+        json["dropout"] = m.Dropout;
+        json["bidirectional"] = m.Bidirectional;
+        return json;
+    }
+
+    private static JsonObject DescribeCell(RecurrentCellBase m, string? nonlinearity)
+    {
+        var json = new JsonObject { ["input_size"] = m.InputSize, ["hidden_size"] = m.HiddenSize, ["bias"] = m.Weights.Count == 4 };
+        if (nonlinearity is not null) json["nonlinearity"] = nonlinearity;
+        return json;
     }
 
     private static JsonObject DescribeBatchNorm(BatchNormBase m) => new()

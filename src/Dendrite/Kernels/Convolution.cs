@@ -35,9 +35,12 @@ public static class Convolution
                 for (int group = 0; group < gg.Groups; group++)
                 {
                     var cols = ImageColumns(gg, x, n, group);
-                    Gemm.Multiply(false, false, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize,
-                        WeightOfGroup(gg, w, group), gg.PatchSize, cols, gg.OutSize,
-                        yn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize), gg.OutSize, accumulate: false);
+                    var yGroup = yn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize);
+                    if (gg.PatchSize <= FewTaps)
+                        MultiplyFewTaps(gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols, yGroup);
+                    else
+                        Gemm.Multiply(false, false, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize,
+                            WeightOfGroup(gg, w, group), gg.PatchSize, cols, gg.OutSize, yGroup, gg.OutSize, accumulate: false);
                 }
                 if (hasBias)
                     for (int c = 0; c < gg.ColumnChannels; c++)
@@ -115,9 +118,13 @@ public static class Convolution
                         {
                             var cols = ImageColumns(gg, x, n, group);
                             int rows = gg.ColumnChannelsPerGroup;
-                            Gemm.Multiply(false, true, rows, gg.PatchSize, gg.OutSize,
-                                dyn.Slice(group * rows * gg.OutSize), gg.OutSize, cols, gg.OutSize,
-                                sum.Slice(group * rows * gg.PatchSize), gg.PatchSize, accumulate: n > n0);
+                            var dyGroup = dyn.Slice(group * rows * gg.OutSize);
+                            var dwGroup = sum.Slice(group * rows * gg.PatchSize);
+                            if (gg.PatchSize <= FewTaps)
+                                DotFewTaps(rows, gg.OutSize, gg.PatchSize, dyGroup, cols, dwGroup, accumulate: n > n0);
+                            else
+                                Gemm.Multiply(false, true, rows, gg.PatchSize, gg.OutSize, dyGroup, gg.OutSize, cols, gg.OutSize,
+                                    dwGroup, gg.PatchSize, accumulate: n > n0);
                         }
                     }
                 });
@@ -131,6 +138,40 @@ public static class Convolution
         finally
         {
             if (partials is not null) ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>
+    /// Patches of at most this many taps (a first layer over a 1-channel image: 3×3 = 9) skip the GEMM: with K this
+    /// small its tiles are stored after a handful of multiply-adds, and whole-row vector updates run several times faster.
+    /// </summary>
+    private const int FewTaps = 16;
+
+    /// <summary>y[o, ·] = Σ_t w[o, t] · cols[t, ·], one long vector multiply-add per (output channel, tap).</summary>
+    private static void MultiplyFewTaps(int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> cols, Span<float> y)
+    {
+        for (int o = 0; o < outChannels; o++)
+        {
+            var row = y.Slice(o * positions, positions);
+            TensorPrimitives.Multiply(cols[..positions], weight[o * taps], row);
+            for (int t = 1; t < taps; t++)
+                TensorPrimitives.MultiplyAdd(cols.Slice(t * positions, positions), weight[o * taps + t], row, row);
+        }
+    }
+
+    /// <summary>dw[o, t] (+)= Σ_p dy[o, p] · cols[t, p]: one dot product per (output channel, tap).</summary>
+    private static void DotFewTaps(int outChannels, int positions, int taps, ReadOnlySpan<float> dy, ReadOnlySpan<float> cols,
+        Span<float> dw, bool accumulate)
+    {
+        for (int o = 0; o < outChannels; o++)
+        {
+            var dyRow = dy.Slice(o * positions, positions);
+            for (int t = 0; t < taps; t++)
+            {
+                float dot = TensorPrimitives.Dot(dyRow, cols.Slice(t * positions, positions));
+                dw[o * taps + t] = accumulate ? dw[o * taps + t] + dot : dot;
+            }
         }
     }
 

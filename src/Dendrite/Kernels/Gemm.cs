@@ -186,7 +186,55 @@ internal static class Gemm
         {
             int rows = Math.Min(rowsPerPass, m - i0);
             float* aRows = transA ? a + i0 : a + (long)i0 * lda;
-            MultiplyPass(transA, transB, rows, n, k, kBlock, aRows, lda, b, ldb, c + (long)i0 * ldc, ldc, accumulate);
+            if (2.0 * rows * n * k < ParallelFlops || Threading.Available == 1)
+                MultiplyPassSerial(transA, transB, rows, n, k, kBlock, aRows, lda, b, ldb, c + (long)i0 * ldc, ldc, accumulate);
+            else
+                MultiplyPass(transA, transB, rows, n, k, kBlock, aRows, lda, b, ldb, c + (long)i0 * ldc, ldc, accumulate);
+        }
+    }
+
+    /// <summary>Products below this many FLOPs run on the calling thread: forking would cost more than it saves.</summary>
+    private const double ParallelFlops = 2e5;
+
+    /// <summary>
+    /// <see cref="MultiplyPass"/> on the calling thread alone, for small products and for products started inside
+    /// another kernel's parallel task (a convolution's per-sample GEMMs). It has no lambdas, so it allocates nothing:
+    /// a convolution makes hundreds of these calls per training step.
+    /// </summary>
+    private static unsafe void MultiplyPassSerial(bool transA, bool transB, int m, int n, int k, int kBlock,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        var kernel = Kernel;
+        int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
+        int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
+        int panelsB = (n + nr - 1) / nr;
+        var pool = System.Buffers.ArrayPool<float>.Shared;
+        float[] packB = pool.Rent(kBlock * panelsB * nr);
+        var local = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KCMax, pinned: true);
+        float* tile = stackalloc float[TileScratch];
+        try
+        {
+            fixed (float* packedB = packB, blockA = local)
+            {
+                for (int pc = 0; pc < k; pc += kBlock)
+                {
+                    int kc = Math.Min(kBlock, k - pc);
+                    bool acc = accumulate || pc > 0;
+                    for (int p = 0; p < panelsB; p++)
+                        PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)p * kc * nr);
+                    for (int i0 = 0; i0 < m; i0 += MCMax)
+                    {
+                        int iEnd = Math.Min(m, i0 + MCMax);
+                        for (int i = i0; i < iEnd; i += mr)
+                            PackA(transA, a, lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
+                        ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, c, ldc, m, n, mr, nr, i0, iEnd, 0, panelsB, acc, tile);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            pool.Return(packB);
         }
     }
 
@@ -204,7 +252,7 @@ internal static class Gemm
         int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
         int panelsB = (n + nr - 1) / nr, panelsA = (m + mr - 1) / mr;
         double flops = 2.0 * m * n * k;
-        int threads = flops < 2e5 ? 1 : Threading.NumThreads;
+        int threads = flops < ParallelFlops ? 1 : Threading.NumThreads;
         // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32, and a count
         // of them that the threads share evenly.
         int mBlocks = (m + MCMax - 1) / MCMax;

@@ -20,6 +20,12 @@ public static class Threading
         return int.TryParse(text, out int n) && n >= 1 ? n : Environment.ProcessorCount;
     }
 
+    /// <summary>
+    /// Threads a kernel started on this thread can use: 1 inside another kernel's parallel task (nested work runs
+    /// inline), else <see cref="NumThreads"/>. Kernels check it to take a serial path that allocates no closures.
+    /// </summary>
+    internal static int Available => WorkerPool.IsInsideTask ? 1 : s_numThreads;
+
     private static WorkerPool? s_pool;
     private static readonly Lock s_poolLock = new();
 

@@ -60,6 +60,9 @@ internal sealed class WorkerPool
 
     public int Workers => _threads.Length;
 
+    /// <summary>True on a thread that is running a task of some pool's <see cref="Run"/>: more parallelism would run inline.</summary>
+    public static bool IsInsideTask => t_inside;
+
     /// <summary>Runs body(i) for every i in [0, count) on the caller and the workers; returns when all are done.</summary>
     public void Run(int count, Action<int> body)
     {

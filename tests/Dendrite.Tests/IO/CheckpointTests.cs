@@ -43,14 +43,15 @@ public class CheckpointTests
     }
 
     /// <summary>
-    /// W2 (dropout: the default generator) and mnist-best (batch-norm buffers, augmentation generator, AdamW, one-cycle
-    /// schedule stepped per batch): a 3-epoch run whose epoch-3 checkpoint is lost, resumed from epoch 2, ends with the
+    /// W2 (dropout: the default generator), mnist-best (batch-norm buffers, augmentation generator, AdamW, one-cycle
+    /// schedule stepped per batch) and W3 (LSTM): a 3-epoch run whose epoch-3 checkpoint is lost, resumed from epoch 2, ends with the
     /// weights of the run that never stopped.
     /// </summary>
     [Theory]
     [InlineData("mnist-cnn")]
     [InlineData("mnist-best")]
-    public void Resuming_a_convolutional_preset_from_epoch_2_of_3_is_bit_identical(string preset)
+    [InlineData("mnist-lstm")]
+    public void Resuming_a_preset_from_epoch_2_of_3_is_bit_identical(string preset)
     {
         using var dir = new TempDirectory();
         var common = new MnistRunOptions(Model: preset, Epochs: 3, BatchSize: 32, TrainLimit: 192, TestLimit: 64, Seed: 4,

@@ -9,7 +9,7 @@ namespace Dendrite.Tests.IO;
 public class ModelFileTests
 {
     /// <summary>One row per built-in layer type: how to build it, with non-default arguments, and an input shape.</summary>
-    public sealed record LayerCase(string Type, Func<Module> Create, int[] InputShape)
+    public sealed record LayerCase(string Type, Func<Module> Create, int[] InputShape, Func<Tensor>? Input = null)
     {
         public override string ToString() => Type;
     }
@@ -58,6 +58,15 @@ public class ModelFileTests
         new("Dropout2d", () => new Dropout2d(0.2f), [2, 3, 4, 4]),
         new("Unflatten", () => new Unflatten(1, 2, 3, 2), [2, 12]),
         new("ZeroPad2d", () => new ZeroPad2d(1, 2, 0, 3), [2, 3, 4, 5]),
+        new("Embedding", () => new Embedding(7, 3, paddingIdx: 2), [2, 4], () => Tensor.FromArray([0, 2, 6, 1, 3, 3, 5, 4], 2, 4)),
+        new("RNN", () => new RNN(3, 4, numLayers: 2, nonlinearity: "relu", batchFirst: true), [2, 5, 3]),
+        new("LSTM", () => new LSTM(3, 4, bidirectional: true), [5, 2, 3]),
+        new("LSTM", () => new LSTM(3, 4, numLayers: 2, bias: false, batchFirst: true, dropout: 0.2f), [2, 5, 3]),
+        new("GRU", () => new GRU(3, 4, numLayers: 2, bidirectional: true, batchFirst: true), [2, 5, 3]),
+        new("RNNCell", () => new RNNCell(3, 4, nonlinearity: "relu"), [2, 3]),
+        new("LSTMCell", () => new LSTMCell(3, 4), [2, 3]),
+        new("GRUCell", () => new GRUCell(3, 4, bias: false), [2, 3]),
+        new("RecurrentClassifier", () => new RecurrentClassifier(new GRU(3, 4, bidirectional: true, batchFirst: true), 5), [2, 6, 3]),
         new("Sequential", () => new Sequential(new Flatten(), new Linear(12, 8), new ReLU(),
             new Sequential(new Linear(8, 8), new Tanh()), new Linear(8, 2)), [2, 3, 4]),
     ];
@@ -80,7 +89,7 @@ public class ModelFileTests
         // Parameters away from their initial values, so a Load that silently re-initialised would show.
         var rng = new Generator(3);
         foreach (var p in model.Parameters()) Init.Normal(p, 0f, 1f, rng);
-        var x = Tensor.Randn(new Shape(layer.InputShape), new Generator(4));
+        var x = layer.Input?.Invoke() ?? Tensor.Randn(new Shape(layer.InputShape), new Generator(4));
         model.Eval(); // Dropout off, BatchNorm on its running statistics: the outputs depend on the saved state alone
         var expected = model.Forward(x).ToArray();
         string path = dir.File("model.safetensors");

@@ -14,7 +14,7 @@ namespace Dendrite.Tests.IO;
 public class OnnxExportTests(ITestOutputHelper output)
 {
     /// <summary>One row per layer type with an ONNX emitter: the layer, alone or in a small net, and a sample shape.</summary>
-    public sealed record ExportCase(string Name, Type LayerType, Func<Module> Create, int[] SampleShape)
+    public sealed record ExportCase(string Name, Type LayerType, Func<Module> Create, int[] SampleShape, Func<int, Generator, Tensor>? Input = null)
     {
         public override string ToString() => Name;
     }
@@ -77,6 +77,18 @@ public class OnnxExportTests(ITestOutputHelper output)
         new("Dropout2d", typeof(Dropout2d), () => new Dropout2d(0.2f), [3, 4, 4]),
         new("Unflatten", typeof(Unflatten), () => new Unflatten(1, 2, 3, 2), [12]),
         new("ZeroPad2d", typeof(ZeroPad2d), () => new ZeroPad2d(1, 2, 0, 3), [3, 4, 5]),
+        new("W3 LSTM (mnist-lstm)", typeof(RecurrentClassifier), Presets.MnistLstm, [1, 28, 28]),
+        new("LSTM 2 layers bidirectional", typeof(LSTM), () => new LSTM(3, 4, numLayers: 2, bidirectional: true), [2, 3]),
+        new("LSTM batch first no bias", typeof(LSTM), () => new LSTM(3, 5, bias: false, batchFirst: true), [6, 3]),
+        new("GRU bidirectional batch first", typeof(GRU), () => new GRU(3, 4, numLayers: 2, bidirectional: true, batchFirst: true), [6, 3]),
+        new("RNN relu", typeof(RNN), () => new RNN(3, 4, numLayers: 2, nonlinearity: "relu", batchFirst: true), [6, 3]),
+        new("RNN tanh bidirectional", typeof(RNN), () => new RNN(3, 4, bidirectional: true), [2, 3]),
+        new("RNNCell", typeof(RNNCell), () => new RNNCell(3, 4, nonlinearity: "relu"), [3]),
+        new("LSTMCell", typeof(LSTMCell), () => new LSTMCell(3, 4), [3]),
+        new("GRUCell", typeof(GRUCell), () => new GRUCell(3, 4, bias: false), [3]),
+        new("GRU classifier", typeof(RecurrentClassifier), () => new RecurrentClassifier(new GRU(3, 4, bidirectional: true, batchFirst: true), 5), [6, 3]),
+        new("Embedding", typeof(Embedding), () => new Sequential(new Embedding(7, 3), new Flatten()), [4],
+            (batch, rng) => Tensor.FromArray([.. Enumerable.Range(0, 4 * batch).Select(_ => (float)rng.NextInt(7))], batch, 4)),
         new("nested Sequential", typeof(Sequential), () => new Sequential(new Linear(4, 5), new Sequential(new Tanh(), new Linear(5, 3)), new Softmax()), [4]),
     ];
 
@@ -119,7 +131,7 @@ public class OnnxExportTests(ITestOutputHelper output)
 
         foreach (int batch in new[] { 1, 5 }) // the batch dimension is symbolic
         {
-            var x = Tensor.Randn(new Shape([batch, .. c.SampleShape]), rng) * 2f;
+            var x = c.Input?.Invoke(batch, rng) ?? Tensor.Randn(new Shape([batch, .. c.SampleShape]), rng) * 2f;
             var expected = model.Eval().Forward(x);
             var (values, shape) = RunOnnx(onnx, x);
 
