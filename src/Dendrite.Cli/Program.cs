@@ -71,13 +71,14 @@ public static class Program
         var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
         var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };
         var summary = new Option<bool>("--summary") { Description = "Print the model's layers, output shapes and parameter counts before training." };
+        var viz = new Option<string?>("--viz") { Description = "Directory to write PNGs into after training: the first conv layer's filters and the feature maps of a test digit after each conv layer." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Directory to save a checkpoint into after every epoch (model, optimiser, RNG state)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint in --checkpoint-dir up to --epochs in total; the result is bit-identical to an uninterrupted run." };
 
         var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
         {
-            model, epochs, batchSize, lr, seed, outDir, dataDir, summary, threads, checkpointDir, resume,
+            model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
         };
         command.SetAction(parse =>
         {
@@ -92,6 +93,7 @@ public static class Program
                 OutDir: parse.GetValue(outDir),
                 DataDir: parse.GetValue(dataDir),
                 Summary: parse.GetValue(summary),
+                VizDir: parse.GetValue(viz),
                 CheckpointDir: parse.GetValue(checkpointDir),
                 Resume: parse.GetValue(resume));
             MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Dendrite.Data;
 using Dendrite.IO;
 using Dendrite.Optim;
+using Dendrite.Visualization;
 
 namespace Dendrite.Training;
 
@@ -19,6 +20,7 @@ public sealed record MnistRunOptions(
     string? DataDir = null,
     int? TrainLimit = null,
     bool Summary = false,
+    string? VizDir = null,
     string? CheckpointDir = null,
     bool Resume = false,
     int? TestLimit = null)
@@ -56,6 +58,8 @@ public static class MnistRun
         var model = Presets.Create(options.Model);
         // Before loading the data, so the table shows even when the data cannot be read.
         if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
+        if (options.VizDir is not null && !model.Modules().OfType<NN.Conv2d>().Any())   // say so before training, not after
+            throw new ArgumentException($"--viz draws convolution filters and feature maps, but {options.Model} has no Conv2d layer.");
         var (train, fullTest) = Mnist.Load(options.DataDir);
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
@@ -88,6 +92,11 @@ public static class MnistRun
             model.Save(Path.Combine(dir, "model.safetensors"), inputShape: new Shape(1, 28, 28));
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
             output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
+        }
+        if (options.VizDir is { } vizDir)
+        {
+            var files = ConvViz.WriteAll(vizDir, model, test[0].Input);   // test digit 0 (a 7)
+            output.WriteLine($"Wrote the first layer's filters and the feature maps of test digit 0: {string.Join(", ", files)}");
         }
         return accuracy;
     }

@@ -136,12 +136,20 @@ public class CliTests
     }
 
     [Fact]
+    public void Viz_on_a_model_without_convolutions_is_refused_before_training()
+    {
+        // The check comes before the data is read, so a missing data directory is never reached.
+        string line = AssertUserError("train", "mnist-mlp", "--viz", Path.GetTempPath(), "--data", "/nonexistent");
+        Assert.Equal("dendrite: error: --viz draws convolution filters and feature maps, but mnist-mlp has no Conv2d layer.", line);
+    }
+
+    [Fact]
     public void Train_help_exits_zero_and_mentions_every_option()
     {
         var (code, output, error) = Run("train", "--help");
         Assert.Equal(0, code);
         Assert.Empty(error);
-        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--summary", "--threads", "--help" })
+        foreach (var option in new[] { "--epochs", "--batch-size", "--lr", "--seed", "--out", "--data", "--summary", "--viz", "--threads", "--help" })
             Assert.Contains(option, output);
         Assert.Contains("mnist-mlp", output);
         Assert.Contains("mnist-cnn", output);
