@@ -36,19 +36,10 @@ public static class Pooling
     /// </summary>
     public static unsafe void MaxForward(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
     {
-        var geometry = g;
         fixed (float* px = x, py = y, pi = argMax)
-        {
-            float* xs = px, ys = py, idx = pi;
-            Threading.For(Chunks(g), chunk =>
-            {
-                var gg = geometry;
-                var (p0, p1) = ChunkPlanes(gg, chunk);
-                for (int p = p0; p < p1; p++)
-                    MaxPlane(gg, new ReadOnlySpan<float>(xs + (long)p * gg.ImageSize, gg.ImageSize),
-                        new Span<float>(ys + (long)p * gg.OutSize, gg.OutSize), new Span<float>(idx + (long)p * gg.OutSize, gg.OutSize));
-            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
-        }
+            ForEachPlane(g, px, py, pi, static (in PoolGeometry g, int p, float* x, float* y, float* argMax) =>
+                MaxPlane(g, new ReadOnlySpan<float>(x + (long)p * g.ImageSize, g.ImageSize),
+                    new Span<float>(y + (long)p * g.OutSize, g.OutSize), new Span<float>(argMax + (long)p * g.OutSize, g.OutSize)));
     }
 
     private static void MaxPlane(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
@@ -175,27 +166,18 @@ public static class Pooling
     /// <summary>dx = 0 everywhere except dx[argMax] += dy, plane by plane.</summary>
     public static unsafe void MaxBackward(in PoolGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<float> argMax, Span<float> dx)
     {
-        var geometry = g;
         fixed (float* pdy = dy, pi = argMax, pdx = dx)
-        {
-            float* dys = pdy, idx = pi, dxs = pdx;
-            Threading.For(Chunks(g), chunk =>
+            ForEachPlane(g, pdy, pdx, pi, static (in PoolGeometry g, int p, float* dy, float* dx, float* argMax) =>
             {
-                var gg = geometry;
-                var (p0, p1) = ChunkPlanes(gg, chunk);
-                for (int p = p0; p < p1; p++)
+                var d = new Span<float>(dx + (long)p * g.ImageSize, g.ImageSize);
+                d.Clear();
+                float* gy = dy + (long)p * g.OutSize, index = argMax + (long)p * g.OutSize;
+                for (int o = 0; o < g.OutSize; o++)
                 {
-                    var d = new Span<float>(dxs + (long)p * gg.ImageSize, gg.ImageSize);
-                    d.Clear();
-                    float* gy = dys + (long)p * gg.OutSize, ii = idx + (long)p * gg.OutSize;
-                    for (int o = 0; o < gg.OutSize; o++)
-                    {
-                        int i = (int)ii[o];
-                        if (i >= 0) d[i] += gy[o];
-                    }
+                    int i = (int)index[o];
+                    if (i >= 0) d[i] += gy[o];
                 }
-            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
-        }
+            });
     }
 
     /// <summary>
@@ -204,63 +186,62 @@ public static class Pooling
     /// </summary>
     public static unsafe void AvgForward(in PoolGeometry g, bool countIncludePad, ReadOnlySpan<float> x, Span<float> y)
     {
-        var geometry = g;
         fixed (float* px = x, py = y)
-        {
-            float* xs = px, ys = py;
-            Threading.For(Chunks(g), chunk =>
+            ForEachPlane(g, px, py, null, (in PoolGeometry g, int p, float* x, float* y, float* _) => AvgPlane(g, p, x, y, countIncludePad));
+    }
+
+    private static unsafe void AvgPlane(in PoolGeometry g, int p, float* x, float* y, bool countIncludePad)
+    {
+        var plane = new ReadOnlySpan<float>(x + (long)p * g.ImageSize, g.ImageSize);
+        var outPlane = new Span<float>(y + (long)p * g.OutSize, g.OutSize);
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
             {
-                var gg = geometry;
-                var (p0, p1) = ChunkPlanes(gg, chunk);
-                for (int p = p0; p < p1; p++)
-                {
-                    var plane = new ReadOnlySpan<float>(xs + (long)p * gg.ImageSize, gg.ImageSize);
-                    var outPlane = new Span<float>(ys + (long)p * gg.OutSize, gg.OutSize);
-                    for (int oy = 0; oy < gg.OutHeight; oy++)
-                        for (int ox = 0; ox < gg.OutWidth; ox++)
-                        {
-                            var win = AvgWindow(gg, oy, ox, countIncludePad);
-                            float sum = 0;
-                            for (int iy = win.Y0; iy < win.Y1; iy++)
-                                sum += TensorPrimitives.Sum(plane.Slice(iy * gg.Width + win.X0, win.X1 - win.X0));
-                            outPlane[oy * gg.OutWidth + ox] = win.Divisor == 0 ? 0f : sum / win.Divisor;
-                        }
-                }
-            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
-        }
+                var win = AvgWindow(g, oy, ox, countIncludePad);
+                float sum = 0;
+                for (int iy = win.Y0; iy < win.Y1; iy++)
+                    sum += TensorPrimitives.Sum(plane.Slice(iy * g.Width + win.X0, win.X1 - win.X0));
+                outPlane[oy * g.OutWidth + ox] = win.Divisor == 0 ? 0f : sum / win.Divisor;
+            }
     }
 
     /// <summary>dx[window] += dy / divisor for every window.</summary>
     public static unsafe void AvgBackward(in PoolGeometry g, bool countIncludePad, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        var geometry = g;
         fixed (float* pdy = dy, pdx = dx)
-        {
-            float* dys = pdy, dxs = pdx;
-            Threading.For(Chunks(g), chunk =>
+            ForEachPlane(g, pdy, pdx, null, (in PoolGeometry g, int p, float* dy, float* dx, float* _) => AvgPlaneBackward(g, p, dy, dx, countIncludePad));
+    }
+
+    private static unsafe void AvgPlaneBackward(in PoolGeometry g, int p, float* dy, float* dx, bool countIncludePad)
+    {
+        var d = new Span<float>(dx + (long)p * g.ImageSize, g.ImageSize);
+        d.Clear();
+        float* gy = dy + (long)p * g.OutSize;
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
             {
-                var gg = geometry;
-                var (p0, p1) = ChunkPlanes(gg, chunk);
-                for (int p = p0; p < p1; p++)
+                var win = AvgWindow(g, oy, ox, countIncludePad);
+                if (win.Divisor == 0) continue;
+                float share = gy[oy * g.OutWidth + ox] / win.Divisor;
+                for (int iy = win.Y0; iy < win.Y1; iy++)
                 {
-                    var d = new Span<float>(dxs + (long)p * gg.ImageSize, gg.ImageSize);
-                    d.Clear();
-                    float* gy = dys + (long)p * gg.OutSize;
-                    for (int oy = 0; oy < gg.OutHeight; oy++)
-                        for (int ox = 0; ox < gg.OutWidth; ox++)
-                        {
-                            var win = AvgWindow(gg, oy, ox, countIncludePad);
-                            if (win.Divisor == 0) continue;
-                            float share = gy[oy * gg.OutWidth + ox] / win.Divisor;
-                            for (int iy = win.Y0; iy < win.Y1; iy++)
-                            {
-                                var row = d.Slice(iy * gg.Width + win.X0, win.X1 - win.X0);
-                                TensorPrimitives.Add(row, share, row);
-                            }
-                        }
+                    var row = d.Slice(iy * g.Width + win.X0, win.X1 - win.X0);
+                    TensorPrimitives.Add(row, share, row);
                 }
-            }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
-        }
+            }
+    }
+
+    private unsafe delegate void PlaneKernel(in PoolGeometry g, int plane, float* input, float* output, float* extra);
+
+    /// <summary>Runs <paramref name="kernel"/> on every plane, planes shared out in chunks over the threads.</summary>
+    private static unsafe void ForEachPlane(in PoolGeometry g, float* input, float* output, float* extra, PlaneKernel kernel)
+    {
+        var geometry = g;
+        Threading.For(Chunks(g), chunk =>
+        {
+            var (p0, p1) = ChunkPlanes(geometry, chunk);
+            for (int p = p0; p < p1; p++) kernel(geometry, p, input, output, extra);
+        }, parallel: (long)g.Planes * g.ImageSize >= ParallelThreshold);
     }
 
     /// <summary>A window's in-image rows [Y0, Y1) and columns [X0, X1), and the count it divides by.</summary>
