@@ -20,6 +20,9 @@ public static class Program
             new VersionOption(),
         };
         root.Subcommands.Add(TrainCommand());
+        root.Subcommands.Add(ModelCommands.Eval());
+        root.Subcommands.Add(ModelCommands.Predict());
+        root.Subcommands.Add(ModelCommands.Export());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -43,7 +46,8 @@ public static class Program
     }
 
     private static bool IsUserError(Exception e) =>
-        e is ArgumentException or IOException or UnauthorizedAccessException or TrainingDivergedException;
+        e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or TrainingDivergedException
+            or NotSupportedException;
 
     // ArgumentException appends " (Parameter 'name')": the name of a C# parameter means nothing on the command line.
     private static string UserMessage(Exception e)
@@ -69,10 +73,12 @@ public static class Program
         var summary = new Option<bool>("--summary") { Description = "Print the model's layers, output shapes and parameter counts before training." };
         var viz = new Option<string?>("--viz") { Description = "Directory to write PNGs into after training: the first conv layer's filters and the feature maps of a test digit after each conv layer." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };
+        var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Directory to save a checkpoint into after every epoch (model, optimiser, RNG state)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint in --checkpoint-dir up to --epochs in total; the result is bit-identical to an uninterrupted run." };
 
         var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
         {
-            model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads,
+            model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
         };
         command.SetAction(parse =>
         {
@@ -87,7 +93,9 @@ public static class Program
                 OutDir: parse.GetValue(outDir),
                 DataDir: parse.GetValue(dataDir),
                 Summary: parse.GetValue(summary),
-                VizDir: parse.GetValue(viz));
+                VizDir: parse.GetValue(viz),
+                CheckpointDir: parse.GetValue(checkpointDir),
+                Resume: parse.GetValue(resume));
             MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);
             return 0;
         });

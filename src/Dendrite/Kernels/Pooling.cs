@@ -44,7 +44,9 @@ public static class Pooling
 
     private static void MaxPlane(in PoolGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<float> argMax)
     {
-        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 })
+        // Whole windows only: with ceil_mode the last row or column of windows hangs over the edge.
+        if (g is { KernelH: 2, KernelW: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, DilationH: 1, DilationW: 1 }
+            && 2 * g.OutHeight <= g.Height && 2 * g.OutWidth <= g.Width)
         {
             MaxPlane2x2(g, x, y, argMax);
             return;

@@ -99,4 +99,32 @@ public abstract class Optimizer
                 if (_steps.TryGetValue(p, out int s) && _state.TryGetValue(p, out var buffers)) result[p] = (s, buffers);
         return result;
     }
+
+    /// <summary>How many state buffers this rule keeps per parameter (the length of each entry of <see cref="State"/>).</summary>
+    public int StateBufferCount => NewState(0).Length;
+
+    /// <summary>
+    /// Restores one parameter's state from a checkpoint: its step count and buffers as <see cref="State"/> gave them
+    /// (null where a buffer had not been created yet).
+    /// </summary>
+    /// <exception cref="ArgumentException">The parameter is not optimised here, or the buffers do not fit this rule.</exception>
+    public void SetState(Parameter parameter, int step, float[]?[] buffers)
+    {
+        if (!ParamGroups.Any(g => g.Params.Contains(parameter)))
+            throw new ArgumentException($"{GetType().Name}.SetState: the parameter {parameter.Shape} is not in any parameter group.");
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), $"{GetType().Name}.SetState: step must be >= 0, got {step}.");
+        var fresh = NewState(parameter.Numel);
+        if (buffers.Length != fresh.Length)
+            throw new ArgumentException($"{GetType().Name}.SetState: expected {fresh.Length} state buffers, got {buffers.Length}.");
+        for (int k = 0; k < buffers.Length; k++)
+        {
+            if (buffers[k] is not { } b) continue;
+            if (b.Length != parameter.Numel)
+                throw new ArgumentException($"{GetType().Name}.SetState: buffer {k} holds {b.Length} values, the parameter {parameter.Numel}.");
+            fresh[k] = (float[])b.Clone();
+        }
+        _state.AddOrUpdate(parameter, fresh);
+        if (step > 0) _steps[parameter] = step;
+        else _steps.Remove(parameter);
+    }
 }

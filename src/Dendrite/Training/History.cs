@@ -22,6 +22,13 @@ public sealed class History
         }
     }
 
+    /// <summary>Each epoch's logs, in order (an epoch lacks the keys it did not log).</summary>
+    public IEnumerable<IReadOnlyDictionary<string, double>> Rows()
+    {
+        for (int e = 0; e < Epochs; e++)
+            yield return _values.Where(kv => e < kv.Value.Count).ToDictionary(kv => kv.Key, kv => kv.Value[e]);
+    }
+
     /// <summary>The history as CSV: a header of keys, then one row per epoch.</summary>
     public string ToCsv()
     {

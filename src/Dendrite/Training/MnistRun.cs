@@ -20,7 +20,10 @@ public sealed record MnistRunOptions(
     string? DataDir = null,
     int? TrainLimit = null,
     bool Summary = false,
-    string? VizDir = null)
+    string? VizDir = null,
+    string? CheckpointDir = null,
+    bool Resume = false,
+    int? TestLimit = null)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -48,13 +51,17 @@ public static class MnistRun
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--batch-size must be at least 1, got {batchSize}.");
         if (!(lr > 0) || !float.IsFinite(lr)) throw new ArgumentOutOfRangeException(nameof(options), $"--lr must be a positive number, got {lr}.");
 
+        if (options.Resume && options.CheckpointDir is null)
+            throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
+
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);
         // Before loading the data, so the table shows even when the data cannot be read.
         if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
         if (options.VizDir is not null && !model.Modules().OfType<NN.Conv2d>().Any())   // say so before training, not after
             throw new ArgumentException($"--viz draws convolution filters and feature maps, but {options.Model} has no Conv2d layer.");
-        var (train, test) = Mnist.Load(options.DataDir);
+        var (train, fullTest) = Mnist.Load(options.DataDir);
+        var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
         Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
@@ -64,16 +71,25 @@ public static class MnistRun
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
-        var history = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, batchSize,
+        // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
+        var generators = new Dictionary<string, Generator>();
+        if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;
+        TrainingProgress? resumed = options.Resume ? Resume(options, epochs, model, optimizer, scheduler, generators, output) : null;
+        var callbacks = new List<ICallback> { new ProgressBar(output, interactive) };
+        if (options.CheckpointDir is { } checkpoints)
+            callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, scheduler, resumed, generators));
+        var history = new History();
+        foreach (var logs in resumed?.History ?? []) history.Add(logs);
+        var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, batchSize,
             validation: test, seed: options.Seed, validationName: "test", scheduler: scheduler, schedulePerBatch: preset.OneCycle,
-            callbacks: [new ProgressBar(output, interactive)], verbose: false);
+            callbacks: callbacks, verbose: false, initialEpoch: resumed?.Epoch ?? 0);
+        foreach (var logs in more.Rows()) history.Add(logs);
         double accuracy = history["test_accuracy"][^1];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final test accuracy: {accuracy * 100:0.00}%"));
         if (options.OutDir is { } dir)
         {
             Directory.CreateDirectory(dir);
-            SafeTensors.Save(Path.Combine(dir, "model.safetensors"), model.StateDict(),
-                new Dictionary<string, string> { ["model"] = options.Model, ["format"] = "pt" });
+            model.Save(Path.Combine(dir, "model.safetensors"), inputShape: new Shape(1, 28, 28));
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
             output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
         }
@@ -83,5 +99,17 @@ public static class MnistRun
             output.WriteLine($"Wrote the first layer's filters and the feature maps of test digit 0: {string.Join(", ", files)}");
         }
         return accuracy;
+    }
+
+    private static TrainingProgress Resume(MnistRunOptions options, int epochs, NN.Module model, Optimizer optimizer,
+        LRScheduler? scheduler, IReadOnlyDictionary<string, Generator> generators, TextWriter output)
+    {
+        string latest = Checkpoint.FindLatest(options.CheckpointDir!)
+            ?? throw new FileNotFoundException($"--resume: no checkpoint (epoch-NNNN.ckpt.safetensors) in {options.CheckpointDir}.");
+        var progress = Checkpoint.Load(latest, model, optimizer, scheduler, generators);
+        if (progress.Epoch >= epochs)
+            throw new ArgumentException($"--resume: {latest} already holds {progress.Epoch} epochs; pass --epochs greater than {progress.Epoch} to train further.");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resumed from {latest}: epoch {progress.Epoch}, step {progress.Step}"));
+        return progress;
     }
 }

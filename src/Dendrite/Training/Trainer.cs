@@ -17,21 +17,24 @@ public static class Trainer
     /// and steps <paramref name="scheduler"/> (after every batch instead when <paramref name="schedulePerBatch"/>, as
     /// OneCycleLR expects). A progress bar is shown unless <paramref name="verbose"/> is false. A callback ends training
     /// early by answering <see cref="ICallback.StopTraining"/> (see <see cref="EarlyStopping"/>).
+    /// <paramref name="initialEpoch"/> (Keras' <c>initial_epoch</c>) resumes a run: epochs initialEpoch + 1 … epochs run, with
+    /// the data order those epochs have in an uninterrupted run; the history holds only the epochs run here.
     /// </summary>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
         int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
         IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null,
-        bool schedulePerBatch = false)
+        bool schedulePerBatch = false, int initialEpoch = 0)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
+        if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
         // recycle: each step's batch, activations and gradients reuse the previous step's storage.
-        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true);
+        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true) { Epoch = initialEpoch };
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();
         foreach (var c in all) c.OnTrainBegin(model, epochs);
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        for (int epoch = initialEpoch + 1; epoch <= epochs; epoch++)
         {
             foreach (var c in all) c.OnEpochBegin(epoch, epochs, loader.Count);
             var clock = Stopwatch.StartNew();

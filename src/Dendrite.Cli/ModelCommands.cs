@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using Dendrite.Data;
+using Dendrite.IO;
+using Dendrite.NN;
+using Dendrite.Onnx;
+using Dendrite.Training;
+
+namespace Dendrite.Cli;
+
+/// <summary>The commands that work on a saved model file: <c>export onnx</c>, <c>eval</c> and <c>predict</c>.</summary>
+internal static class ModelCommands
+{
+    private static Argument<string> ModelArgument() => new("model")
+    {
+        Description = "A model file saved by Dendrite (train --out writes DIR/model.safetensors; Module.Save writes one).",
+    };
+
+    private static Option<string?> InputShapeOption() => new("--input-shape")
+    {
+        Description = "Shape of one input sample without the batch, such as 1,28,28 (default: the shape recorded in the model file).",
+    };
+
+    private static Shape SampleShape(string modelPath, Shape? recorded, string? option, Shape? fallback = null)
+    {
+        if (option is not null) return ModelInputs.ParseShape(option, "--input-shape");
+        return recorded ?? fallback ?? throw new ArgumentException($"{modelPath} records no input shape; pass --input-shape, such as 1,28,28.");
+    }
+
+    public static Command Export()
+    {
+        var model = ModelArgument();
+        var output = new Argument<string>("output") { Description = "The .onnx file to write." };
+        var inputShape = InputShapeOption();
+        var onnx = new Command("onnx", "Export a model file as ONNX (opset 17), for ONNX Runtime and other ONNX tools.") { model, output, inputShape };
+        onnx.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var (module, recorded) = ModelFile.LoadWithInfo(path);
+            var sample = SampleShape(path, recorded, parse.GetValue(inputShape));
+            string target = parse.GetValue(output)!;
+            OnnxExport.Save(module, target, sample);
+            Console.Out.WriteLine($"Exported {path} to {target} (ONNX opset {OnnxExport.Opset}, input \"input\" [batch, {string.Join(", ", sample)}], output \"output\").");
+            return 0;
+        });
+        return new Command("export", "Export a model to another format.") { onnx };
+    }
+
+    public static Command Eval()
+    {
+        var model = ModelArgument();
+        var inputShape = InputShapeOption();
+        var dataDir = new Option<string?>("--data")
+        {
+            Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (the default data set, from the repository's data/mnist or $DENDRITE_MNIST).",
+        };
+        var images = new Option<string?>("--images") { Description = "An IDX images file (.gz or not) to evaluate on, with --labels." };
+        var labels = new Option<string?>("--labels") { Description = "The IDX labels file that goes with --images." };
+        var csv = new Option<string?>("--csv") { Description = "A CSV file to evaluate on: each row a label, then the sample's values." };
+        var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
+        var command = new Command("eval", "Print a model's accuracy on the MNIST test set, or on IDX or CSV data.")
+        {
+            model, inputShape, dataDir, images, labels, csv, divideBy,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var (module, recorded) = ModelFile.LoadWithInfo(path);
+            var sample = SampleShape(path, recorded, parse.GetValue(inputShape), new Shape(1, 28, 28));
+            var (x, y, source) = EvalData(parse.GetValue(dataDir), parse.GetValue(images), parse.GetValue(labels), parse.GetValue(csv), parse.GetValue(divideBy), sample);
+            var outputs = module.Predict(x);
+            int correct = Metrics.CorrectCount(outputs, y)
+                ?? throw new ArgumentException($"{path}: outputs of shape {outputs.Shape} cannot be scored against class labels.");
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Accuracy: {100.0 * correct / x.Shape[0]:0.00}% ({correct} of {x.Shape[0]} samples from {source})"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static (Tensor X, Tensor Y, string Source) EvalData(string? dataDir, string? images, string? labels, string? csv, float divideBy, Shape sample)
+    {
+        int sources = (dataDir is null ? 0 : 1) + (images is null && labels is null ? 0 : 1) + (csv is null ? 0 : 1);
+        if (sources > 1) throw new ArgumentException("give one of --data, --images/--labels and --csv.");
+        if (csv is not null)
+        {
+            var (inputs, targets) = ModelInputs.Csv(csv, sample, labelFirst: true, divideBy);
+            return (inputs, targets!, csv);
+        }
+        if (images is not null || labels is not null)
+        {
+            if (images is null || labels is null) throw new ArgumentException("--images and --labels go together.");
+            var x = ModelInputs.IdxImages(images, sample);
+            var y = ModelInputs.IdxLabels(labels);
+            if (y.Shape[0] != x.Shape[0]) throw new ArgumentException($"{images} holds {x.Shape[0]} images but {labels} holds {y.Shape[0]} labels.");
+            return (x, y, images);
+        }
+        var test = dataDir is null ? Mnist.Load().Test : Mnist.LoadSplit(dataDir, Mnist.TestImages, Mnist.TestLabels);
+        if (test.Inputs.Numel / test.Count != sample.Numel)
+            throw new ArgumentException($"MNIST images have 784 pixels, but the model takes samples of shape {sample}.");
+        return (test.Inputs.Reshape([test.Count, .. sample]), test.Targets, "the MNIST test set");
+    }
+
+    public static Command Predict()
+    {
+        var model = ModelArgument();
+        var input = new Argument<string>("input") { Description = "A PNG image, an IDX images file (.gz or not), or a CSV file with one sample per row." };
+        var inputShape = InputShapeOption();
+        var invert = new Option<bool>("--invert") { Description = "Invert a PNG's gray levels (for dark digits on a light background; MNIST digits are light on dark)." };
+        var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
+        var limit = new Option<int>("--limit") { Description = "Print at most this many samples.", DefaultValueFactory = _ => 10 };
+        var command = new Command("predict", "Print a model's class probabilities for a PNG image, the images of an IDX file, or CSV rows.")
+        {
+            model, input, inputShape, invert, divideBy, limit,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var (module, recorded) = ModelFile.LoadWithInfo(path);
+            var sample = SampleShape(path, recorded, parse.GetValue(inputShape));
+            string file = parse.GetValue(input)!;
+            string lower = file.ToLowerInvariant();
+            var x = lower.EndsWith(".png", StringComparison.Ordinal) ? ModelInputs.Png(file, sample, parse.GetValue(invert))
+                : lower.EndsWith(".csv", StringComparison.Ordinal) ? ModelInputs.Csv(file, sample, labelFirst: false, parse.GetValue(divideBy)).Inputs
+                : ModelInputs.IdxImages(file, sample);
+            int count = Math.Min(x.Shape[0], Math.Max(1, parse.GetValue(limit)));
+            var p = ModelInputs.Probabilities(module, module.Predict(x.Slice(0, count)));
+            int classes = p.Numel / count;
+            for (int i = 0; i < count; i++)
+            {
+                var row = p.Data.Slice(i * classes, classes);
+                int best = 0;
+                for (int k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
+                string name = x.Shape[0] == 1 ? file : $"{file}[{i}]";
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: class {best} ({row[best] * 100:0.00}%); probabilities {string.Join(" ", row.ToArray().Select((v, k) => $"{k}:{v:0.0000}"))}"));
+            }
+            if (count < x.Shape[0]) Console.Out.WriteLine($"… {x.Shape[0] - count} more samples (--limit {count}).");
+            return 0;
+        });
+        return command;
+    }
+}

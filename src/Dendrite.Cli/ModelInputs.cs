@@ -1,0 +1,155 @@
+using System.Globalization;
+using Dendrite.Data;
+using Dendrite.NN;
+
+namespace Dendrite.Cli;
+
+/// <summary>
+/// Turns the files a user hands to <c>eval</c> and <c>predict</c> into model inputs: PNG images, IDX image and label files
+/// (MNIST's format, gzipped or not) and CSV rows. Bytes of images become byte/255, as the MNIST loader does.
+/// </summary>
+internal static class ModelInputs
+{
+    /// <summary>"1,28,28" → [1, 28, 28].</summary>
+    public static Shape ParseShape(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var dims = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] < 1)
+                throw new ArgumentException($"{option} must be positive integers separated by commas, such as 1,28,28; got \"{text}\".");
+        return new Shape(dims);
+    }
+
+    /// <summary>
+    /// One image (PNG, or JPEG, BMP, GIF, TGA: whatever StbImageSharp decodes) as a batch of one: gray levels in [0, 1],
+    /// alpha composited over black (MNIST's background), resized by area averaging to the sample's last two dimensions.
+    /// </summary>
+    public static Tensor Png(string path, Shape sample, bool invert)
+    {
+        var (height, width, pixels) = ReadGray(path);
+        var (h, w) = sample.Rank >= 2 ? (sample[-2], sample[-1]) : SquareSide(sample.Numel, path);
+        if (sample.Numel != h * w)
+            throw new ArgumentException($"{path}: the model takes samples of shape {sample}, which is not one grayscale image.");
+        var resized = height == h && width == w ? pixels : Resize(pixels, height, width, h, w);
+        if (invert) for (int i = 0; i < resized.Length; i++) resized[i] = 1f - resized[i];
+        return Tensor.FromArray(resized, [1, .. sample]);
+    }
+
+    private static (int Height, int Width, float[] Pixels) ReadGray(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"image file not found: {path}", path);
+        StbImageSharp.ImageResult image;
+        try
+        {
+            image = StbImageSharp.ImageResult.FromMemory(File.ReadAllBytes(path), StbImageSharp.ColorComponents.GreyAlpha);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // stb_image reports a damaged or unsupported file with a bare Exception ("unknown image type", "bad png sig"…).
+            throw new DataFormatException($"{path}: not an image StbImageSharp can decode ({e.Message}).", e);
+        }
+        var pixels = new float[image.Width * image.Height];
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = image.Data[2 * i] * image.Data[2 * i + 1] / (255f * 255f);
+        return (image.Height, image.Width, pixels);
+    }
+
+    private static (int, int) SquareSide(int numel, string path)
+    {
+        int side = (int)Math.Round(Math.Sqrt(numel));
+        return side * side == numel ? (side, side)
+            : throw new ArgumentException($"{path}: the model takes {numel} features, not a square image; pass --input-shape H,W.");
+    }
+
+    // Each output pixel averages the input pixels whose centres fall in its footprint (at least the nearest one).
+    private static float[] Resize(float[] src, int sh, int sw, int h, int w)
+    {
+        var dst = new float[h * w];
+        for (int y = 0; y < h; y++)
+        {
+            int y0 = y * sh / h, y1 = Math.Max(y0 + 1, (y + 1) * sh / h);
+            for (int x = 0; x < w; x++)
+            {
+                int x0 = x * sw / w, x1 = Math.Max(x0 + 1, (x + 1) * sw / w);
+                float sum = 0;
+                for (int yy = y0; yy < y1; yy++)
+                    for (int xx = x0; xx < x1; xx++) sum += src[yy * sw + xx];
+                dst[y * w + x] = sum / ((y1 - y0) * (x1 - x0));
+            }
+        }
+        return dst;
+    }
+
+    /// <summary>An IDX file of images ([N, H, W] bytes) as [N, …sample].</summary>
+    public static Tensor IdxImages(string path, Shape sample)
+    {
+        var (dims, bytes) = IdxReader.ReadBytes(path, 3);
+        if (dims[1] * dims[2] != sample.Numel)
+            throw new ArgumentException($"{path}: images of {dims[1]}×{dims[2]} pixels, but the model takes samples of shape {sample}.");
+        var x = Tensor.Empty([dims[0], .. sample]);
+        var data = x.Data;
+        for (int i = 0; i < bytes.Length; i++) data[i] = bytes[i] / 255f;
+        return x;
+    }
+
+    /// <summary>An IDX file of labels ([N] bytes).</summary>
+    public static Tensor IdxLabels(string path)
+    {
+        var (dims, bytes) = IdxReader.ReadBytes(path, 1);
+        var y = Tensor.Empty(dims[0]);
+        for (int i = 0; i < bytes.Length; i++) y.Data[i] = bytes[i];
+        return y;
+    }
+
+    /// <summary>
+    /// CSV rows, one sample each, values divided by <paramref name="divideBy"/>; with <paramref name="labelFirst"/> the
+    /// first column is the class label (the layout of the common MNIST CSV files). Blank lines are skipped; a header
+    /// row (first field not a number) is skipped too.
+    /// </summary>
+    public static (Tensor Inputs, Tensor? Labels) Csv(string path, Shape sample, bool labelFirst, float divideBy)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"CSV file not found: {path}", path);
+        var rows = new List<float[]>();
+        var labels = new List<float>();
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var fields = line.Split(',', StringSplitOptions.TrimEntries);
+            if (rows.Count == 0 && lineNumber == 1 && !float.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _)) continue;
+            int expected = sample.Numel + (labelFirst ? 1 : 0);
+            if (fields.Length != expected)
+                throw new DataFormatException($"{path}: line {lineNumber} has {fields.Length} values, expected {expected} " +
+                    $"({(labelFirst ? "a label and " : "")}{sample.Numel} for samples of shape {sample}).");
+            var values = new float[sample.Numel];
+            for (int i = 0; i < fields.Length; i++)
+            {
+                if (!float.TryParse(fields[i], NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
+                    throw new DataFormatException($"{path}: line {lineNumber}, column {i + 1}: \"{fields[i]}\" is not a number.");
+                if (labelFirst && i == 0) labels.Add(v);
+                else values[i - (labelFirst ? 1 : 0)] = v / divideBy;
+            }
+            rows.Add(values);
+        }
+        if (rows.Count == 0) throw new DataFormatException($"{path}: no rows.");
+        var x = Tensor.Empty([rows.Count, .. sample]);
+        for (int r = 0; r < rows.Count; r++) rows[r].CopyTo(x.Data.Slice(r * sample.Numel, sample.Numel));
+        return (x, labelFirst ? Tensor.FromArray([.. labels], labels.Count) : null);
+    }
+
+    /// <summary>
+    /// Class probabilities from the model's output: the output itself when the model ends in Softmax, its exponential
+    /// after LogSoftmax, otherwise the softmax of the logits.
+    /// </summary>
+    public static Tensor Probabilities(Module model, Tensor output)
+    {
+        var last = model is Sequential { Count: > 0 } s ? s[s.Count - 1] : model;
+        return last switch
+        {
+            Softmax => output,
+            LogSoftmax => F.Exp(output),
+            _ => F.Softmax(output, -1),
+        };
+    }
+}

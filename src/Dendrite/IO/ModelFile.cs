@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dendrite.NN;
+
+namespace Dendrite.IO;
+
+/// <summary>
+/// A model in one file: a safetensors file whose tensors are the state dict under PyTorch's names, and whose
+/// "__metadata__" holds the architecture as JSON (<see cref="Architecture"/>) and, when known, the shape of one input
+/// sample. PyTorch reads the weights with <c>safetensors.torch.load_file</c>; Dendrite rebuilds the whole model with
+/// <see cref="Load"/>. The write is atomic.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>Metadata key of the architecture JSON.</summary>
+    public const string ArchitectureKey = "dendrite.architecture";
+
+    /// <summary>Metadata key of the input sample shape without the batch dimension, as JSON ("[1, 28, 28]").</summary>
+    public const string InputShapeKey = "dendrite.input_shape";
+
+    /// <summary>
+    /// Saves the architecture and weights of <paramref name="model"/> to <paramref name="path"/>, with the shape of one
+    /// input sample (no batch dimension) when given, so tools such as ONNX export need not ask for it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A module inside has no registered architecture description.</exception>
+    public static void Save(this Module model, string path, Shape? inputShape = null)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt", // what safetensors' PyTorch loader expects
+            [ArchitectureKey] = Architecture.Describe(model).ToJsonString(),
+        };
+        if (inputShape is { } shape) metadata[InputShapeKey] = "[" + string.Join(", ", shape) + "]";
+        SafeTensors.Save(path, model.StateDict(), metadata);
+    }
+
+    /// <summary>Rebuilds the model saved at <paramref name="path"/> with its weights; it starts in training mode, as a fresh model does.</summary>
+    /// <exception cref="InvalidDataException">The file is malformed, has no architecture, or does not fit it.</exception>
+    public static Module Load(string path) => LoadWithInfo(path).Model;
+
+    /// <summary>The saved model and its input sample shape (null when the file does not record one).</summary>
+    public static (Module Model, Shape? InputShape) LoadWithInfo(string path)
+    {
+        var (tensors, metadata) = SafeTensors.LoadWithMetadata(path);
+        if (!metadata.TryGetValue(ArchitectureKey, out var json))
+            throw new InvalidDataException(
+                $"{path}: holds weights but no architecture (no \"{ArchitectureKey}\" metadata). " +
+                "Hint: build the model in code and call model.LoadWeights(path) instead.");
+        Module model;
+        try
+        {
+            model = Architecture.FromJson(json);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        Apply(model, tensors, path, strict: true);
+        return (model, ParseInputShape(path, metadata));
+    }
+
+    /// <summary>The input sample shape recorded in the file at <paramref name="path"/>, or null.</summary>
+    public static Shape? ReadInputShape(string path) => ParseInputShape(path, SafeTensors.ReadMetadata(path));
+
+    private static Shape? ParseInputShape(string path, Dictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(InputShapeKey, out var text)) return null;
+        try
+        {
+            var dims = (JsonNode.Parse(text) ?? throw new FormatException("null")).AsArray()
+                .Select(d => d?.GetValue<int>() ?? throw new FormatException("null dimension")).ToArray();
+            return dims.All(d => d > 0) ? new Shape(dims) : throw new FormatException("dimensions must be positive");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: metadata \"{InputShapeKey}\" is not a list of positive integers: {text}", e);
+        }
+    }
+
+    /// <summary>
+    /// Loads the tensors of any safetensors file (Dendrite's or PyTorch's <c>save_file(model.state_dict())</c>) into
+    /// <paramref name="model"/> by name. Shapes must match. With <paramref name="strict"/> (the default, as PyTorch),
+    /// missing and unexpected keys are errors too; without it they are only reported.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is malformed, or does not fit the model; the message lists every key at fault.</exception>
+    public static LoadReport LoadWeights(this Module model, string path, bool strict = true) =>
+        Apply(model, SafeTensors.Load(path), path, strict);
+
+    private static LoadReport Apply(Module model, Dictionary<string, Tensor> tensors, string path, bool strict)
+    {
+        var own = model.StateDict();
+        var report = new LoadReport(
+            own.Keys.Where(k => !tensors.ContainsKey(k)).ToList(),
+            tensors.Keys.Where(k => !own.ContainsKey(k)).ToList(),
+            own.Where(kv => tensors.TryGetValue(kv.Key, out var t) && t.Shape != kv.Value.Shape)
+                .Select(kv => new ShapeMismatch(kv.Key, kv.Value.Shape, tensors[kv.Key].Shape)).ToList());
+        if (report.Mismatched.Count > 0 || (strict && !report.IsExactMatch))
+            throw new InvalidDataException($"{path} does not fit {model.GetType().Name}: {report}.");
+        foreach (var (key, target) in own)
+            if (tensors.TryGetValue(key, out var source)) source.Data.CopyTo(target.Data);
+        return report;
+    }
+}
+
+/// <summary>A tensor whose shape in a file differs from the model's.</summary>
+public sealed record ShapeMismatch(string Key, Shape Expected, Shape Found)
+{
+    public override string ToString() => $"{Key}: model {Expected}, file {Found}";
+}
+
+/// <summary>How a file's tensors matched a model's state dict, by name.</summary>
+/// <param name="Missing">Keys the model has and the file lacks (left at their current values).</param>
+/// <param name="Unexpected">Keys the file has and the model lacks (ignored).</param>
+/// <param name="Mismatched">Keys in both whose shapes differ.</param>
+public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<string> Unexpected, IReadOnlyList<ShapeMismatch> Mismatched)
+{
+    /// <summary>True when every key matched in name and shape.</summary>
+    public bool IsExactMatch => Missing.Count == 0 && Unexpected.Count == 0 && Mismatched.Count == 0;
+
+    public override string ToString()
+    {
+        if (IsExactMatch) return "all keys match";
+        var parts = new List<string>();
+        if (Missing.Count > 0) parts.Add("missing keys " + string.Join(", ", Missing));
+        if (Unexpected.Count > 0) parts.Add("unexpected keys " + string.Join(", ", Unexpected));
+        if (Mismatched.Count > 0) parts.Add("shape mismatch for " + string.Join("; ", Mismatched));
+        return string.Join("; ", parts);
+    }
+}
