@@ -72,7 +72,59 @@ internal static class Elementwise
     };
 
     /// <summary>dx = dy where x &gt; 0, else 0: ReLU's backward, vectorised (it runs on every hidden activation).</summary>
-    public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    public static unsafe void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (x.Length < ParallelLength || Threading.Available == 1)
+        {
+            ReluBackwardRange(x, dy, dx);
+            return;
+        }
+        fixed (float* px = x, pdy = dy, pdx = dx)
+        {
+            float* xs = px, gs = pdy, ds = pdx;
+            int n = x.Length, chunks = Threading.NumThreads * 2;
+            Threading.For(chunks, c =>
+            {
+                var (start, length) = Chunk(n, chunks, c);
+                ReluBackwardRange(new ReadOnlySpan<float>(xs + start, length), new ReadOnlySpan<float>(gs + start, length),
+                    new Span<float>(ds + start, length));
+            });
+        }
+    }
+
+    /// <summary>y = max(x, 0), in parallel chunks for long inputs (a conv layer's activations: millions of values).</summary>
+    public static unsafe void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length < ParallelLength || Threading.Available == 1)
+        {
+            TensorPrimitives.Max(x, 0f, y);
+            return;
+        }
+        fixed (float* px = x, py = y)
+        {
+            float* xs = px, ys = py;
+            int n = x.Length, chunks = Threading.NumThreads * 2;
+            Threading.For(chunks, c =>
+            {
+                var (start, length) = Chunk(n, chunks, c);
+                TensorPrimitives.Max(new ReadOnlySpan<float>(xs + start, length), 0f, new Span<float>(ys + start, length));
+            });
+        }
+    }
+
+    /// <summary>
+    /// Below this many values one core streams an elementwise op faster than a fork-join costs; above it (a conv
+    /// layer's activations) the cores share it. Each value's result is the same however the range is split.
+    /// </summary>
+    private const int ParallelLength = 1 << 18;
+
+    private static (int Start, int Length) Chunk(int length, int chunks, int c)
+    {
+        int start = (int)((long)c * length / chunks), end = (int)((long)(c + 1) * length / chunks);
+        return (start, end - start);
+    }
+
+    private static void ReluBackwardRange(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int i = 0;
         if (Vector512.IsHardwareAccelerated)

@@ -22,7 +22,7 @@ public static partial class F
     /// <summary>max(x, 0). The gradient is 1 for x &gt; 0 and 0 otherwise (0 at the kink, as in PyTorch).</summary>
     public static Tensor ReLU(Tensor x)
     {
-        var y = Map(x, (v, o) => TensorPrimitives.Max(v, 0f, o));
+        var y = Map(x, Kernels.Elementwise.Relu);
         return Tape.Record(y, nameof(ReLU), [x], dy =>
         {
             var dx = Tensor.Empty(x.Shape);
