@@ -62,7 +62,8 @@ public static class Program
     {
         var model = new Argument<string>("model")
         {
-            Description = "The network to train: " + string.Join("; ", Presets.Descriptions.Select(kv => $"{kv.Key} ({kv.Value})")),
+            Description = "The network to train: " + string.Join("; ", Presets.Descriptions.Select(kv => $"{kv.Key} ({kv.Value})"))
+                + "; " + GenerativeTraining.Descriptions,
         };
         var epochs = new Option<int?>("--epochs") { Description = "Number of passes over the training set (default: the preset's, 3 for the protocol nets)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per gradient step (default: the preset's: 128 for mnist-mlp, 64 for mnist-cnn)." };
@@ -80,6 +81,8 @@ public static class Program
         {
             model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
         };
+        var generative = new GenerativeTraining();
+        foreach (var option in generative.Options) command.Options.Add(option);
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) is { } n)
@@ -96,6 +99,7 @@ public static class Program
                 VizDir: parse.GetValue(viz),
                 CheckpointDir: parse.GetValue(checkpointDir),
                 Resume: parse.GetValue(resume));
+            if (GenerativeTraining.Handles(options.Model)) return generative.Run(parse, options, seedGiven: parse.GetResult(seed) is { Implicit: false });
             MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);
             return 0;
         });
