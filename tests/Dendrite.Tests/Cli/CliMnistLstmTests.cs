@@ -18,21 +18,5 @@ public class CliMnistLstmTests
         Assert.Contains("mnist-lstm (W3: LSTM(28, 128) over the 28 rows of each image", help);
     }
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (savedOut, savedError) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        try
-        {
-            Console.SetOut(output);
-            Console.SetError(error);
-            return (Dendrite.Cli.Program.Main(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(savedOut);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CliRunner.Run(args);
 }

@@ -10,24 +10,7 @@ namespace Dendrite.Tests.Cli;
 [Collection(ProcessStateCollection.Name)]
 public class CliTests
 {
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (savedOut, savedError) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        try
-        {
-            Console.SetOut(output);
-            Console.SetError(error);
-            int code = Dendrite.Cli.Program.Main(args);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(savedOut);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>Exit code non-zero, exactly one line on stderr starting "dendrite:", no stack trace; returns that line.</summary>
     private static string AssertUserError(params string[] args)

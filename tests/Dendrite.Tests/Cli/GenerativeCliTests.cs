@@ -8,23 +8,7 @@ namespace Dendrite.Tests.Cli;
 [Collection(ProcessStateCollection.Name)]
 public class GenerativeCliTests
 {
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (savedOut, savedError) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        try
-        {
-            Console.SetOut(output);
-            Console.SetError(error);
-            return (Dendrite.Cli.Program.Main(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(savedOut);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     [Fact]
     public void Help_names_both_models_and_their_options()

@@ -10,24 +10,7 @@ namespace Dendrite.Tests.Cli;
 [Collection(ProcessStateCollection.Name)]
 public class ModelCommandTests
 {
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (savedOut, savedError) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        try
-        {
-            Console.SetOut(output);
-            Console.SetError(error);
-            int code = Dendrite.Cli.Program.Main(args);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(savedOut);
-            Console.SetError(savedError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>A W1 MLP trained for one epoch on 2,000 images: good enough that its predictions mean something.</summary>
     private static readonly Lazy<Sequential> s_trained = new(() =>
