@@ -410,8 +410,6 @@ internal static class Gemm
         }
         else
         {
-            // k outer: each packed row is written whole, while the NR source rows each stay in L1 across 16 values of k.
-            // (j outer would write a 128-byte-strided column through a panel too big for L1.)
             float* src = b + (long)j0 * ldb + k0;
             int kDone = 0;
             if (cols == nr && nr % 8 == 0 && Avx.IsSupported)
@@ -422,6 +420,8 @@ internal static class Gemm
                     for (int jb = 0; jb < nr; jb += 8)
                         Transpose8x8(src + (long)jb * ldb + kDone, ldb, dst + (long)kDone * nr + jb, nr);
             }
+            // The rest (edge panels, the last k below 8) one value at a time, k outer: each packed row is written whole,
+            // while the NR source rows stay in L1 (j outer would write a 128-byte-strided column through the panel).
             for (int kk = kDone; kk < kc; kk++)
             {
                 float* d = dst + kk * nr;
