@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Dendrite.Kernels;
 
@@ -224,62 +226,101 @@ public static class Convolution
     /// Unfolds one group of one image [Cg, H, W] into columns [Cg·KernelH·KernelW, OutH·OutW]: row (c, ki, kj) holds the
     /// pixel each output position sees through that kernel tap, and 0 where the tap falls into the padding.
     /// </summary>
-    public static void Im2Col(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns)
+    public static unsafe void Im2Col(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns)
     {
+        CheckUnfold(g, image.Length, columns.Length);
         int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, row = 0;
-        for (int c = 0; c < g.ImageChannelsPerGroup; c++)
+        fixed (float* pImage = image, pColumns = columns)
         {
-            var plane = image.Slice(c * h * w, h * w);
-            for (int ki = 0; ki < g.KernelH; ki++)
-                for (int kj = 0; kj < g.KernelW; kj++, row++)
-                {
-                    var dst = columns.Slice(row * outSize, outSize);
-                    int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
-                    var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
-                    for (int oy = 0; oy < oh; oy++)
+            for (int c = 0; c < g.ImageChannelsPerGroup; c++)
+            {
+                float* plane = pImage + (long)c * h * w;
+                for (int ki = 0; ki < g.KernelH; ki++)
+                    for (int kj = 0; kj < g.KernelW; kj++, row++)
                     {
-                        var d = dst.Slice(oy * ow, ow);
-                        int iy = oy * g.StrideH + offY;
-                        if ((uint)iy >= (uint)h) { d.Clear(); continue; }
-                        d[..ox0].Clear();
-                        d[ox1..].Clear();
-                        var src = plane.Slice(iy * w, w);
-                        if (g.StrideW == 1) src.Slice(ox0 + offX, ox1 - ox0).CopyTo(d[ox0..ox1]);
-                        else for (int ox = ox0; ox < ox1; ox++) d[ox] = src[ox * g.StrideW + offX];
+                        float* dst = pColumns + (long)row * outSize;
+                        int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
+                        var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
+                        for (int oy = 0; oy < oh; oy++)
+                        {
+                            float* d = dst + oy * ow;
+                            int iy = oy * g.StrideH + offY;
+                            if ((uint)iy >= (uint)h) { ClearRow(d, ow); continue; }
+                            ClearRow(d, ox0);
+                            ClearRow(d + ox1, ow - ox1);
+                            float* src = plane + iy * w;
+                            if (g.StrideW == 1) CopyRow(src + ox0 + offX, d + ox0, ox1 - ox0);
+                            else for (int ox = ox0; ox < ox1; ox++) d[ox] = src[ox * g.StrideW + offX];
+                        }
                     }
-                }
+            }
         }
     }
 
     /// <summary>The inverse scatter of <see cref="Im2Col"/>: adds each column entry back onto the pixel it came from.</summary>
-    public static void Col2ImAdd(in ConvGeometry g, ReadOnlySpan<float> columns, Span<float> image)
+    public static unsafe void Col2ImAdd(in ConvGeometry g, ReadOnlySpan<float> columns, Span<float> image)
     {
+        CheckUnfold(g, image.Length, columns.Length);
         int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, row = 0;
-        for (int c = 0; c < g.ImageChannelsPerGroup; c++)
+        fixed (float* pImage = image, pColumns = columns)
         {
-            var plane = image.Slice(c * h * w, h * w);
-            for (int ki = 0; ki < g.KernelH; ki++)
-                for (int kj = 0; kj < g.KernelW; kj++, row++)
-                {
-                    var srcRows = columns.Slice(row * outSize, outSize);
-                    int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
-                    var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
-                    if (ox1 <= ox0) continue;
-                    for (int oy = 0; oy < oh; oy++)
+            for (int c = 0; c < g.ImageChannelsPerGroup; c++)
+            {
+                float* plane = pImage + (long)c * h * w;
+                for (int ki = 0; ki < g.KernelH; ki++)
+                    for (int kj = 0; kj < g.KernelW; kj++, row++)
                     {
-                        int iy = oy * g.StrideH + offY;
-                        if ((uint)iy >= (uint)h) continue;
-                        var s = srcRows.Slice(oy * ow, ow);
-                        var dstRow = plane.Slice(iy * w, w);
-                        if (g.StrideW == 1)
+                        float* srcRows = pColumns + (long)row * outSize;
+                        int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
+                        var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
+                        if (ox1 <= ox0) continue;
+                        for (int oy = 0; oy < oh; oy++)
                         {
-                            var target = dstRow.Slice(ox0 + offX, ox1 - ox0);
-                            TensorPrimitives.Add(target, s[ox0..ox1], target);
+                            int iy = oy * g.StrideH + offY;
+                            if ((uint)iy >= (uint)h) continue;
+                            float* s = srcRows + oy * ow;
+                            float* dstRow = plane + iy * w;
+                            if (g.StrideW == 1) AddRow(s + ox0, dstRow + ox0 + offX, ox1 - ox0);
+                            else for (int ox = ox0; ox < ox1; ox++) dstRow[ox * g.StrideW + offX] += s[ox];
                         }
-                        else for (int ox = ox0; ox < ox1; ox++) dstRow[ox * g.StrideW + offX] += s[ox];
                     }
-                }
+            }
         }
+    }
+
+    // The row helpers below move one output row (a feature map's width: tens of floats) at a time. Im2Col and
+    // Col2ImAdd make thousands of these moves per sample, and a span method's fixed cost per call took longer than the
+    // move itself.
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRow(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRow(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(dst + i) + Vector256.Load(src + i), dst + i);
+        for (; i < n; i++) dst[i] += src[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ClearRow(float* dst, int n)
+    {
+        for (int i = 0; i < n; i++) dst[i] = 0f;
+    }
+
+    private static void CheckUnfold(in ConvGeometry g, int imageLength, int columnsLength)
+    {
+        if (imageLength < g.ImageChannelsPerGroup * g.ImageSize || columnsLength < g.PatchSize * g.OutSize)
+            throw new ArgumentException(
+                $"Convolution: one group needs an image of {g.ImageChannelsPerGroup * g.ImageSize} floats and columns of {g.PatchSize * g.OutSize}, got {imageLength} and {columnsLength} ({g}).");
     }
 
     /// <summary>Output columns [ox0, ox1) whose input column ox·stride + offset lies inside [0, width).</summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Dendrite.Autograd;
+using Dendrite.Kernels;
 
 namespace Dendrite;
 
@@ -16,8 +17,10 @@ public static partial class F
         CheckDropoutProbability(nameof(Dropout), p);
         if (!training || p == 0f) return x;
         var mask = Tensor.Empty(x.Shape);
-        FillDropoutMask(mask.Data, p, generator ?? Generator.Default);
-        return ApplyDropoutMask(x, mask, nameof(Dropout));
+        var y = Tensor.Empty(x.Shape);
+        // One draw from the generator seeds the whole mask, which is filled in parallel chunks (Kernels.BernoulliMask).
+        BernoulliMask.Apply(x.Data, mask.Data, y.Data, p, p < 1f ? 1f / (1f - p) : 0f, (generator ?? Generator.Default).NextULong());
+        return RecordDropout(x, y, mask, nameof(Dropout));
     }
 
     /// <summary>
@@ -38,7 +41,9 @@ public static partial class F
         var mask = Tensor.Empty(x.Shape);
         var m = mask.Data;
         for (int i = 0; i < maps; i++) m.Slice(i * mapSize, mapSize).Fill(keep[i]);
-        return ApplyDropoutMask(x, mask, nameof(Dropout2d));
+        var y = Tensor.Empty(x.Shape);
+        TensorPrimitives.Multiply(x.Data, mask.Data, y.Data);
+        return RecordDropout(x, y, mask, nameof(Dropout2d));
     }
 
     private static void CheckDropoutProbability(string op, float p)
@@ -53,11 +58,9 @@ public static partial class F
         for (int i = 0; i < mask.Length; i++) mask[i] = generator.NextFloat() < p ? 0f : scale;
     }
 
-    /// <summary>y = x ∘ mask; the mask, already scaled, is also the derivative.</summary>
-    private static Tensor ApplyDropoutMask(Tensor x, Tensor mask, string op)
+    /// <summary>Records y = x ∘ mask; the mask, already scaled, is also the derivative.</summary>
+    private static Tensor RecordDropout(Tensor x, Tensor y, Tensor mask, string op)
     {
-        var y = Tensor.Empty(x.Shape);
-        TensorPrimitives.Multiply(x.Data, mask.Data, y.Data);
         return Tape.Record(y, op, [x], dy =>
         {
             var dx = Tensor.Empty(x.Shape);

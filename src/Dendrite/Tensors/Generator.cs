@@ -31,7 +31,8 @@ public sealed class Generator
         _spareNormal = state[4] == 0 ? null : BitConverter.UInt32BitsToSingle((uint)(state[4] - 1));
     }
 
-    private static ulong SplitMix(ref ulong x)
+    /// <summary>SplitMix64: one step of the seeding sequence (Vigna), also used to seed independent streams.</summary>
+    internal static ulong SplitMix(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
