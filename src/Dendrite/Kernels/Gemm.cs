@@ -367,7 +367,12 @@ internal static class Gemm
         if (!transA)
         {
             float* src = a + (long)i0 * lda + k0;
-            for (int kk = 0; kk < kc; kk++)
+            int kDone = 0;
+            // Full 8-row panels turn 8×8 blocks in registers: A is a batch of activations (or a convolution's output
+            // gradient) stored row-major, and a scalar gather here cost a sizeable share of small-K products.
+            if (rows == 8 && mr == 8 && Avx.IsSupported)
+                for (; kDone + 8 <= kc; kDone += 8) Transpose8x8(src + kDone, lda, dst + (long)kDone * mr, mr);
+            for (int kk = kDone; kk < kc; kk++)
                 for (int r = 0; r < rows; r++) dst[kk * mr + r] = src[(long)r * lda + kk];
         }
         else
@@ -482,7 +487,16 @@ internal static class Gemm
             a += 8;
             b += 32;
         }
-        
+        if (mValid == 8 && nValid == 32)
+        {
+            // A whole tile goes straight into C: the scratch round trip costs as much as the FMAs when K is small
+            // (a convolution's backward-data product has K = output channels, a dense layer's weight gradient K = batch).
+            StoreRow(c, c00, c01, accumulate); StoreRow(c + ldc, c10, c11, accumulate);
+            StoreRow(c + 2L * ldc, c20, c21, accumulate); StoreRow(c + 3L * ldc, c30, c31, accumulate);
+            StoreRow(c + 4L * ldc, c40, c41, accumulate); StoreRow(c + 5L * ldc, c50, c51, accumulate);
+            StoreRow(c + 6L * ldc, c60, c61, accumulate); StoreRow(c + 7L * ldc, c70, c71, accumulate);
+            return;
+        }
         c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
         c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
         c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
@@ -509,7 +523,12 @@ internal static class Gemm
             a += 6;
             b += 16;
         }
-        
+        if (mValid == 6 && nValid == 16)
+        {
+            StoreRow(c, c00, c01, accumulate); StoreRow(c + ldc, c10, c11, accumulate); StoreRow(c + 2L * ldc, c20, c21, accumulate);
+            StoreRow(c + 3L * ldc, c30, c31, accumulate); StoreRow(c + 4L * ldc, c40, c41, accumulate); StoreRow(c + 5L * ldc, c50, c51, accumulate);
+            return;
+        }
         c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
         c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
@@ -540,6 +559,32 @@ internal static class Gemm
         c20.Store(tile + 16); c21.Store(tile + 20); c30.Store(tile + 24); c31.Store(tile + 28);
         c40.Store(tile + 32); c41.Store(tile + 36); c50.Store(tile + 40); c51.Store(tile + 44);
         StoreTile(tile, 8, c, ldc, mValid, nValid, accumulate);
+    }
+
+    /// <summary>One full row of a tile (two vectors) into C, added to what is there when accumulating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(float* c, Vector512<float> left, Vector512<float> right, bool accumulate)
+    {
+        if (accumulate)
+        {
+            left += Vector512.Load(c);
+            right += Vector512.Load(c + 16);
+        }
+        left.Store(c);
+        right.Store(c + 16);
+    }
+
+    /// <inheritdoc cref="StoreRow(float*, Vector512{float}, Vector512{float}, bool)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(float* c, Vector256<float> left, Vector256<float> right, bool accumulate)
+    {
+        if (accumulate)
+        {
+            left += Vector256.Load(c);
+            right += Vector256.Load(c + 8);
+        }
+        left.Store(c);
+        right.Store(c + 8);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
