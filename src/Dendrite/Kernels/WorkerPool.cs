@@ -6,8 +6,12 @@ namespace Dendrite.Kernels;
 /// wake a worker, which is longer than a whole batch-1 layer; here a waiting worker picks a job up in well under one.
 /// </summary>
 /// <remarks>
-/// Indices are handed out one at a time from a shared counter, so uneven tasks balance themselves. Which thread runs
-/// an index never affects a result: each index writes its own outputs.
+/// Each thread first works through its own contiguous share of the indices (thread t: the t-th of equal ranges), then
+/// takes what is left of the others' shares, one index at a time. Shares keep locality: every kernel that splits a
+/// batch gives the same samples to the same core, so a layer's output is still in that core's cache when the next
+/// layer reads it (two virtual cores need not share a cache; a sample that moves between them costs a transfer).
+/// Taking the rest keeps uneven or late work balanced. Which thread runs an index never affects a result: each index
+/// writes its own outputs.
 /// </remarks>
 internal sealed class WorkerPool
 {
@@ -28,18 +32,39 @@ internal sealed class WorkerPool
     /// One Run's work. Its counters live with it, so a worker still leaving an earlier job can only touch that job,
     /// never claim an index of the next one.
     /// </summary>
-    private sealed class Job(Action<int> body, int count)
+    private sealed class Job
     {
-        public readonly Action<int> Body = body;
-        public readonly int Count = count;
-        public int Next;
-        public int Pending = count;
+        // Each share's next index sits on its own cache line, so threads draining different shares never contend.
+        private const int Stride = 16;
+        private readonly int[] _next;
+        private readonly int[] _end;
+        public readonly Action<int> Body;
+        public readonly int Shares;
+        public int Pending;
         public Exception? Error;
 
-        public void Work()
+        public Job(Action<int> body, int count, int shares)
         {
-            int i;
-            while ((i = Interlocked.Increment(ref Next) - 1) < Count)
+            (Body, Shares, Pending) = (body, shares, count);
+            _next = new int[shares * Stride];
+            _end = new int[shares];
+            for (int t = 0; t < shares; t++)
+            {
+                _next[t * Stride] = (int)((long)count * t / shares);
+                _end[t] = (int)((long)count * (t + 1) / shares);
+            }
+        }
+
+        /// <summary>Runs thread <paramref name="self"/>'s share, then helps with the others'.</summary>
+        public void Work(int self)
+        {
+            for (int k = 0; k < Shares; k++) Drain((self + k) % Shares);
+        }
+
+        private void Drain(int share)
+        {
+            int i, end = _end[share];
+            while ((i = Interlocked.Increment(ref _next[share * Stride]) - 1) < end)
             {
                 try { Body(i); }
                 catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
@@ -53,7 +78,8 @@ internal sealed class WorkerPool
         _threads = new Thread[workers];
         for (int i = 0; i < workers; i++)
         {
-            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"Dendrite worker {i + 1}" };
+            int share = i + 1; // the caller works share 0
+            _threads[i] = new Thread(() => WorkerLoop(share)) { IsBackground = true, Name = $"Dendrite worker {share}" };
             _threads[i].Start();
         }
     }
@@ -74,13 +100,13 @@ internal sealed class WorkerPool
         }
         lock (_submit)
         {
-            var job = new Job(body, count);
+            var job = new Job(body, count, _threads.Length + 1);
             Volatile.Write(ref _job, job);
             Interlocked.Increment(ref _generation);
             int sleeping = Volatile.Read(ref _sleeping);
             if (sleeping > 0) _wake.Release(sleeping);
             t_inside = true;
-            try { job.Work(); }
+            try { job.Work(0); }
             finally { t_inside = false; }
             var spinner = new SpinWait();
             while (Volatile.Read(ref job.Pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
@@ -89,7 +115,7 @@ internal sealed class WorkerPool
         }
     }
 
-    private void WorkerLoop()
+    private void WorkerLoop(int share)
     {
         t_inside = true;
         long seen = 0;
@@ -109,7 +135,7 @@ internal sealed class WorkerPool
                 spins = 0;
             }
             seen = Volatile.Read(ref _generation);
-            Volatile.Read(ref _job)?.Work();
+            Volatile.Read(ref _job)?.Work(share);
         }
     }
 }
