@@ -30,6 +30,11 @@ public static class Convolution
         {
             float* x = px, w = pw, b = pb, y = py;
             bool hasBias = !bias.IsEmpty;
+            if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
+            {
+                ForwardByPositions(g, x, w, b, hasBias, y);
+                return;
+            }
             Threading.For(g.Batch, n =>
             {
                 var gg = geometry;
@@ -52,6 +57,48 @@ public static class Convolution
                     }
             });
         }
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> for fewer samples than threads (batch-1 inference): the threads split each sample's output
+    /// positions, and each unfolds its own positions of the image straight into its GEMM panels and packs its own copy
+    /// of the weight. Columns unfolded on one core and multiplied on another cost more than the multiply here (two
+    /// virtual cores need not share a cache), while the image and the weight are small and only read.
+    /// </summary>
+    private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y)
+    {
+        var kernel = Gemm.Kernel;
+        var (mr, nr) = Gemm.TileOf(kernel);
+        int m = g.ColumnChannels, n = g.OutSize, k = g.PatchSize, kBlock = Gemm.DepthBlock(k);
+        int panels = (n + nr - 1) / nr, tasks = Math.Min(panels, Threading.NumThreads);
+        int panelsPerTask = (panels + tasks - 1) / tasks;
+        tasks = (panels + panelsPerTask - 1) / panelsPerTask;
+        var geometry = g;
+        Threading.For(g.Batch * tasks, item =>
+        {
+            var gg = geometry;
+            int sample = item / tasks, p0 = item % tasks * panelsPerTask, pEnd = Math.Min(panels, p0 + panelsPerTask);
+            int j0 = p0 * nr, j1 = Math.Min(n, pEnd * nr);
+            float* image = x + (long)sample * gg.ImageChannels * gg.ImageSize, yn = y + (long)sample * m * n;
+            var buffer = ScratchArray((m + mr - 1) / mr * mr * kBlock + (pEnd - p0) * nr * kBlock);
+            fixed (float* packedA = buffer)
+            {
+                float* packedB = packedA + (m + mr - 1) / mr * mr * kBlock;
+                for (int k0 = 0; k0 < k; k0 += kBlock)
+                {
+                    int kc = Math.Min(kBlock, k - k0);
+                    Gemm.PackAPanels(false, w, k, m, k0, kc, mr, packedA);
+                    Im2ColPanels(gg, image, k0, kc, j0, j1, nr, packedB);
+                    Gemm.MultiplyPacked(kernel, m, n, kc, packedA, packedB, p0, pEnd, yn, n, accumulate: k0 > 0);
+                }
+            }
+            if (hasBias)
+                for (int c = 0; c < m; c++)
+                {
+                    var part = new Span<float>(yn + (long)c * n + j0, j1 - j0);
+                    TensorPrimitives.Add(part, b[c], part);
+                }
+        });
     }
 
     /// <summary>image gradient = weightᵀ ⊛ column gradient, overwriting <paramref name="imageGrad"/>.</summary>
@@ -215,11 +262,14 @@ public static class Convolution
         new(weight + (long)group * g.ColumnChannelsPerGroup * g.PatchSize, g.ColumnChannelsPerGroup * g.PatchSize);
 
     /// <summary>This thread's column buffer, grown when too small and kept for the next call.</summary>
-    private static Span<float> Scratch(int length)
+    private static Span<float> Scratch(int length) => ScratchArray(length).AsSpan(0, length);
+
+    /// <inheritdoc cref="Scratch"/>
+    private static float[] ScratchArray(int length)
     {
         var buffer = t_columns;
         if (buffer is null || buffer.Length < length) t_columns = buffer = GC.AllocateUninitializedArray<float>(length);
-        return buffer.AsSpan(0, length);
+        return buffer;
     }
 
     /// <summary>
@@ -254,6 +304,63 @@ public static class Convolution
                         }
                     }
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Im2Col"/> of rows [k0, k0 + kc) and output positions [j0, j1) (j0 a multiple of NR) written straight
+    /// in the GEMM's packed-B layout: NR-wide panels, k-major, panel p at dst + p·kc·NR, zero past j1.
+    /// </summary>
+    private static unsafe void Im2ColPanels(in ConvGeometry g, float* image, int k0, int kc, int j0, int j1, int nr, float* dst)
+    {
+        int ow = g.OutWidth, h = g.Height, w = g.Width, taps = g.KernelH * g.KernelW, panelStride = kc * nr;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            int k = k0 + kk, c = k / taps, ki = k % taps / g.KernelW, kj = k % g.KernelW;
+            float* plane = image + (long)c * h * w, row = dst + kk * nr;
+            int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
+            var (valid0, valid1) = ValidRange(offX, g.StrideW, w, ow);
+            for (int j = j0; j < j1;)
+            {
+                // The part of output row oy inside [j, j1): columns [ox, oxEnd).
+                int oy = j / ow, ox = j - oy * ow, oxEnd = ox + Math.Min(j1 - j, ow - ox), rel = j - j0;
+                int iy = oy * g.StrideH + offY;
+                if ((uint)iy >= (uint)h)
+                {
+                    PutRun(row, panelStride, nr, rel, null, oxEnd - ox);
+                }
+                else
+                {
+                    int a = Math.Clamp(valid0, ox, oxEnd), e = Math.Clamp(valid1, a, oxEnd); // [a, e): inside the image
+                    float* src = plane + (long)iy * w;
+                    PutRun(row, panelStride, nr, rel, null, a - ox);
+                    if (g.StrideW == 1) PutRun(row, panelStride, nr, rel + a - ox, src + a + offX, e - a);
+                    else for (int o = a; o < e; o++) PutRun(row, panelStride, nr, rel + o - ox, src + o * g.StrideW + offX, 1);
+                    PutRun(row, panelStride, nr, rel + e - ox, null, oxEnd - e);
+                }
+                j += oxEnd - ox;
+            }
+            int filled = (j1 - j0) % nr;
+            if (filled != 0) PutRun(row, panelStride, nr, j1 - j0, null, nr - filled);
+        }
+    }
+
+    /// <summary>Writes <paramref name="length"/> values (zeros when <paramref name="src"/> is null) at relative position
+    /// <paramref name="rel"/> of one packed row, crossing panel boundaries as needed.</summary>
+    private static unsafe void PutRun(float* row, int panelStride, int nr, int rel, float* src, int length)
+    {
+        while (length > 0)
+        {
+            int panel = rel / nr, offset = rel - panel * nr, run = Math.Min(length, nr - offset);
+            float* d = row + (long)panel * panelStride + offset;
+            if (src is null) ClearRow(d, run);
+            else
+            {
+                CopyRow(src, d, run);
+                src += run;
+            }
+            rel += run;
+            length -= run;
         }
     }
 

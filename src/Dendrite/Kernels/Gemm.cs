@@ -339,6 +339,39 @@ internal static class Gemm
         }
     }
 
+    /// <summary>The micro-tile of <paramref name="kernel"/>: MR rows of A by NR columns of B.</summary>
+    internal static (int Mr, int Nr) TileOf(GemmKernel kernel) =>
+        kernel switch { GemmKernel.Avx512 => (8, 32), GemmKernel.Avx2 => (6, 16), _ => (6, 8) };
+
+    /// <summary>
+    /// The K block depth <see cref="Multiply"/> uses for a product of depth <paramref name="k"/>; callers packing their
+    /// own panels use the same blocks, so their sums run in the same order and agree to the bit.
+    /// </summary>
+    internal static int DepthBlock(int k) => k <= KCMax ? k : KCBlock;
+
+    /// <summary>
+    /// Packs rows [0, m) × k-range [k0, k0 + kc) of op(A) into MR-tall panels (panel i at dst + i·MR·kc), as
+    /// <see cref="MultiplyPacked"/> reads them, missing rows zero. For callers that pack B themselves (a convolution unfolding its image
+    /// straight into panels).
+    /// </summary>
+    internal static unsafe void PackAPanels(bool transA, float* a, int lda, int m, int k0, int kc, int mr, float* dst)
+    {
+        for (int i = 0; i < m; i += mr) PackA(transA, a, lda, i, k0, Math.Min(mr, m - i), kc, mr, dst + (long)i * kc);
+    }
+
+    /// <summary>
+    /// C[0..m, p0·NR .. min(n, pEnd·NR)) (+)= packed A · packed B panels [p0, pEnd) for one K block of depth
+    /// <paramref name="kc"/> (a <see cref="DepthBlock"/>), on the calling thread. Panel p of B sits at
+    /// packedB + (p − p0)·kc·NR, k-major, NR floats per k, zero past column n.
+    /// </summary>
+    internal static unsafe void MultiplyPacked(GemmKernel kernel, int m, int n, int kc, float* packedA, float* packedB,
+        int p0, int pEnd, float* c, int ldc, bool accumulate)
+    {
+        var (mr, nr) = TileOf(kernel);
+        float* tile = stackalloc float[TileScratch];
+        ComputeBlock(kernel, kc, packedA, packedB - (long)p0 * kc * nr, c, ldc, m, n, mr, nr, 0, m, p0, pEnd, accumulate, tile);
+    }
+
     /// <summary>Rows [i0, iEnd) × column panels [p0, pEnd) of C from packed panels: B panel outer, so it stays in L1/L2.</summary>
     private static unsafe void ComputeBlock(GemmKernel kernel, int kc, float* packedA, float* packedB, float* c, int ldc,
         int m, int n, int mr, int nr, int i0, int iEnd, int p0, int pEnd, bool acc, float* tile)
