@@ -179,10 +179,20 @@ public static class Convolution
                 });
             }
             if (partials is null) return;
-            var total = weightGrad;
-            partials.AsSpan(0, weightSize).CopyTo(total);
-            for (int chunk = 1; chunk < chunks; chunk++)
-                TensorPrimitives.Add(total, partials.AsSpan(chunk * weightSize, weightSize), total);
+            // Threads add up separate ranges of the weight, each summing the chunks in order: the order never changes.
+            fixed (float* pdw = weightGrad, ppart = partials)
+            {
+                float* dw = pdw, part = ppart;
+                int ranges = (weightSize + ReduceRange - 1) / ReduceRange;
+                Threading.For(ranges, r =>
+                {
+                    int start = r * ReduceRange, length = Math.Min(ReduceRange, weightSize - start);
+                    var total = new Span<float>(dw + start, length);
+                    new ReadOnlySpan<float>(part + start, length).CopyTo(total);
+                    for (int chunk = 1; chunk < chunks; chunk++)
+                        TensorPrimitives.Add(total, new ReadOnlySpan<float>(part + (long)chunk * weightSize + start, length), total);
+                }, parallel: (long)chunks * weightSize >= 1 << 16);
+            }
         }
         finally
         {
@@ -226,6 +236,9 @@ public static class Convolution
 
     /// <summary>Most partial weight gradients <see cref="BackwardWeight"/> keeps: enough chunks to balance the cores.</summary>
     private const int WeightChunks = 16;
+
+    /// <summary>Weights per range when the partial gradients are added up in parallel.</summary>
+    private const int ReduceRange = 2048;
 
     /// <summary>bias gradient[c] = Σ over samples and positions of column gradient[n, c, ·], overwriting it.</summary>
     public static void BackwardBias(in ConvGeometry g, ReadOnlySpan<float> columnsGrad, Span<float> biasGrad) =>

@@ -239,10 +239,9 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// One pass over a range of rows. For each K block, one operand is packed in a shared parallel step and the other
-    /// inside the tasks that use it: B shared and A per M block for large products (each task's A block is hot in its
-    /// core's L2), or A shared and B per column chunk when A is small, as in training and inference batches (each
-    /// task's B panels then never leave its core).
+    /// One pass over a range of rows. Large products pack B in a shared parallel step per K block and A per M block
+    /// inside the tasks (each task's A block is hot in its core's L2); when A is small, as in training and inference
+    /// batches, <see cref="MultiplyPrivatePanels"/> gives each task its own copies of both.
     /// </summary>
     private static unsafe void MultiplyPass(bool transA, bool transB, int m, int n, int k, int kBlock,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
@@ -250,7 +249,7 @@ internal static class Gemm
         var kernel = Kernel; // read on the calling thread: worker threads follow its choice
         int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
         int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
-        int panelsB = (n + nr - 1) / nr, panelsA = (m + mr - 1) / mr;
+        int panelsB = (n + nr - 1) / nr;
         double flops = 2.0 * m * n * k;
         int threads = flops < ParallelFlops ? 1 : Threading.NumThreads;
         // Equal M blocks (rounded to MR), so that e.g. a batch of 128 splits 64 + 64 rather than 96 + 32, and a count
@@ -266,75 +265,52 @@ internal static class Gemm
         nChunks = (panelsB + panelsPerChunk - 1) / panelsPerChunk;
 
         // With enough column panels and a small A (training and inference shapes: a batch of rows), each task packs the
-        // B panels it alone uses, so they land in the cache of the core that runs it; every task then reads all of A,
-        // which must therefore be small (at most 1 MB packed). Large square products keep per-block tasks.
+        // B panels it alone uses, so they land in the cache of the core that runs it, and its own copy of A, which must
+        // therefore be small (at most 1 MB packed). Large square products keep per-block tasks.
         bool privateB = threads > 1 && panelsB >= 2 * threads && (long)m * Math.Min(k, kBlock) <= 1 << 18;
-        int bChunks = privateB ? Math.Min(panelsB, threads * 2) : nChunks;
-        int panelsPerBChunk = (panelsB + bChunks - 1) / bChunks;
-        bChunks = (panelsB + panelsPerBChunk - 1) / panelsPerBChunk;
+        if (privateB)
+        {
+            MultiplyPrivatePanels(kernel, transA, transB, m, n, k, kBlock, mc, a, lda, b, ldb, c, ldc, accumulate, Math.Min(panelsB, threads * 2));
+            return;
+        }
         var pool = System.Buffers.ArrayPool<float>.Shared;
         float[] packB = pool.Rent(kBlock * panelsB * nr);
-        float[] packA = pool.Rent(privateB ? kBlock * panelsA * mr : 1);
         try
         {
-            fixed (float* pbFixed = packB, paFixed = packA)
+            fixed (float* pbFixed = packB)
             {
-                float* packedB = pbFixed, packedA = paFixed;
+                float* packedB = pbFixed;
                 for (int pc = 0; pc < k; pc += kBlock)
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
-                    // Shared packing step: A (small) when tasks pack their own B, else B, which every M block reads.
-                    Threading.For(privateB ? panelsA : panelsB, item =>
+                    // B is packed once, in parallel, and read by every M block.
+                    Threading.For(panelsB, item =>
                     {
-                        if (privateB)
+                        int j0 = item * nr;
+                        PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
+                    }, parallel: threads > 1);
+                    Threading.For(mBlocks * nChunks, task =>
+                    {
+                        int i0 = task / nChunks * mc, chunk = task % nChunks, iEnd = Math.Min(m, i0 + mc);
+                        int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
+                        // Each task packs its own A block just before use, so it is hot in this core's L2; a big A
+                        // packed whole beforehand would stream back from L3.
+                        var local = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KCMax, pinned: true);
+                        fixed (float* blockA = local)
                         {
-                            int i = item * mr;
-                            PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
-                        }
-                        else
-                        {
-                            int j0 = item * nr;
-                            PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
+                            for (int i = i0; i < iEnd; i += mr)
+                                PackA(transA, a, lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
+                            float* tile = stackalloc float[TileScratch];
+                            // ComputeBlock addresses row i's panel at base + i·kc: shift the base back by i0 rows.
+                            ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, c, ldc, m, n, mr, nr, i0, iEnd, p0, pEnd, acc, tile);
                         }
                     }, parallel: threads > 1);
-                    if (privateB)
-                    {
-                        Threading.For(bChunks, chunk =>
-                        {
-                            int p0 = chunk * panelsPerBChunk, pEnd = Math.Min(panelsB, p0 + panelsPerBChunk);
-                            for (int p = p0; p < pEnd; p++)
-                                PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)p * kc * nr);
-                            float* tile = stackalloc float[TileScratch];
-                            for (int i0 = 0; i0 < m; i0 += mc)
-                                ComputeBlock(kernel, kc, packedA, packedB, c, ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
-                        });
-                    }
-                    else
-                    {
-                        Threading.For(mBlocks * nChunks, task =>
-                        {
-                            int i0 = task / nChunks * mc, chunk = task % nChunks, iEnd = Math.Min(m, i0 + mc);
-                            int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
-                            // Each task packs its own A block just before use, so it is hot in this core's L2; a big A
-                            // packed whole beforehand would stream back from L3.
-                            var local = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KCMax, pinned: true);
-                            fixed (float* blockA = local)
-                            {
-                                for (int i = i0; i < iEnd; i += mr)
-                                    PackA(transA, a, lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
-                                float* tile = stackalloc float[TileScratch];
-                                // ComputeBlock addresses row i's panel at base + i·kc: shift the base back by i0 rows.
-                                ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, c, ldc, m, n, mr, nr, i0, iEnd, p0, pEnd, acc, tile);
-                            }
-                        }, parallel: threads > 1);
-                    }
                 }
             }
         }
         finally
         {
-            pool.Return(packA);
             pool.Return(packB);
         }
     }
@@ -370,6 +346,45 @@ internal static class Gemm
         var (mr, nr) = TileOf(kernel);
         float* tile = stackalloc float[TileScratch];
         ComputeBlock(kernel, kc, packedA, packedB - (long)p0 * kc * nr, c, ldc, m, n, mr, nr, 0, m, p0, pEnd, accumulate, tile);
+    }
+
+    [ThreadStatic] private static float[]? t_private;
+
+    /// <summary>
+    /// Products with a small A and many column panels (training and inference batches): each task takes a chunk of
+    /// B's column panels through every K block by itself, packing its own copy of A and its own B panels. Each core
+    /// then reads only what it packed (two virtual cores need not share a cache, and a packed block written on one and
+    /// read on the other cost more than packing it twice), and the product needs one fork-join rather than two per K block.
+    /// </summary>
+    private static unsafe void MultiplyPrivatePanels(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, int kBlock,
+        int mc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, int chunks)
+    {
+        var (mr, nr) = TileOf(kernel);
+        int panelsB = (n + nr - 1) / nr, panelsA = (m + mr - 1) / mr;
+        int panelsPerChunk = (panelsB + chunks - 1) / chunks;
+        chunks = (panelsB + panelsPerChunk - 1) / panelsPerChunk;
+        Threading.For(chunks, chunk =>
+        {
+            int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
+            long sizeA = (long)panelsA * mr * kBlock, size = sizeA + (long)(pEnd - p0) * nr * kBlock;
+            var buffer = t_private;
+            if (buffer is null || buffer.Length < size) t_private = buffer = GC.AllocateUninitializedArray<float>((int)size);
+            float* tile = stackalloc float[TileScratch];
+            fixed (float* packedA = buffer)
+            {
+                float* packedB = packedA + sizeA;
+                for (int pc = 0; pc < k; pc += kBlock)
+                {
+                    int kc = Math.Min(kBlock, k - pc);
+                    bool acc = accumulate || pc > 0;
+                    for (int i = 0; i < m; i += mr) PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
+                    for (int p = p0; p < pEnd; p++)
+                        PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)(p - p0) * kc * nr);
+                    for (int i0 = 0; i0 < m; i0 += mc)
+                        ComputeBlock(kernel, kc, packedA, packedB - (long)p0 * kc * nr, c, ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
+                }
+            }
+        });
     }
 
     /// <summary>Rows [i0, iEnd) × column panels [p0, pEnd) of C from packed panels: B panel outer, so it stays in L1/L2.</summary>
