@@ -110,6 +110,11 @@ public static class Convolution
         fixed (float* pdy = columnsGrad, pw = weight, pdx = imageGrad)
         {
             float* dy = pdy, w = pw, dx = pdx;
+            if (g.Groups == 1 && !g.IsPointwise)
+            {
+                BackwardDataPacked(g, dy, w, dx);
+                return;
+            }
             Threading.For(g.Batch, n =>
             {
                 var gg = geometry;
@@ -135,6 +140,63 @@ public static class Convolution
                 }
             });
         }
+    }
+
+    /// <summary>Numbers kernel calls, so that a thread can tell whether the weight it packed last is this call's.</summary>
+    private static long s_calls;
+    [ThreadStatic] private static long t_packedCall;
+    [ThreadStatic] private static float[]? t_packedWeight;
+
+    /// <summary>
+    /// This thread's copy of op(weight) [m, k] packed as GEMM A panels, K block after K block (block k0 at
+    /// mPad·k0): packed on the thread's first task of <paramref name="call"/> and reused by its other tasks, so a
+    /// batch packs the weight once per core instead of once per sample, and no core reads another's copy.
+    /// </summary>
+    private static unsafe float[] PackedWeight(long call, bool transposed, float* w, int lda, int m, int k, int kBlock, int mr)
+    {
+        int size = (m + mr - 1) / mr * mr * k;
+        var packed = t_packedWeight;
+        if (packed is null || packed.Length < size) t_packedWeight = packed = GC.AllocateUninitializedArray<float>(size);
+        else if (t_packedCall == call) return packed;
+        fixed (float* dst = packed)
+            for (int k0 = 0; k0 < k; k0 += kBlock)
+                Gemm.PackAPanels(transposed, w, lda, m, k0, Math.Min(kBlock, k - k0), mr, dst + (long)(m + mr - 1) / mr * mr * k0);
+        t_packedCall = call;
+        return packed;
+    }
+
+    /// <summary>
+    /// <see cref="BackwardData"/> with weightᵀ packed once per thread and call (<see cref="PackedWeight"/>) rather than
+    /// once per sample; each sample's column gradient then scatters back onto its image.
+    /// </summary>
+    private static unsafe void BackwardDataPacked(in ConvGeometry g, float* dy, float* w, float* dx)
+    {
+        var kernel = Gemm.Kernel;
+        var (mr, nr) = Gemm.TileOf(kernel);
+        int m = g.PatchSize, n = g.OutSize, k = g.ColumnChannels, kBlock = Gemm.DepthBlock(k), mPad = (m + mr - 1) / mr * mr;
+        int panels = (n + nr - 1) / nr;
+        long call = Interlocked.Increment(ref s_calls);
+        var geometry = g;
+        Threading.For(g.Batch, sample =>
+        {
+            var gg = geometry;
+            var packedWeight = PackedWeight(call, transposed: true, w, m, m, k, kBlock, mr);
+            var scratch = ScratchArray(panels * nr * kBlock + m * n);
+            float* dyn = dy + (long)sample * k * n;
+            fixed (float* packedA = packedWeight, packedB = scratch)
+            {
+                float* dcols = packedB + panels * nr * kBlock;
+                for (int k0 = 0; k0 < k; k0 += kBlock)
+                {
+                    int kc = Math.Min(kBlock, k - k0);
+                    Gemm.PackBPanels(dyn, n, k0, kc, n, nr, packedB);
+                    Gemm.MultiplyPacked(kernel, m, n, kc, packedA + (long)mPad * k0, packedB, 0, panels, dcols, n, accumulate: k0 > 0);
+                }
+                var dxn = new Span<float>(dx + (long)sample * gg.ImageChannels * gg.ImageSize, gg.ImageChannels * gg.ImageSize);
+                dxn.Clear();
+                Col2ImAdd(gg, new ReadOnlySpan<float>(dcols, m * n), dxn);
+            }
+        });
     }
 
     /// <summary>

@@ -335,6 +335,12 @@ internal static class Gemm
         for (int i = 0; i < m; i += mr) PackA(transA, a, lda, i, k0, Math.Min(mr, m - i), kc, mr, dst + (long)i * kc);
     }
 
+    /// <summary>Packs every column of B [k-range [k0, k0 + kc), n] (row-major, not transposed) into NR-wide panels, as <see cref="MultiplyPacked"/> reads them.</summary>
+    internal static unsafe void PackBPanels(float* b, int ldb, int k0, int kc, int n, int nr, float* dst)
+    {
+        for (int j = 0; j < n; j += nr) PackB(false, b, ldb, k0, kc, j, Math.Min(nr, n - j), nr, dst + (long)j / nr * kc * nr);
+    }
+
     /// <summary>
     /// C[0..m, p0·NR .. min(n, pEnd·NR)) (+)= packed A · packed B panels [p0, pEnd) for one K block of depth
     /// <paramref name="kc"/> (a <see cref="DepthBlock"/>), on the calling thread. Panel p of B sits at
