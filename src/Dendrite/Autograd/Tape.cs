@@ -71,8 +71,32 @@ public static class Tape
         }
     }
 
+    /// <summary>
+    /// A tensor for a backward function to write <paramref name="input"/>'s gradient into: for a leaf whose gradient
+    /// <c>ZeroGrad()</c> released, that buffer, which the tape then adopts as <see cref="Tensor.Grad"/> without a copy
+    /// (a dense layer's weight gradient is megabytes); otherwise a fresh tensor.
+    /// </summary>
+    internal static Tensor NewGradient(Tensor input)
+    {
+        if (input.GradFn is null && input.Grad is null && input.GradInProgress is null && input.TakeSpareGrad() is { } spare)
+        {
+            input.GradInProgress = spare;
+            return spare;
+        }
+        return Tensor.Empty(input.Shape);
+    }
+
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
     {
+        if (leaf.GradInProgress is { } adopted && ReferenceEquals(adopted, g))
+        {
+            leaf.GradInProgress = null;
+            if (leaf.Grad is null)
+            {
+                leaf.Grad = g;
+                return;
+            }
+        }
         // g may alias another tensor, or live in a TensorScope's recycled storage: keep a copy in ordinary memory,
         // in the buffer ZeroGrad released when there is one.
         if (leaf.Grad is null)

@@ -88,12 +88,12 @@ public static partial class F
             }
             if (weight.RequiresGrad)
             {
-                dw = Tensor.Empty(weight.Shape);
+                dw = Tape.NewGradient(weight);
                 Convolution.BackwardWeight(g, input.Data, dy.Data, dw.Data);
             }
             if (bias is { RequiresGrad: true })
             {
-                db = Tensor.Empty(bias.Shape);
+                db = Tape.NewGradient(bias);
                 Convolution.BackwardBias(g, dy.Data, db.Data);
             }
             return bias is null ? [dx, dw] : [dx, dw, db];

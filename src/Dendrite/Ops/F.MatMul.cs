@@ -100,13 +100,15 @@ public static partial class F
             }
             if (weight.RequiresGrad)
             {
-                dW = Tensor.Empty(weight.Shape);
+                dW = Tape.NewGradient(weight);
                 Gemm.Multiply(true, false, outF, inF, rows, dy.Data, outF, x.Data, inF, dW.Data, inF, accumulate: false);
             }
             if (bias is not null && bias.RequiresGrad)
             {
-                db = Tensor.Zeros(bias.Shape);
-                for (int r = 0; r < rows; r++) TensorPrimitives.Add(db.Data, dy.Data.Slice(r * outF, outF), db.Data);
+                db = Tape.NewGradient(bias);
+                if (rows == 0) db.Data.Clear();
+                else dy.Data[..outF].CopyTo(db.Data);
+                for (int r = 1; r < rows; r++) TensorPrimitives.Add(db.Data, dy.Data.Slice(r * outF, outF), db.Data);
             }
             return bias is null ? [dx, dW] : [dx, dW, db];
         });

@@ -71,6 +71,12 @@ public partial class Tensor
         return spare;
     }
 
+    /// <summary>
+    /// The spare gradient buffer a backward function is writing this leaf's gradient into (<see cref="Autograd.Tape.NewGradient"/>);
+    /// the tape makes it <see cref="Grad"/> as it is, without copying.
+    /// </summary>
+    internal Tensor? GradInProgress { get; set; }
+
     /// <summary>The node that produced this tensor when it was recorded on the tape; null for leaves.</summary>
     public Node? GradFn { get; internal set; }
 
