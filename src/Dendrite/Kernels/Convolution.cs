@@ -110,7 +110,8 @@ public static class Convolution
         fixed (float* pdy = columnsGrad, pw = weight, pdx = imageGrad)
         {
             float* dy = pdy, w = pw, dx = pdx;
-            if (g.Groups == 1 && !g.IsPointwise)
+            // With fewer samples than threads the per-sample GEMMs below split their work over the threads instead.
+            if (g.Batch >= Threading.Available && g.Groups == 1 && !g.IsPointwise)
             {
                 BackwardDataPacked(g, dy, w, dx);
                 return;

@@ -205,8 +205,7 @@ internal static class Gemm
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         var kernel = Kernel;
-        int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
-        int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
+        var (mr, nr) = TileOf(kernel);
         int panelsB = (n + nr - 1) / nr;
         var pool = System.Buffers.ArrayPool<float>.Shared;
         float[] packB = pool.Rent(kBlock * panelsB * nr);
@@ -247,8 +246,7 @@ internal static class Gemm
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         var kernel = Kernel; // read on the calling thread: worker threads follow its choice
-        int nr = kernel switch { GemmKernel.Avx512 => 32, GemmKernel.Avx2 => 16, _ => 8 };
-        int mr = kernel == GemmKernel.Avx512 ? 8 : 6;
+        var (mr, nr) = TileOf(kernel);
         int panelsB = (n + nr - 1) / nr;
         double flops = 2.0 * m * n * k;
         int threads = flops < ParallelFlops ? 1 : Threading.NumThreads;
