@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Dendrite.Kernels;
@@ -98,7 +97,7 @@ internal static class BernoulliMask
         {
             for (int lane = 0; lane < 4; lane++)
             {
-                ulong result = Next(ref s[lane], ref s[4 + lane], ref s[8 + lane], ref s[12 + lane]);
+                ulong result = Generator.Xoshiro(ref s[lane], ref s[4 + lane], ref s[8 + lane], ref s[12 + lane]);
                 // Little-endian halves, as the vector path's reinterpretation as eight 32-bit lanes orders them.
                 for (int half = 0; half < 2; half++)
                 {
@@ -111,16 +110,5 @@ internal static class BernoulliMask
                 }
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Next(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
-    {
-        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
-        return result;
     }
 }

@@ -40,13 +40,16 @@ public sealed class Generator
         return z ^ (z >> 31);
     }
 
-    public ulong NextULong()
+    public ulong NextULong() => Xoshiro(ref _s0, ref _s1, ref _s2, ref _s3);
+
+    /// <summary>One step of xoshiro256** on the state (s0, s1, s2, s3): returns the next output and advances the state.</summary>
+    internal static ulong Xoshiro(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
     {
-        ulong result = ulong.RotateLeft(_s1 * 5, 7) * 9;
-        ulong t = _s1 << 17;
-        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = ulong.RotateLeft(_s3, 45);
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
         return result;
     }
 
