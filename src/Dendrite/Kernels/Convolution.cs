@@ -355,31 +355,49 @@ public static class Convolution
     public static unsafe void Im2Col(in ConvGeometry g, ReadOnlySpan<float> image, Span<float> columns)
     {
         CheckUnfold(g, image.Length, columns.Length);
-        int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, row = 0;
-        fixed (float* pImage = image, pColumns = columns)
+        fixed (float* pImage = image, pColumns = columns) Unfold(g, pImage, pColumns, gather: true);
+    }
+
+    /// <summary>
+    /// The walk <see cref="Im2Col"/> and <see cref="Col2ImAdd"/> share: for each column row (c, ki, kj) and output row,
+    /// the run of output columns whose tap lands inside the image. Gathering copies those pixels into the columns and
+    /// zeroes the rest; scattering adds the columns back onto the pixels.
+    /// </summary>
+    /// <remarks>Inlined into both callers, so that each gets a copy with <paramref name="gather"/> fixed and its branches gone.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Unfold(in ConvGeometry g, float* image, float* columns, bool gather)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, strideW = g.StrideW, row = 0;
+        for (int c = 0; c < g.ImageChannelsPerGroup; c++)
         {
-            for (int c = 0; c < g.ImageChannelsPerGroup; c++)
-            {
-                float* plane = pImage + (long)c * h * w;
-                for (int ki = 0; ki < g.KernelH; ki++)
-                    for (int kj = 0; kj < g.KernelW; kj++, row++)
+            float* plane = image + (long)c * h * w;
+            for (int ki = 0; ki < g.KernelH; ki++)
+                for (int kj = 0; kj < g.KernelW; kj++, row++)
+                {
+                    float* columnRow = columns + (long)row * outSize;
+                    int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
+                    var (ox0, ox1) = ValidRange(offX, strideW, w, ow);
+                    for (int oy = 0; oy < oh; oy++)
                     {
-                        float* dst = pColumns + (long)row * outSize;
-                        int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
-                        var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
-                        for (int oy = 0; oy < oh; oy++)
+                        float* d = columnRow + oy * ow;
+                        int iy = oy * g.StrideH + offY;
+                        if ((uint)iy >= (uint)h)
                         {
-                            float* d = dst + oy * ow;
-                            int iy = oy * g.StrideH + offY;
-                            if ((uint)iy >= (uint)h) { ClearRow(d, ow); continue; }
+                            if (gather) ClearRow(d, ow);
+                            continue;
+                        }
+                        float* pixels = plane + iy * w;
+                        if (gather)
+                        {
                             ClearRow(d, ox0);
                             ClearRow(d + ox1, ow - ox1);
-                            float* src = plane + iy * w;
-                            if (g.StrideW == 1) CopyRow(src + ox0 + offX, d + ox0, ox1 - ox0);
-                            else for (int ox = ox0; ox < ox1; ox++) d[ox] = src[ox * g.StrideW + offX];
+                            if (strideW == 1) CopyRow(pixels + ox0 + offX, d + ox0, ox1 - ox0);
+                            else for (int ox = ox0; ox < ox1; ox++) d[ox] = pixels[ox * strideW + offX];
                         }
+                        else if (strideW == 1) AddRow(d + ox0, pixels + ox0 + offX, ox1 - ox0);
+                        else for (int ox = ox0; ox < ox1; ox++) pixels[ox * strideW + offX] += d[ox];
                     }
-            }
+                }
         }
     }
 
@@ -444,31 +462,7 @@ public static class Convolution
     public static unsafe void Col2ImAdd(in ConvGeometry g, ReadOnlySpan<float> columns, Span<float> image)
     {
         CheckUnfold(g, image.Length, columns.Length);
-        int oh = g.OutHeight, ow = g.OutWidth, outSize = oh * ow, h = g.Height, w = g.Width, row = 0;
-        fixed (float* pImage = image, pColumns = columns)
-        {
-            for (int c = 0; c < g.ImageChannelsPerGroup; c++)
-            {
-                float* plane = pImage + (long)c * h * w;
-                for (int ki = 0; ki < g.KernelH; ki++)
-                    for (int kj = 0; kj < g.KernelW; kj++, row++)
-                    {
-                        float* srcRows = pColumns + (long)row * outSize;
-                        int offY = ki * g.DilationH - g.PadTop, offX = kj * g.DilationW - g.PadLeft;
-                        var (ox0, ox1) = ValidRange(offX, g.StrideW, w, ow);
-                        if (ox1 <= ox0) continue;
-                        for (int oy = 0; oy < oh; oy++)
-                        {
-                            int iy = oy * g.StrideH + offY;
-                            if ((uint)iy >= (uint)h) continue;
-                            float* s = srcRows + oy * ow;
-                            float* dstRow = plane + iy * w;
-                            if (g.StrideW == 1) AddRow(s + ox0, dstRow + ox0 + offX, ox1 - ox0);
-                            else for (int ox = ox0; ox < ox1; ox++) dstRow[ox * g.StrideW + offX] += s[ox];
-                        }
-                    }
-            }
-        }
+        fixed (float* pImage = image, pColumns = columns) Unfold(g, pImage, pColumns, gather: false);
     }
 
     // The row helpers below move one output row (a feature map's width: tens of floats) at a time. Im2Col and
