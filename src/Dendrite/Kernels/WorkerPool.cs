@@ -34,10 +34,10 @@ internal sealed class WorkerPool
     /// </summary>
     private sealed class Job
     {
-        // Each share's next index sits on its own cache line, so threads draining different shares never contend.
+        // Each share's next index sits on its own cache line, so threads draining different shares never contend; the
+        // share's end sits beside it (one array per job: a training step runs hundreds of jobs).
         private const int Stride = 16;
-        private readonly int[] _next;
-        private readonly int[] _end;
+        private readonly int[] _counters;
         public readonly Action<int> Body;
         public readonly int Shares;
         public int Pending;
@@ -46,12 +46,11 @@ internal sealed class WorkerPool
         public Job(Action<int> body, int count, int shares)
         {
             (Body, Shares, Pending) = (body, shares, count);
-            _next = new int[shares * Stride];
-            _end = new int[shares];
+            _counters = new int[shares * Stride];
             for (int t = 0; t < shares; t++)
             {
-                _next[t * Stride] = (int)((long)count * t / shares);
-                _end[t] = (int)((long)count * (t + 1) / shares);
+                _counters[t * Stride] = (int)((long)count * t / shares);
+                _counters[t * Stride + 1] = (int)((long)count * (t + 1) / shares);
             }
         }
 
@@ -63,8 +62,8 @@ internal sealed class WorkerPool
 
         private void Drain(int share)
         {
-            int i, end = _end[share];
-            while ((i = Interlocked.Increment(ref _next[share * Stride]) - 1) < end)
+            int i, end = _counters[share * Stride + 1];
+            while ((i = Interlocked.Increment(ref _counters[share * Stride]) - 1) < end)
             {
                 try { Body(i); }
                 catch (Exception e) { Interlocked.CompareExchange(ref Error, e, null); }
