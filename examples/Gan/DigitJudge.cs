@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Dendrite.IO;
 using Dendrite.NN;
 using Dendrite.Training;
@@ -33,14 +34,71 @@ public static class DigitJudge
 
     /// <summary>
     /// Labels <paramref name="images"/> [N, 1, 28, 28] (pixels in [0, 1]) with <paramref name="classifier"/> (logits
-    /// [N, 10]) and counts the labels given with softmax probability at least <paramref name="threshold"/>.
+    /// [N, 10]) and counts the labels given with softmax probability at least <paramref name="threshold"/>. Given the
+    /// classes the images were made to be (<paramref name="askedClasses"/> [N]), also counts the labels that match;
+    /// given real digits (<paramref name="realImages"/>, <paramref name="realLabels"/>), also compares the
+    /// <see cref="WithinClassSpread"/> of both.
     /// </summary>
-    public static JudgeResult Judge(Module classifier, Tensor images, float threshold = 0.9f)
+    public static JudgeResult Judge(Module classifier, Tensor images, float threshold = 0.9f, Tensor? askedClasses = null,
+        Tensor? realImages = null, Tensor? realLabels = null)
     {
         if (images.Rank != 4 || images.Shape[1] != 1 || images.Shape[2] != 28 || images.Shape[3] != 28)
             throw new ShapeMismatchException($"DigitJudge.Judge: expected images [N, 1, 28, 28], got {images.Shape}.");
+        if (askedClasses is not null && askedClasses.Shape != new Shape(images.Shape[0]))
+            throw new ShapeMismatchException($"DigitJudge.Judge: expected one asked class per image [{images.Shape[0]}], got {askedClasses.Shape}.");
         var probabilities = F.Softmax(classifier.Predict(images), 1);
-        return Count(probabilities, threshold);
+        var result = Count(probabilities, threshold);
+        int classes = probabilities.Shape[1];
+        var labels = MostLikely(probabilities);
+        if (askedClasses is not null)
+            result = result with { MatchingAskedClass = labels.Where((label, i) => label == askedClasses.Data[i]).Count() };
+        if (realImages is not null && realLabels is not null)
+        {
+            var realClass = realLabels.ToArray().Select(v => (int)v).ToArray();
+            result = result with { Spread = (WithinClassSpread(images, labels, classes), WithinClassSpread(realImages, realClass, classes)) };
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The mean Euclidean distance between two different images of the same class, averaged over the classes with at
+    /// least two images (each class weighs the same). Measures diversity that a class histogram cannot see: copies of
+    /// one digit per class give 0.
+    /// </summary>
+    public static double WithinClassSpread(Tensor images, int[] classOf, int classes)
+    {
+        int n = images.Shape[0], size = images.Numel / Math.Max(n, 1);
+        if (classOf.Length != n)
+            throw new ShapeMismatchException($"DigitJudge.WithinClassSpread: expected {n} class labels, got {classOf.Length}.");
+        var pixels = images.Data;
+        double total = 0;
+        int counted = 0;
+        for (int k = 0; k < classes; k++)
+        {
+            var members = Enumerable.Range(0, n).Where(i => classOf[i] == k).ToArray();
+            if (members.Length < 2) continue;
+            double sum = 0;
+            for (int a = 0; a < members.Length; a++)
+                for (int b = a + 1; b < members.Length; b++)
+                    sum += TensorPrimitives.Distance(pixels.Slice(members[a] * size, size), pixels.Slice(members[b] * size, size));
+            total += sum / (members.Length * (members.Length - 1) / 2);
+            counted++;
+        }
+        return counted == 0 ? 0 : total / counted;
+    }
+
+    private static int[] MostLikely(Tensor probabilities)
+    {
+        int n = probabilities.Shape[0], classes = probabilities.Shape[1];
+        var p = probabilities.Data;
+        var best = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            var row = p.Slice(i * classes, classes);
+            for (int k = 1; k < classes; k++)
+                if (row[k] > row[best[i]]) best[i] = k;
+        }
+        return best;
     }
 
     /// <summary>
@@ -57,14 +115,12 @@ public static class DigitJudge
         var all = new int[classes];
         var confident = new int[classes];
         var p = probabilities.Data;
+        var labels = MostLikely(probabilities);
         for (int i = 0; i < n; i++)
         {
-            var row = p.Slice(i * classes, classes);
-            int best = 0;
-            for (int k = 1; k < classes; k++)
-                if (row[k] > row[best]) best = k;
+            int best = labels[i];
             all[best]++;
-            if (row[best] >= threshold) confident[best]++;
+            if (p[i * classes + best] >= threshold) confident[best]++;
         }
         return new JudgeResult(all, confident, threshold);
     }

@@ -29,20 +29,25 @@ public static class GanRun
         var classifier = o.JudgePath is { } judgePath ? DigitJudge.LoadClassifier(judgePath) : null;
         if (o.OutDir is { } dir) Directory.CreateDirectory(dir);
         Torch.ManualSeed(o.Seed);
-        var trainer = new GanTrainer(Dcgan.Generator(o.Latent, o.Width), Dcgan.Discriminator(o.Width), o.Latent, o.Lr, o.Seed);
+        int classes = o.Conditional ? 10 : 0;
+        var trainer = new GanTrainer(Dcgan.Generator(o.Latent, o.Width, classes),
+            o.Conditional ? Dcgan.ConditionalDiscriminator(o.Width, classes) : Dcgan.Discriminator(o.Width), o.Latent, o.Lr, o.Seed);
         if (o.GeneratorPath is { } generatorPath)
         {
-            LoadGenerator(trainer.Generator, generatorPath);
+            LoadGenerator(trainer.Generator, generatorPath, o.Conditional);
             output.WriteLine($"Loaded the generator from {generatorPath}; no training");
             return new GanRunResult([], 0, TimeSpan.Zero, false, JudgeSamples(trainer, classifier, o, output));
         }
         train ??= Mnist.Load(o.DataDir).Train;
         if (o.TrainLimit is { } limit) train = train.Take(limit);
-        var fixedNoise = Tensor.Randn(new Shape(64, o.Latent), new Generator(o.Seed + 0xF1ED));
+        // Conditional: ten columns, one per class, so that each column shows one digit in eight hands.
+        int gridColumns = o.Conditional ? classes : 8;
+        var fixedNoise = Tensor.Randn(new Shape(8 * gridColumns, o.Latent), new Generator(o.Seed + 0xF1ED));
+        var fixedClasses = o.Conditional ? trainer.EachClassInTurn(8 * gridColumns) : null;
         // dropLast: a last batch of one image would break batch norm's statistics.
         var loader = new DataLoader(train, o.BatchSize, shuffle: true, seed: o.Seed, dropLast: true, recycle: true);
         output.WriteLine(string.Create(c,
-            $"Training a DCGAN on {train.Count} MNIST images: {o.Epochs} epochs of {loader.Count} steps, batch {o.BatchSize}, Adam lr {o.Lr} betas (0.5, 0.999), noise {o.Latent}, width {o.Width}, seed {o.Seed}{(o.TimeLimit is { } t ? $", time limit {t.TotalMinutes:0.#} min" : "")}, {Kernels.Threading.NumThreads} threads"));
+            $"Training a {(o.Conditional ? "class-conditional " : "")}DCGAN on {train.Count} MNIST images: {o.Epochs} epochs of {loader.Count} steps, batch {o.BatchSize}, Adam lr {o.Lr} betas (0.5, 0.999), noise {o.Latent}, width {o.Width}, seed {o.Seed}{(o.TimeLimit is { } t ? $", time limit {t.TotalMinutes:0.#} min" : "")}, {Kernels.Threading.NumThreads} threads"));
 
         var steps = new List<GanStep>();
         var csv = new StringBuilder(CsvHeader).Append('\n');
@@ -54,9 +59,9 @@ public static class GanRun
             epoch++;
             int first = steps.Count;
             var epochClock = Stopwatch.StartNew();
-            foreach (var (real, _) in loader)
+            foreach (var (real, labels) in loader)
             {
-                var s = trainer.Step(real);
+                var s = trainer.Step(real, o.Conditional ? labels : null);
                 steps.Add(s);
                 csv.Append(c, $"{steps.Count},{epoch},{s.DiscriminatorLoss:G6},{s.GeneratorLoss:G6},{s.RealScore:G6},{s.FakeScore:G6}\n");
                 if ((steps.Count - first) % 200 == 0)
@@ -71,7 +76,7 @@ public static class GanRun
                 if (epoch % o.SampleEvery == 0 || epoch == o.Epochs || stopped)
                 {
                     string grid = Path.Combine(outDir, $"samples-epoch-{epoch:000}.png");
-                    Png.WriteGrid(grid, trainer.Sample(fixedNoise), columns: 8);
+                    Png.WriteGrid(grid, trainer.Sample(fixedNoise, fixedClasses), columns: gridColumns);
                     output.WriteLine($"  wrote {grid}");
                 }
             }
@@ -88,13 +93,18 @@ public static class GanRun
         return new GanRunResult(steps, epoch, trainingTime, stopped, JudgeSamples(trainer, classifier, o, output));
     }
 
-    /// <summary>Draws <see cref="GanRunOptions.JudgeSamples"/> digits from fresh noise and has the classifier judge them.</summary>
+    /// <summary>
+    /// Draws <see cref="GanRunOptions.JudgeSamples"/> digits from fresh noise (conditional: each class in turn) and has
+    /// the classifier judge them, with their within-class spread beside that of as many real test digits.
+    /// </summary>
     private static JudgeResult? JudgeSamples(GanTrainer trainer, Module? classifier, GanRunOptions o, TextWriter output)
     {
         if (classifier is null) return null;
-        var samples = trainer.Sample(Tensor.Randn(new Shape(o.JudgeSamples, o.Latent), new Generator(o.Seed + 0x10DCE)));
-        var judgement = DigitJudge.Judge(classifier, samples);
-        output.WriteLine($"Judged {o.JudgeSamples} generated digits with the mnist-cnn classifier {o.JudgePath}:");
+        var asked = trainer.IsConditional ? trainer.EachClassInTurn(o.JudgeSamples) : null;
+        var samples = trainer.Sample(Tensor.Randn(new Shape(o.JudgeSamples, o.Latent), new Generator(o.Seed + 0x10DCE)), asked);
+        var test = Mnist.Load(o.DataDir).Test.Take(o.JudgeSamples);
+        var judgement = DigitJudge.Judge(classifier, samples, askedClasses: asked, realImages: test.Inputs, realLabels: test.Targets);
+        output.WriteLine($"Judged {o.JudgeSamples} generated digits{(asked is null ? "" : $" ({o.JudgeSamples / trainer.Classes} or more asked of each class)")} with the mnist-cnn classifier {o.JudgePath}:");
         output.WriteLine(judgement.ToString());
         if (o.OutDir is { } dir)
         {
@@ -107,13 +117,22 @@ public static class GanRun
     }
 
     /// <summary>Loads weights saved by a run (<c>generator.safetensors</c>) into a generator built with the same sizes.</summary>
-    private static void LoadGenerator(Module generator, string path)
+    private static void LoadGenerator(Module generator, string path, bool conditional)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"mnist-gan: generator weights not found: {path}.", path);
-        var (missing, unexpected) = generator.LoadStateDict(SafeTensors.Load(path), strict: false);
+        string fit = $"mnist-gan: {path} does not fit the {(conditional ? "class-conditional" : "unconditional")} generator (trained {(conditional ? "with --unconditional, or " : "without --unconditional, or ")}with another width?)";
+        var weights = SafeTensors.Load(path);
+        IReadOnlyList<string> missing, unexpected;
+        try
+        {
+            (missing, unexpected) = generator.LoadStateDict(weights, strict: false);
+        }
+        catch (ArgumentException e)   // a tensor of another shape
+        {
+            throw new ArgumentException($"{fit}: {e.Message}", e);
+        }
         if (missing.Count > 0 || unexpected.Count > 0)
-            throw new ArgumentException(
-                $"mnist-gan: {path} does not fit the generator (same --latent and --width as when it was trained?): missing {string.Join(", ", missing)}; unexpected {string.Join(", ", unexpected)}.");
+            throw new ArgumentException($"{fit}: missing {string.Join(", ", missing)}; unexpected {string.Join(", ", unexpected)}.");
     }
 
     /// <summary>Means over the steps from <paramref name="first"/> on: losses and the discriminator's scores.</summary>

@@ -13,6 +13,9 @@ namespace Dendrite.Examples.Gan;
 /// <param name="GeneratorPath">Load a trained generator (a run's <c>generator.safetensors</c>) instead of training: only
 /// sample and judge.</param>
 /// <param name="TrainLimit">Train on only the first this many training images (tests and quick looks).</param>
+/// <param name="Conditional">Tell both players the digit's class (a projection discriminator and a one-hot class input
+/// to the generator), so that the generator makes digits to order; false: the plain DCGAN, which makes whatever digit
+/// its noise lands on. docs/course/gan.md compares the two.</param>
 public sealed record GanRunOptions(
     int Epochs = 20,
     int BatchSize = 32,
@@ -27,4 +30,5 @@ public sealed record GanRunOptions(
     int Latent = 64,
     int Width = 32,
     int JudgeSamples = 1000,
-    string? GeneratorPath = null);
+    string? GeneratorPath = null,
+    bool Conditional = true);

@@ -9,6 +9,15 @@ namespace Dendrite.Examples.Gan;
 /// </summary>
 public sealed record JudgeResult(int[] Labels, int[] ConfidentLabels, float Threshold)
 {
+    /// <summary>For samples made to order (a conditional generator): how many the classifier labelled as the class
+    /// asked for. Null when no class was asked.</summary>
+    public int? MatchingAskedClass { get; init; }
+
+    /// <summary>Mean distance between two samples the classifier puts in one class (<see cref="DigitJudge.WithinClassSpread"/>),
+    /// and the same for real digits: a generator that makes one digit per class, however convincing, scores near 0
+    /// against the real digits' spread. Null when not measured.</summary>
+    public (double Generated, double Real)? Spread { get; init; }
+
     /// <summary>How many samples were judged.</summary>
     public int Total => Labels.Sum();
 
@@ -34,6 +43,11 @@ public sealed record JudgeResult(int[] Labels, int[] ConfidentLabels, float Thre
         s.Append(c, $"p >= {Threshold:0.00}  ").AppendJoin("", ConfidentLabels.Select(v => $"{v,6}")).AppendLine();
         s.Append(c, $"{Confident} of {Total} samples ({ConfidentFraction * 100:0.0}%) labelled with confidence >= {Threshold:0.00}; ");
         s.Append(EveryClassOccurs ? "every class occurs." : $"missing classes: {string.Join(", ", Enumerable.Range(0, Labels.Length).Where(k => ConfidentLabels[k] == 0))}.");
+        if (MatchingAskedClass is { } matching)
+            s.AppendLine().Append(c, $"{matching} of {Total} samples ({100.0 * matching / Total:0.0}%) labelled as the class the generator was asked for.");
+        if (Spread is { } spread)
+            s.AppendLine().Append(c,
+                $"Within-class spread (mean distance between two digits of one label): generated {spread.Generated:0.00}, real test digits {spread.Real:0.00} (ratio {spread.Generated / spread.Real:0.00}).");
         return s.ToString();
     }
 }

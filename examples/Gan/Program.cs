@@ -3,6 +3,7 @@
 // occur. Exit code 1 otherwise (when --judge is given).
 // Usage: dotnet run --project examples/Gan -c Release [-- --epochs N] [--batch-size B] [--lr LR] [--minutes M] [--judge DIR/model.safetensors] [--out DIR]
 //        [--train-limit N] [--generator DIR/generator.safetensors (judge a trained generator, no training)]
+//        [--unconditional (the plain DCGAN, not told the digits' classes)]
 using System.Globalization;
 
 namespace Dendrite.Examples.Gan;
@@ -29,9 +30,10 @@ internal static class Program
             else if (args[i] == "--judge" && i + 1 < args.Length) options = options with { JudgePath = args[++i] };
             else if (args[i] == "--generator" && i + 1 < args.Length) options = options with { GeneratorPath = args[++i] };
             else if (args[i] == "--out" && i + 1 < args.Length) options = options with { OutDir = args[++i] };
+            else if (args[i] == "--unconditional") options = options with { Conditional = false };
             else
             {
-                Console.Error.WriteLine($"Gan: unexpected argument \"{args[i]}\". Usage: [--epochs N] [--batch-size B] [--lr LR] [--minutes M] [--judge FILE] [--out DIR] [--train-limit N] [--generator FILE]");
+                Console.Error.WriteLine($"Gan: unexpected argument \"{args[i]}\". Usage: [--epochs N] [--batch-size B] [--lr LR] [--minutes M] [--judge FILE] [--out DIR] [--train-limit N] [--generator FILE] [--unconditional]");
                 return 2;
             }
         }

@@ -17,7 +17,7 @@ internal sealed class GenerativeTraining
     /// <summary>The two names with a line each, for the model argument's help.</summary>
     public static string Descriptions =>
         $"{Autoencoder} (dense, convolutional and 2-D-code autoencoders: test reconstruction MSE, PNG reconstructions and latent scatter plot; --variant); " +
-        $"{Gan} (a DCGAN: sample grids per epoch, losses.csv, and with --judge the W2 classifier's verdict on 1,000 generated digits)";
+        $"{Gan} (a class-conditional DCGAN, or --unconditional: sample grids per epoch, losses.csv, and with --judge the W2 classifier's verdict on 1,000 generated digits)";
 
     private readonly Option<string> _variant = new("--variant")
     {
@@ -43,7 +43,12 @@ internal sealed class GenerativeTraining
         Description = $"{Gan} only: a run's generator.safetensors to judge instead of training a new one.",
     };
 
-    public IEnumerable<Option> Options => [_variant, _minutes, _sampleEvery, _judge, _generator];
+    private readonly Option<bool> _unconditional = new("--unconditional")
+    {
+        Description = $"{Gan} only: train the plain DCGAN, not told the digits' classes (default: class-conditional).",
+    };
+
+    public IEnumerable<Option> Options => [_variant, _minutes, _sampleEvery, _judge, _generator, _unconditional];
 
     public static bool Handles(string model) => model is Autoencoder or Gan;
 
@@ -83,6 +88,7 @@ internal sealed class GenerativeTraining
             SampleEvery = parse.GetValue(_sampleEvery),
             JudgePath = parse.GetValue(_judge),
             GeneratorPath = parse.GetValue(_generator),
+            Conditional = !parse.GetValue(_unconditional),
         }, Console.Out);
         return result.Judgement is { } j && !j.Passes() ? 1 : 0;
     }

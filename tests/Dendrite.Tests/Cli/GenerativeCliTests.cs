@@ -50,7 +50,8 @@ public class GenerativeCliTests
         using var dir = new TempDirectory();
         Torch.ManualSeed(1);
         SafeTensors.Save(dir.File("judge.safetensors"), Presets.MnistCnn().StateDict());
-        SafeTensors.Save(dir.File("g.safetensors"), Dendrite.Examples.Gan.Dcgan.Generator().StateDict());
+        SafeTensors.Save(dir.File("g.safetensors"), Dendrite.Examples.Gan.Dcgan.Generator(classes: 10).StateDict());
+        SafeTensors.Save(dir.File("plain.safetensors"), Dendrite.Examples.Gan.Dcgan.Generator().StateDict());
 
         var (code, output, error) = Run("train", "mnist-gan", "--judge", dir.File("judge.safetensors"),
             "--generator", dir.File("g.safetensors"));
@@ -58,7 +59,17 @@ public class GenerativeCliTests
         Assert.Equal("", error);
         Assert.Equal(1, code);   // an untrained generator's noise is no digit: the bar is missed
         Assert.Contains("no training", output);
-        Assert.Contains("Judged 1000 generated digits", output);
+        Assert.Contains("Judged 1000 generated digits (100 or more asked of each class)", output);
         Assert.Contains("class           0     1     2", output);
+        Assert.Contains("Within-class spread", output);
+
+        // The plain DCGAN's generator takes no class: it needs --unconditional, and says so when it is missing.
+        (code, _, error) = Run("train", "mnist-gan", "--judge", dir.File("judge.safetensors"), "--generator", dir.File("plain.safetensors"));
+        Assert.Equal(1, code);
+        Assert.Contains("does not fit the class-conditional generator", error);
+        Assert.Contains("--unconditional", error);
+        (code, output, error) = Run("train", "mnist-gan", "--judge", dir.File("judge.safetensors"), "--generator", dir.File("plain.safetensors"), "--unconditional");
+        Assert.Equal(("", 1), (error, code));
+        Assert.Contains("Judged 1000 generated digits with", output);
     }
 }

@@ -1,3 +1,4 @@
+using Dendrite.Autograd;
 using Dendrite.Examples.Gan;
 using Dendrite.IO;
 using Dendrite.NN;
@@ -121,17 +122,125 @@ public class GanExampleTests
         foreach (string name in new[] { "samples-epoch-001.png", "samples-epoch-002.png" })
         {
             var image = ImageResult.FromMemory(File.ReadAllBytes(dir.File(name)), ColorComponents.Grey);
-            Assert.Equal((242, 242), (image.Width, image.Height));   // 8 × (28 + 2) + 2
+            Assert.Equal((302, 242), (image.Width, image.Height));   // a column per class: 10 × (28 + 2) + 2 by 8 rows
         }
         var judged = result.Judgement!;
         Assert.Equal(30, judged.Total);
-        Assert.Contains("Judged 30 generated digits", log.ToString());
+        Assert.Contains("Judged 30 generated digits (3 or more asked of each class)", log.ToString());
+        Assert.Contains("Training a class-conditional DCGAN", log.ToString());
+        Assert.InRange(judged.MatchingAskedClass!.Value, 0, 30);
+        Assert.Contains("labelled as the class the generator was asked for", log.ToString());
+        var (generatedSpread, realSpread) = judged.Spread!.Value;
+        Assert.True(generatedSpread >= 0 && realSpread > 5, $"spreads {generatedSpread}, {realSpread}");   // two real digits differ by ~10
 
         // Judging a saved generator reproduces the verdict on the same noise.
         var again = GanRun.Run(options with { GeneratorPath = dir.File("generator.safetensors"), OutDir = null }, new StringWriter());
         Assert.Empty(again.Steps);
         Assert.Equal(judged.Labels, again.Judgement!.Labels);
         Assert.Equal(judged.ConfidentLabels, again.Judgement.ConfidentLabels);
+    }
+
+    [Fact]
+    public void The_projection_discriminator_adds_the_class_vector_dot_the_features_to_the_plain_score()
+    {
+        Torch.ManualSeed(7);
+        var d = Dcgan.ConditionalDiscriminator(width: 2, classes: 3);
+        d.Eval();   // batch norm from running statistics: the features of one image do not depend on the others
+        var images = Tensor.Randn(new Shape(4, 1, 28, 28), new Generator(3));
+        var labels = Tensor.FromArray([2f, 0f, 1f, 2f], 4);
+
+        var logits = d.Forward(images, labels).ToArray();
+
+        var features = d.Features.Call(images);   // [4, 2·2·7·7]
+        var plain = d.Head.Call(features).ToArray();
+        var embedding = d.ClassEmbedding.Weight.ToArray();
+        int size = features.Shape[1];
+        Assert.Equal(196, size);
+        for (int i = 0; i < 4; i++)
+        {
+            int y = (int)labels.Data[i];
+            double dot = 0;
+            for (int f = 0; f < size; f++) dot += features.Data[i * size + f] * embedding[y * size + f];
+            Assert.Equal(plain[i] + dot, logits[i], 4);
+        }
+        Assert.Equal(0.02, Math.Sqrt(embedding.Average(v => (double)v * v)), 0.004);   // DCGAN's N(0, 0.02)
+        Assert.Throws<InvalidOperationException>(() => d.Call(images));
+        Assert.Throws<ShapeMismatchException>(() => d.Forward(images, Tensor.Zeros(3)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => d.Forward(images, Tensor.FromArray([0f, 1f, 3f, 0f], 4)));
+    }
+
+    [Fact]
+    public void The_projection_score_passes_a_gradient_check_in_features_and_class_vectors()
+    {
+        var labels = Tensor.FromArray([1f, 0f, 1f], 3);
+        GradCheck.Assert(a => F.Sum(a[0] * F.Embedding(labels, a[1]), 1, keepDim: true),
+            [Tensor.Randn(3, 5).RequireGrad(), Tensor.Randn(2, 5).RequireGrad()]);
+    }
+
+    [Fact]
+    public void A_conditional_game_needs_labels_and_moves_both_players()
+    {
+        Torch.ManualSeed(5);
+        var g = Dcgan.Generator(latent: 16, width: 8, classes: 10);
+        var d = Dcgan.ConditionalDiscriminator(width: 8, classes: 10);
+        var trainer = new GanTrainer(g, d, latent: 16, lr: 1e-3f, seed: 2);
+        var real = MnistData.Train.Inputs.Slice(0, 32).Clone();
+        var labels = MnistData.Train.Targets.Slice(0, 32).Clone();
+        var d0 = d.Parameters().Select(p => p.ToArray()).ToList();
+        var z = Tensor.Randn(new Shape(10, 16), new Generator(9));
+
+        Assert.True(trainer.IsConditional);
+        Assert.Equal(10, trainer.Classes);
+        Assert.Equal([0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 0f, 1f], trainer.EachClassInTurn(12).ToArray());
+        Assert.Throws<ArgumentException>(() => trainer.Step(real));
+        Assert.Throws<ArgumentException>(() => trainer.Sample(z));
+        Assert.Throws<ShapeMismatchException>(() => trainer.Sample(z, Tensor.Zeros(9)));
+
+        var steps = Enumerable.Range(0, 12).Select(_ => trainer.Step(real, labels)).ToList();
+
+        Assert.InRange(steps[0].DiscriminatorLoss, 1.2f, 1.6f);   // 2 ln 2 at the start, as in the plain game
+        Assert.True(steps[^1].RealScore > steps[^1].FakeScore + 0.2f, $"D(x) {steps[^1].RealScore}, D(G(z)) {steps[^1].FakeScore}");
+        Assert.All(d.Parameters().Zip(d0), pair => Assert.False(pair.First.ToArray().SequenceEqual(pair.Second)));
+        // The class is an input: the same noise asked for two classes gives two different images.
+        var zeros = trainer.Sample(z, Tensor.Zeros(10));
+        var ones = trainer.Sample(z, Tensor.Ones(10));
+        Assert.NotEqual(zeros.ToArray(), ones.ToArray());
+        Assert.Equal(new Shape(10, 1, 28, 28), zeros.Shape);
+    }
+
+    [Fact]
+    public void Within_class_spread_averages_pairwise_distances_per_class()
+    {
+        // Class 0: (0, 0) and (3, 4), 5 apart. Class 1: three copies of one image, 0 apart. Class 2: one image, skipped.
+        var images = Tensor.FromArray([0f, 0f, 3f, 4f, 1f, 1f, 1f, 1f, 1f, 1f, 9f, 9f], 6, 1, 1, 2);
+
+        double spread = DigitJudge.WithinClassSpread(images, [0, 0, 1, 1, 1, 2], classes: 3);
+
+        Assert.Equal(2.5, spread, 6);
+        Assert.Throws<ShapeMismatchException>(() => DigitJudge.WithinClassSpread(images, [0, 1], 3));
+    }
+
+    [Fact]
+    public void The_judge_counts_samples_labelled_as_the_class_they_were_asked_to_be()
+    {
+        Torch.ManualSeed(2);
+        var classifier = Presets.MnistCnn();
+        classifier.Eval();
+        var images = MnistData.Test.Inputs.Slice(0, 20).Clone();
+        var asked = MnistData.Test.Targets.Slice(0, 20).Clone();
+        var predicted = F.Softmax(classifier.Predict(images), 1);
+        int expected = Enumerable.Range(0, 20).Count(i =>
+        {
+            var row = predicted.Data.Slice(i * 10, 10).ToArray();
+            return Array.IndexOf(row, row.Max()) == (int)asked.Data[i];
+        });
+
+        var result = DigitJudge.Judge(classifier, images, askedClasses: asked);
+
+        Assert.Equal(expected, result.MatchingAskedClass);
+        Assert.Null(result.Spread);
+        Assert.Contains($"{expected} of 20 samples", result.ToString());
+        Assert.Throws<ShapeMismatchException>(() => DigitJudge.Judge(classifier, images, askedClasses: Tensor.Zeros(3)));
     }
 
     [Fact]
