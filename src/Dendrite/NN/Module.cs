@@ -30,6 +30,9 @@ public abstract class Module
         return output;
     }
 
+    /// <summary>Whether forward hooks are registered: containers that fuse layers keep hooked ones apart.</summary>
+    internal bool HasForwardHooks => _forwardHooks is { Count: > 0 };
+
     /// <summary>
     /// Registers <paramref name="hook"/>(module, input, output) to run after every <see cref="Call"/> of this module, as
     /// PyTorch's <c>register_forward_hook</c>: for inspecting activations, shapes and statistics. Dispose the returned
