@@ -8,7 +8,8 @@ namespace Dendrite.Kernels;
 /// <summary>
 /// 2-D convolution as im2col + GEMM, in the three directions training needs. Samples run in parallel, each on one core
 /// with its own column buffer (a sample's GEMM is big enough to keep a core busy and small enough for its caches);
-/// a batch of one instead lets the GEMM split its work over the cores.
+/// a batch of one instead lets the GEMM split its work over the cores. 3×3 stride-1 layers with enough channels take
+/// <see cref="Winograd"/>'s F(2×2, 3×3) forward and backward-data instead: 2.25 times fewer multiplies.
 /// </summary>
 /// <remarks>
 /// Layouts are PyTorch's: image [N, ImageChannels, H, W], columns [N, ColumnChannels, OutH, OutW], weight
@@ -30,6 +31,11 @@ public static class Convolution
         {
             float* x = px, w = pw, b = pb, y = py;
             bool hasBias = !bias.IsEmpty;
+            if (Winograd.Fits(g))
+            {
+                Winograd.Forward(g, x, w, hasBias ? b : null, y);
+                return;
+            }
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
             {
                 ForwardByPositions(g, x, w, b, hasBias, y);
@@ -110,6 +116,11 @@ public static class Convolution
         fixed (float* pdy = columnsGrad, pw = weight, pdx = imageGrad)
         {
             float* dy = pdy, w = pw, dx = pdx;
+            if (Winograd.Fits(Winograd.Transposed(g)))
+            {
+                Winograd.BackwardData(g, dy, w, dx);
+                return;
+            }
             // With fewer samples than threads the per-sample GEMMs below split their work over the threads instead.
             if (g.Batch >= Threading.Available && g.Groups == 1 && !g.IsPointwise)
             {

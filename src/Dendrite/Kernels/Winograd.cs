@@ -1,0 +1,344 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dendrite.Kernels;
+
+/// <summary>
+/// 3×3, stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2016): each 2×2 block of
+/// outputs comes from a 4×4 tile of the image as Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, 16 multiplies where the direct sum
+/// takes 36. Over channels the 16 elementwise products become 16 GEMMs, [out channels × in channels] by
+/// [in channels × tiles], 2.25 times fewer flops than im2col's one GEMM.
+/// </summary>
+/// <remarks>
+/// The transforms add and subtract (and halve, for the weights), so the results differ from the direct sum by a few
+/// units in the last place, as im2col's do from a naive loop; they never depend on the thread count. Each sample runs
+/// on one core: the tile transforms and the 16 products stay in that core's caches.
+/// </remarks>
+internal static class Winograd
+{
+    /// <summary>Tile columns go in one 16-lane vector: output rows of at most 32.</summary>
+    private const int MaxTileColumns = 16;
+
+    /// <summary>Padded image rows are this long: 2·16 + 2 columns a tile row reads, and room for shifted loads.</summary>
+    private const int RowStride = 48;
+
+    /// <summary>
+    /// Whether <see cref="Forward"/> takes <paramref name="g"/>, and pays: 3×3, stride 1, no dilation or groups,
+    /// output rows of at most 32, channels enough for the 16 products to be GEMMs and few enough for one K block, a
+    /// batch (one image runs faster as im2col split over the cores: each sample here is one core's), and a processor
+    /// with 512-bit vectors. Backward data asks the same of its transposed geometry.
+    /// </summary>
+    /// <remarks>The choice depends on the shapes only, never on the thread count, so neither do the results.</remarks>
+    internal static bool Fits(in ConvGeometry g) =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Shape(g) && g.Batch >= 2 && g.ImageChannels >= 16 && g.ColumnChannels >= 16;
+
+    /// <summary>The geometry alone (no processor test, no size threshold): what <see cref="Forward"/> computes correctly.</summary>
+    internal static bool Shape(in ConvGeometry g) =>
+        g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
+        && g.Groups == 1 && g.PadTop == g.PadBottom && g.PadLeft == g.PadRight && g.PadTop is >= 0 and <= 2 && g.PadLeft is >= 0 and <= 2
+        && g.OutHeight >= 1 && g.OutWidth >= 1 && (g.OutWidth + 1) / 2 <= MaxTileColumns
+        && Gemm.DepthBlock(g.ImageChannels) == g.ImageChannels;
+
+    /// <summary>The geometry of <paramref name="g"/>'s backward-data pass as a forward convolution: the column gradient
+    /// padded by 2 − pad, convolved with the weight flipped and its channels swapped, gives the image gradient.</summary>
+    internal static ConvGeometry Transposed(in ConvGeometry g) => g with
+    {
+        ImageChannels = g.ColumnChannels, ColumnChannels = g.ImageChannels, Height = g.OutHeight, Width = g.OutWidth,
+        PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
+    };
+
+    /// <summary>y = weight ⊛ image (+ bias), as <see cref="Convolution.Forward"/>, for a geometry that <see cref="Shape"/> accepts.</summary>
+    internal static unsafe void Forward(in ConvGeometry g, float* x, float* w, float* b, float* y) =>
+        Run(g, x, w, flipped: false, b, y);
+
+    /// <summary>Image gradient from the column gradient, as <see cref="Convolution.BackwardData"/>, when
+    /// <see cref="Shape"/> accepts <see cref="Transposed"/>(<paramref name="g"/>).</summary>
+    internal static unsafe void BackwardData(in ConvGeometry g, float* dy, float* w, float* dx) =>
+        Run(Transposed(g), dy, w, flipped: true, null, dx);
+
+    private static long s_calls;
+    [ThreadStatic] private static long t_call;
+    [ThreadStatic] private static float[]? t_weights;
+    [ThreadStatic] private static float[]? t_scratch;
+
+    /// <param name="flipped">The weight is the forward weight [C, K, 3, 3] of the transposed geometry: read it with
+    /// its channels swapped and its taps reversed.</param>
+    private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y)
+    {
+        var kernel = Gemm.Kernel;
+        var (mr, nr) = Gemm.TileOf(kernel);
+        int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
+        int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
+        // Rows of M hold `tiles` values and a vector's worth more: the output transform loads a tile row 16 lanes wide.
+        int stride = tiles + MaxTileColumns, panels = (tiles + nr - 1) / nr, planeRows = 2 * tileRows + 2;
+        // Products lie a cache line further apart than their panels need: at whole multiples of 4 KB (often, as 5 × 32
+        // × 32 floats) the 16 streams the image transform writes would share L1 sets and evict each other.
+        int panelSize = panels * nr * c + 16, mSize = 16 * mr * stride, bSize = 16 * panelSize;
+        int planeSize = planeRows * RowStride;
+        long call = Interlocked.Increment(ref s_calls);
+        var geometry = g;
+        Threading.For(g.Batch, sample =>
+        {
+            var gg = geometry;
+            var packedWeights = PackedWeights(call, w, k, c, flipped, mr, mPad);
+            var scratch = t_scratch;
+            int size = mSize + bSize + planeSize;
+            if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
+            fixed (float* pu = packedWeights, ps = scratch)
+            {
+                float* m = ps, packedB = m + mSize, plane = packedB + bSize;
+                TransformImage(gg, x + (long)sample * c * gg.ImageSize, plane, planeRows, tileRows, tileCols, nr, panelSize, packedB);
+                // One MR-row block of output channels at a time through all 16 products and straight into the output
+                // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
+                for (int o0 = 0; o0 < k; o0 += mr)
+                {
+                    int rows = Math.Min(mr, k - o0);
+                    for (int e = 0; e < 16; e++)
+                        Gemm.MultiplyPacked(kernel, rows, tiles, c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize, 0, panels,
+                            m + (long)e * mr * stride, stride, accumulate: false);
+                    TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + (long)sample * k * gg.OutSize);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// This thread's transformed weights U = G g Gᵀ for this call, [16][K][C], each of the 16 packed as GEMM A panels:
+    /// made by the thread's first sample of the call and reused by its others.
+    /// </summary>
+    private static unsafe float[] PackedWeights(long call, float* w, int k, int c, bool flipped, int mr, int mPad)
+    {
+        int size = 16 * mPad * c + 16 * k * c;
+        var packed = t_weights;
+        if (packed is null || packed.Length < size) t_weights = packed = GC.AllocateUninitializedArray<float>(size);
+        else if (t_call == call) return packed;
+        fixed (float* dst = packed)
+        {
+            float* u = dst + 16 * mPad * c;
+            for (int o = 0; o < k; o++)
+                for (int i = 0; i < c; i++)
+                    TransformFilter(flipped ? w + ((long)i * k + o) * 9 : w + ((long)o * c + i) * 9, flipped, u + (long)o * c + i, (long)k * c);
+            for (int e = 0; e < 16; e++)
+                Gemm.PackAPanels(false, u + (long)e * k * c, c, k, 0, c, mr, dst + (long)e * mPad * c);
+        }
+        t_call = call;
+        return packed;
+    }
+
+    /// <summary>U = G g Gᵀ for one 3×3 filter (reversed when <paramref name="flipped"/>): u[e·stride] for e = 4i + j.</summary>
+    private static unsafe void TransformFilter(float* g, bool flipped, float* u, long stride)
+    {
+        // G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]: rows of G·g first, then the same on their columns.
+        float* t = stackalloc float[12];
+        for (int j = 0; j < 3; j++)
+        {
+            float g0 = Tap(g, 0, j, flipped), g1 = Tap(g, 1, j, flipped), g2 = Tap(g, 2, j, flipped);
+            t[j] = g0;
+            t[3 + j] = 0.5f * (g0 + g1 + g2);
+            t[6 + j] = 0.5f * (g0 - g1 + g2);
+            t[9 + j] = g2;
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            float a = t[3 * i], bb = t[3 * i + 1], cc = t[3 * i + 2];
+            u[(4 * i) * stride] = a;
+            u[(4 * i + 1) * stride] = 0.5f * (a + bb + cc);
+            u[(4 * i + 2) * stride] = 0.5f * (a - bb + cc);
+            u[(4 * i + 3) * stride] = cc;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float Tap(float* g, int i, int j, bool flipped) => flipped ? g[(2 - i) * 3 + 2 - j] : g[i * 3 + j];
+
+    /// <summary>
+    /// V = Bᵀ d B for every 4×4 tile d of every channel, written as the GEMM's packed B operands: for product e, tiles
+    /// in NR-wide panels of all channels (tile p of channel ch at e·panelSize + (p / NR)·C·NR + ch·NR + p mod NR), zero
+    /// past the last tile. Each channel is first copied into a zero-bordered plane, so padding and a ragged last tile
+    /// need no tests in the loops.
+    /// </summary>
+    private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int planeRows, int tileRows,
+        int tileCols, int nr, int panelSize, float* packed)
+    {
+        int h = g.Height, w = g.Width, padTop = g.PadTop, padLeft = g.PadLeft, c = g.ImageChannels, tiles = tileRows * tileCols;
+        new Span<float>(plane, planeRows * RowStride).Clear();
+        int tail = tiles % nr, lastPanel = tiles / nr;
+        if (tail != 0)
+            for (int e = 0; e < 16; e++)
+                for (int ch = 0; ch < c; ch++)
+                    new Span<float>(packed + (long)e * panelSize + ((long)lastPanel * c + ch) * nr + tail, nr - tail).Clear();
+        float* rows = stackalloc float[4 * RowStride];   // Bᵀ d down each column: four rows per tile row
+        for (int ch = 0; ch < c; ch++)
+        {
+            float* src = image + (long)ch * h * w;
+            int copyRows = Math.Min(h, planeRows - padTop), copyCols = Math.Min(w, RowStride - padLeft);
+            for (int r = 0; r < copyRows; r++) CopyShort(src + (long)r * w, plane + (r + padTop) * RowStride + padLeft, copyCols);
+            for (int th = 0; th < tileRows; th++)
+            {
+                float* r0 = plane + 2 * th * RowStride, r1 = r0 + RowStride, r2 = r1 + RowStride, r3 = r2 + RowStride;
+                // Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] down the columns ...
+                for (int col = 0; col < RowStride; col += Vector512<float>.Count)
+                {
+                    var d0 = Vector512.Load(r0 + col); var d1 = Vector512.Load(r1 + col);
+                    var d2 = Vector512.Load(r2 + col); var d3 = Vector512.Load(r3 + col);
+                    Vector512.Store(d0 - d2, rows + col);
+                    Vector512.Store(d1 + d2, rows + RowStride + col);
+                    Vector512.Store(d2 - d1, rows + 2 * RowStride + col);
+                    Vector512.Store(d1 - d3, rows + 3 * RowStride + col);
+                }
+                // ... then along each row, at every column s, keeping the even s (a tile starts every 2 columns). The
+                // tile row's tiles p0 .. p0 + tileCols may run on into the next panel: lanes [0, split) go to this one.
+                int p0 = th * tileCols, panel = p0 / nr, offset = p0 - panel * nr, split = Math.Min(tileCols, nr - offset);
+                float* first = packed + ((long)panel * c + ch) * nr + offset;
+                float* second = packed + ((long)(panel + 1) * c + ch) * nr - split;   // lane t ≥ split lands at t − split
+                for (int i = 0; i < 4; i++)
+                {
+                    var (e0, e1, e2, e3) = RowTransform(rows + i * RowStride);
+                    StoreTiles(e0, first, second, (4 * i) * (long)panelSize, split, tileCols);
+                    StoreTiles(e1, first, second, (4 * i + 1) * (long)panelSize, split, tileCols);
+                    StoreTiles(e2, first, second, (4 * i + 2) * (long)panelSize, split, tileCols);
+                    StoreTiles(e3, first, second, (4 * i + 3) * (long)panelSize, split, tileCols);
+                }
+            }
+        }
+    }
+
+    /// <summary>dst[0, count) = src[0, count) for rows of at most 34, with masked vector moves (never reading past count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyShort(float* src, float* dst, int count)
+    {
+        if (Avx512F.IsSupported)
+        {
+            int i = 0;
+            for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
+            if (i < count)
+            {
+                var mask = Vector512.LessThan(Lanes, Vector512.Create(count - i)).AsSingle();
+                Avx512F.MaskStore(dst + i, mask, Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero));
+            }
+            return;
+        }
+        new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
+    }
+
+    private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    /// <summary>Lanes [0, split) of <paramref name="tiles"/> at first[lane], lanes [split, count) at second[lane]
+    /// (both offset by <paramref name="product"/>): one tile row into one or two panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreTiles(Vector512<float> tiles, float* first, float* second, long product, int split, int count)
+    {
+        if (Avx512F.IsSupported)
+        {
+            Avx512F.MaskStore(first + product, Vector512.LessThan(Lanes, Vector512.Create(split)).AsSingle(), tiles);
+            if (split < count)
+                Avx512F.MaskStore(second + product,
+                    (Vector512.GreaterThanOrEqual(Lanes, Vector512.Create(split)) & Vector512.LessThan(Lanes, Vector512.Create(count))).AsSingle(), tiles);
+            return;
+        }
+        for (int t = 0; t < split; t++) first[product + t] = tiles[t];
+        for (int t = split; t < count; t++) second[product + t] = tiles[t];
+    }
+
+    /// <summary>d B for the 16 tiles along one row: lane t of result j is Σ_q row[2t + q]·B[q, j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) RowTransform(float* row)
+    {
+        // At every column s (two vectors: s < 32): a0 = r[s] − r[s+2], a1 = r[s+1] + r[s+2], a2 = r[s+2] − r[s+1],
+        // a3 = r[s+1] − r[s+3]; the tiles are the even s.
+        var lo0 = Vector512.Load(row); var lo1 = Vector512.Load(row + 1); var lo2 = Vector512.Load(row + 2); var lo3 = Vector512.Load(row + 3);
+        var hi0 = Vector512.Load(row + 16); var hi1 = Vector512.Load(row + 17); var hi2 = Vector512.Load(row + 18); var hi3 = Vector512.Load(row + 19);
+        return (Even(lo0 - lo2, hi0 - hi2), Even(lo1 + lo2, hi1 + hi2), Even(lo2 - lo1, hi2 - hi1), Even(lo1 - lo3, hi1 - hi3));
+    }
+
+    /// <summary>
+    /// Y = Aᵀ M A for every tile of output channels [o0, o0 + rows), Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]], plus the
+    /// bias: each tile row gives two output rows, its tiles' two columns interleaved. M holds the block's 16 products,
+    /// m[e·MR·stride + row·stride + tile].
+    /// </summary>
+    private static unsafe void TransformOutput(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileRows,
+        int tileCols, float* bias, float* y)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth;
+        long plane16 = (long)mr * stride;
+        for (int r = 0; r < rows; r++)
+        {
+            int o = o0 + r;
+            var b = Vector512.Create(bias is null ? 0f : bias[o]);
+            float* yo = y + (long)o * oh * ow;
+            for (int th = 0; th < tileRows; th++)
+            {
+                float* src = m + (long)r * stride + th * tileCols;
+                // Down the columns of each tile: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (rows of M: e = 4·row + column).
+                var s00 = Load(src, 0, plane16) + Load(src, 4, plane16) + Load(src, 8, plane16);
+                var s01 = Load(src, 1, plane16) + Load(src, 5, plane16) + Load(src, 9, plane16);
+                var s02 = Load(src, 2, plane16) + Load(src, 6, plane16) + Load(src, 10, plane16);
+                var s03 = Load(src, 3, plane16) + Load(src, 7, plane16) + Load(src, 11, plane16);
+                var s10 = Load(src, 4, plane16) - Load(src, 8, plane16) - Load(src, 12, plane16);
+                var s11 = Load(src, 5, plane16) - Load(src, 9, plane16) - Load(src, 13, plane16);
+                var s12 = Load(src, 6, plane16) - Load(src, 10, plane16) - Load(src, 14, plane16);
+                var s13 = Load(src, 7, plane16) - Load(src, 11, plane16) - Load(src, 15, plane16);
+                StoreRow(yo, 2 * th, oh, ow, s00 + s01 + s02 + b, s01 - s02 - s03 + b);
+                StoreRow(yo, 2 * th + 1, oh, ow, s10 + s11 + s12 + b, s11 - s12 - s13 + b);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<float> Load(float* src, int e, long plane16) => Vector512.Load(src + e * plane16);
+
+    /// <summary>Output row <paramref name="r"/> (skipped past the last): even columns from <paramref name="even"/>, odd
+    /// from <paramref name="odd"/>, lane t giving columns 2t and 2t + 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(float* y, int r, int oh, int ow, Vector512<float> even, Vector512<float> odd)
+    {
+        if (r >= oh) return;
+        var (lo, hi) = Interleave(even, odd);
+        float* dst = y + (long)r * ow;
+        if (Avx512F.IsSupported)
+        {
+            if (ow >= 16)
+            {
+                Vector512.Store(lo, dst);
+                Avx512F.MaskStore(dst + 16, Vector512.LessThan(Lanes, Vector512.Create(ow - 16)).AsSingle(), hi);
+            }
+            else Avx512F.MaskStore(dst, Vector512.LessThan(Lanes, Vector512.Create(ow)).AsSingle(), lo);
+            return;
+        }
+        for (int i = 0; i < Math.Min(ow, 16); i++) dst[i] = lo[i];
+        for (int i = 16; i < ow; i++) dst[i] = hi[i - 16];
+    }
+
+    private static readonly Vector512<int> s_even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> s_interleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> s_interleaveHigh = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+
+    /// <summary>The even lanes of the 32 values (lo, hi): lanes 0, 2, …, 30.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Even(Vector512<float> lo, Vector512<float> hi)
+    {
+        if (Avx512F.IsSupported) return Avx512F.PermuteVar16x32x2(lo, s_even, hi);
+        Span<float> all = stackalloc float[32];
+        lo.CopyTo(all);
+        hi.CopyTo(all[16..]);
+        Span<float> picked = stackalloc float[16];
+        for (int t = 0; t < 16; t++) picked[t] = all[2 * t];
+        return Vector512.Create<float>(picked);
+    }
+
+    /// <summary>(a0, b0, a1, b1, …, a15, b15) as two vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Lo, Vector512<float> Hi) Interleave(Vector512<float> a, Vector512<float> b)
+    {
+        if (Avx512F.IsSupported)
+            return (Avx512F.PermuteVar16x32x2(a, s_interleaveLow, b), Avx512F.PermuteVar16x32x2(a, s_interleaveHigh, b));
+        Span<float> all = stackalloc float[32];
+        for (int t = 0; t < 16; t++)
+        {
+            all[2 * t] = a[t];
+            all[2 * t + 1] = b[t];
+        }
+        return (Vector512.Create<float>(all[..16]), Vector512.Create<float>(all[16..]));
+    }
+}

@@ -1,0 +1,142 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Dendrite.Kernels;
+using Dendrite.Tests.TestSupport;
+
+namespace Dendrite.Tests.Kernels;
+
+/// <summary>
+/// Winograd's F(2×2, 3×3) against the definition of convolution, forward and backward-data, on every output: ragged
+/// last tiles, padding 0 to 2, rows of exactly 32, a single pixel.
+/// </summary>
+[Collection(ProcessStateCollection.Name)]
+public class WinogradTests
+{
+    public static TheoryData<int, int, int, int, int, int> Geometries => new()
+    {
+        // batch, channels, height, width, out channels, padding
+        { 2, 16, 26, 26, 32, 0 },   // the W2 net's second layer, narrower
+        { 1, 17, 9, 11, 19, 1 },    // odd outputs: half-empty last tiles
+        { 2, 20, 5, 30, 16, 2 },    // output rows of 32: whole vectors
+        { 1, 16, 1, 1, 16, 1 },     // one pixel
+        { 3, 5, 7, 4, 3, 1 },       // few channels (Fits refuses, the kernel still computes)
+    };
+
+    private static ConvGeometry Geometry(int batch, int channels, int height, int width, int outChannels, int padding) => new()
+    {
+        Batch = batch, ImageChannels = channels, Height = height, Width = width, ColumnChannels = outChannels,
+        KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1, PadTop = padding, PadBottom = padding, PadLeft = padding,
+        PadRight = padding, DilationH = 1, DilationW = 1, Groups = 1,
+    };
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public unsafe void Forward_matches_the_definition(int batch, int channels, int height, int width, int outChannels, int padding)
+    {
+        var g = Geometry(batch, channels, height, width, outChannels, padding);
+        Assert.True(Winograd.Shape(g));
+        var x = Tensor.Randn(new Shape(batch * channels * height * width), new Generator(1)).ToArray();
+        var w = Tensor.Randn(new Shape(outChannels * channels * 9), new Generator(2)).ToArray();
+        var b = Tensor.Randn(new Shape(outChannels), new Generator(3)).ToArray();
+        var y = new float[batch * outChannels * g.OutSize];
+
+        fixed (float* px = x, pw = w, pb = b, py = y) Winograd.Forward(g, px, pw, pb, py);
+
+        for (int n = 0; n < batch; n++)
+            for (int o = 0; o < outChannels; o++)
+                for (int oy = 0; oy < g.OutHeight; oy++)
+                    for (int ox = 0; ox < g.OutWidth; ox++)
+                    {
+                        double sum = b[o];
+                        for (int c = 0; c < channels; c++)
+                            for (int ki = 0; ki < 3; ki++)
+                                for (int kj = 0; kj < 3; kj++)
+                                {
+                                    int iy = oy - padding + ki, ix = ox - padding + kj;
+                                    if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                                    sum += (double)w[((o * channels + c) * 3 + ki) * 3 + kj] * x[((n * channels + c) * height + iy) * width + ix];
+                                }
+                        float got = y[((n * outChannels + o) * g.OutHeight + oy) * g.OutWidth + ox];
+                        Assert.True(Math.Abs(sum - got) <= 1e-4 * (1 + Math.Abs(sum)), $"y[{n},{o},{oy},{ox}] = {got}, expected {sum}");
+                    }
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public unsafe void Backward_data_matches_the_definition(int batch, int channels, int height, int width, int outChannels, int padding)
+    {
+        var g = Geometry(batch, channels, height, width, outChannels, padding);
+        Assert.True(Winograd.Shape(Winograd.Transposed(g)));
+        var dy = Tensor.Randn(new Shape(batch * outChannels * g.OutSize), new Generator(4)).ToArray();
+        var w = Tensor.Randn(new Shape(outChannels * channels * 9), new Generator(5)).ToArray();
+        var dx = new float[batch * channels * height * width];
+
+        fixed (float* pdy = dy, pw = w, pdx = dx) Winograd.BackwardData(g, pdy, pw, pdx);
+
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int iy = 0; iy < height; iy++)
+                    for (int ix = 0; ix < width; ix++)
+                    {
+                        double sum = 0;
+                        for (int o = 0; o < outChannels; o++)
+                            for (int ki = 0; ki < 3; ki++)
+                                for (int kj = 0; kj < 3; kj++)
+                                {
+                                    int oy = iy + padding - ki, ox = ix + padding - kj;
+                                    if (oy < 0 || oy >= g.OutHeight || ox < 0 || ox >= g.OutWidth) continue;
+                                    sum += (double)w[((o * channels + c) * 3 + ki) * 3 + kj] * dy[((n * outChannels + o) * g.OutHeight + oy) * g.OutWidth + ox];
+                                }
+                        float got = dx[((n * channels + c) * height + iy) * width + ix];
+                        Assert.True(Math.Abs(sum - got) <= 1e-4 * (1 + Math.Abs(sum)), $"dx[{n},{c},{iy},{ix}] = {got}, expected {sum}");
+                    }
+    }
+
+    [Fact]
+    public void Only_3x3_stride_1_geometries_with_rows_of_at_most_32_are_taken()
+    {
+        var g = Geometry(4, 32, 26, 26, 64, 0);
+        Assert.True(Winograd.Shape(g));
+        Assert.False(Winograd.Shape(g with { StrideH = 2, StrideW = 2 }));
+        Assert.False(Winograd.Shape(g with { KernelH = 5, KernelW = 5 }));
+        Assert.False(Winograd.Shape(g with { DilationH = 2, DilationW = 2 }));
+        Assert.False(Winograd.Shape(g with { Groups = 2, ImageChannels = 32 }));
+        Assert.False(Winograd.Shape(g with { Width = 40 }));            // output rows of 38
+        Assert.False(Winograd.Shape(g with { PadTop = 3, PadBottom = 3, PadLeft = 3, PadRight = 3 }));
+        Assert.False(Winograd.Shape(g with { PadTop = 1, PadBottom = 0 }));
+        Assert.False(Winograd.Fits(g with { ImageChannels = 1 }));      // a first layer: im2col's few-taps path
+        Assert.False(Winograd.Fits(g with { Batch = 1 }));              // one image: im2col split over the cores
+        Assert.Equal(Vector512.IsHardwareAccelerated && Avx512F.IsSupported, Winograd.Fits(g));
+    }
+
+    [Fact]
+    public void A_batch_gives_the_same_bits_on_one_and_two_threads()
+    {
+        var g = Geometry(5, 32, 12, 12, 24, 1);
+        var x = Tensor.Randn(new Shape(5 * 32 * 144), new Generator(6)).ToArray();
+        var w = Tensor.Randn(new Shape(24 * 32 * 9), new Generator(7)).ToArray();
+        var dy = Tensor.Randn(new Shape(5 * 24 * g.OutSize), new Generator(8)).ToArray();
+        (float[] Y, float[] Dx) Run(int threads)
+        {
+            int before = Threading.NumThreads;
+            Threading.NumThreads = threads;
+            try
+            {
+                var y = new float[5 * 24 * g.OutSize];
+                var dx = new float[x.Length];
+                Convolution.Forward(g, x, w, default, y);
+                Convolution.BackwardData(g, dy, w, dx);
+                return (y, dx);
+            }
+            finally
+            {
+                Threading.NumThreads = before;
+            }
+        }
+
+        var one = Run(1);
+        var two = Run(2);
+        Assert.Equal(one.Y, two.Y);
+        Assert.Equal(one.Dx, two.Dx);
+    }
+}
