@@ -220,6 +220,11 @@ public static class Convolution
         Span<float> weightGrad)
     {
         Check(g, image.Length, weightGrad.Length, columnsGrad.Length);
+        if (Winograd.Fits(g))
+        {
+            fixed (float* px = image, pdy = columnsGrad, pdw = weightGrad) Winograd.BackwardWeight(g, px, pdy, pdw);
+            return;
+        }
         int chunks = Math.Min(g.Batch, WeightChunks);
         int weightSize = weightGrad.Length;
         float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent(chunks * weightSize) : null;

@@ -57,6 +57,146 @@ internal static class Winograd
     internal static unsafe void BackwardData(in ConvGeometry g, float* dy, float* w, float* dx) =>
         Run(Transposed(g), dy, w, flipped: true, null, dx);
 
+    /// <summary>
+    /// weight gradient = Σ over samples and tiles of (A dY Aᵀ) ⊙ (Bᵀ d B), taken back through U = G g Gᵀ as Gᵀ dU G:
+    /// per sample 16 GEMMs [out channels × tiles] by [tiles × in channels], as <see cref="Convolution.BackwardWeight"/>
+    /// (overwriting <paramref name="dw"/>), for a geometry <see cref="Shape"/> accepts. Samples are summed in fixed
+    /// chunks added in order, so the result depends on the batch size only.
+    /// </summary>
+    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw)
+    {
+        int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
+        int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
+        // Products a cache line further apart than their rows need, as in Run: no 4 KB multiples between streams.
+        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * RowStride;
+        int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
+        var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
+        var geometry = g;
+        try
+        {
+            fixed (float* pp = partials)
+            {
+                float* part = pp;
+                Threading.For(chunks, chunk =>
+                {
+                    var gg = geometry;
+                    int n0 = (int)((long)chunk * gg.Batch / chunks), n1 = (int)((long)(chunk + 1) * gg.Batch / chunks);
+                    var scratch = t_scratch;
+                    if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
+                    fixed (float* ps = scratch)
+                    {
+                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, du = part + (long)chunk * products;
+                        for (int n = n0; n < n1; n++)
+                        {
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, planeRows, tileRows, tileCols, 0, vProduct, v, stride);
+                            TransformGradient(gg, dy + (long)n * k * gg.OutSize, tileRows, tileCols, stride, mProduct, m);
+                            for (int e = 0; e < 16; e++)
+                                Gemm.Multiply(false, true, k, c, tiles, new ReadOnlySpan<float>(m + (long)e * mProduct, mProduct),
+                                    stride, new ReadOnlySpan<float>(v + (long)e * vProduct, vProduct), stride,
+                                    new Span<float>(du + (long)e * k * c, k * c), c, accumulate: n > n0);
+                        }
+                    }
+                });
+                // Threads take separate filters, each adding the chunks in order, then G back: dg = Gᵀ dU G.
+                int filters = k * c;
+                Threading.For((filters + FiltersPerTask - 1) / FiltersPerTask, task =>
+                {
+                    float* u = stackalloc float[16];
+                    for (int f = task * FiltersPerTask; f < Math.Min(filters, (task + 1) * FiltersPerTask); f++)
+                    {
+                        for (int e = 0; e < 16; e++)
+                        {
+                            float sum = part[(long)e * filters + f];
+                            for (int chunk = 1; chunk < chunks; chunk++) sum += part[(long)chunk * products + (long)e * filters + f];
+                            u[e] = sum;
+                        }
+                        FilterGradient(u, dw + (long)f * 9);
+                    }
+                });
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>Most partial sums <see cref="BackwardWeight"/> keeps: enough chunks to balance the cores.</summary>
+    private const int WeightChunks = 16;
+
+    private const int FiltersPerTask = 256;
+
+    /// <summary>dg = Gᵀ dU G for one filter: the 4×4 gradient of U = G g Gᵀ back to the 3×3 taps.</summary>
+    private static unsafe void FilterGradient(float* u, float* g)
+    {
+        // Gᵀ's rows (G's columns): [1, ½, ½, 0], [0, ½, −½, 0], [0, ½, ½, 1]; down the columns, then along the rows.
+        float* t = stackalloc float[12];
+        for (int j = 0; j < 4; j++)
+        {
+            float u0 = u[j], u1 = u[4 + j], u2 = u[8 + j], u3 = u[12 + j];
+            t[j] = u0 + 0.5f * (u1 + u2);
+            t[4 + j] = 0.5f * (u1 - u2);
+            t[8 + j] = 0.5f * (u1 + u2) + u3;
+        }
+        for (int a = 0; a < 3; a++)
+        {
+            float t0 = t[4 * a], t1 = t[4 * a + 1], t2 = t[4 * a + 2], t3 = t[4 * a + 3];
+            g[3 * a] = t0 + 0.5f * (t1 + t2);
+            g[3 * a + 1] = 0.5f * (t1 - t2);
+            g[3 * a + 2] = 0.5f * (t1 + t2) + t3;
+        }
+    }
+
+    /// <summary>
+    /// dM = A dY Aᵀ for every 2×2 block of the output gradient (A = [[1, 0], [1, 1], [1, −1], [0, −1]]): m[e][channel][tile]
+    /// with e = 4i + j, rows <paramref name="stride"/> apart and products <paramref name="product"/> apart. Outputs past
+    /// the last row or column count as 0.
+    /// </summary>
+    private static unsafe void TransformGradient(in ConvGeometry g, float* dy, int tileRows, int tileCols, int stride, int product, float* m)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth;
+        for (int o = 0; o < g.ColumnChannels; o++)
+        {
+            float* plane = dy + (long)o * oh * ow;
+            for (int th = 0; th < tileRows; th++)
+            {
+                var (a, b) = LoadPairs(plane + (long)2 * th * ow, ow);
+                var (cc, d) = 2 * th + 1 < oh ? LoadPairs(plane + (long)(2 * th + 1) * ow, ow) : (Vector512<float>.Zero, Vector512<float>.Zero);
+                // Along each row: [y0, y1] Aᵀ = [y0, y0 + y1, y0 − y1, −y1]; then down: rows r0, r0 + r1, r0 − r1, −r1.
+                var r00 = a; var r01 = a + b; var r02 = a - b; var r03 = -b;
+                var r10 = cc; var r11 = cc + d; var r12 = cc - d; var r13 = -d;
+                float* at = m + (long)o * stride + th * tileCols;
+                Vector512.Store(r00, at); Vector512.Store(r01, at + product); Vector512.Store(r02, at + 2L * product); Vector512.Store(r03, at + 3L * product);
+                Vector512.Store(r00 + r10, at + 4L * product); Vector512.Store(r01 + r11, at + 5L * product);
+                Vector512.Store(r02 + r12, at + 6L * product); Vector512.Store(r03 + r13, at + 7L * product);
+                Vector512.Store(r00 - r10, at + 8L * product); Vector512.Store(r01 - r11, at + 9L * product);
+                Vector512.Store(r02 - r12, at + 10L * product); Vector512.Store(r03 - r13, at + 11L * product);
+                Vector512.Store(-r10, at + 12L * product); Vector512.Store(-r11, at + 13L * product);
+                Vector512.Store(-r12, at + 14L * product); Vector512.Store(-r13, at + 15L * product);
+            }
+        }
+    }
+
+    /// <summary>One output row of at most 32: its even columns and its odd columns as 16 lanes each (0 past the row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<float> Even, Vector512<float> Odd) LoadPairs(float* row, int count)
+    {
+        Vector512<float> lo, hi;
+        if (Avx512F.IsSupported)
+        {
+            lo = Avx512F.MaskLoad(row, Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle(), Vector512<float>.Zero);
+            hi = Avx512F.MaskLoad(row + 16, Vector512.LessThan(Lanes, Vector512.Create(count - 16)).AsSingle(), Vector512<float>.Zero);
+            return (Even(lo, hi), Avx512F.PermuteVar16x32x2(lo, s_odd, hi));
+        }
+        Span<float> all = stackalloc float[32];
+        for (int i = 0; i < count; i++) all[i] = row[i];
+        Span<float> even = stackalloc float[16], odd = stackalloc float[16];
+        for (int t = 0; t < 16; t++) (even[t], odd[t]) = (all[2 * t], all[2 * t + 1]);
+        return (Vector512.Create<float>(even), Vector512.Create<float>(odd));
+    }
+
+    private static readonly Vector512<int> s_odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+
     private static long s_calls;
     [ThreadStatic] private static long t_call;
     [ThreadStatic] private static float[]? t_weights;
@@ -158,12 +298,16 @@ internal static class Winograd
     /// past the last tile. Each channel is first copied into a zero-bordered plane, so padding and a ragged last tile
     /// need no tests in the loops.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="nr"/> 0 the layout is plain instead, as the weight gradient reads it: tile p of channel ch
+    /// of product e at e·<paramref name="panelSize"/> + ch·<paramref name="rowStride"/> + p.
+    /// </remarks>
     private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int planeRows, int tileRows,
-        int tileCols, int nr, int panelSize, float* packed)
+        int tileCols, int nr, int panelSize, float* packed, int rowStride = 0)
     {
         int h = g.Height, w = g.Width, padTop = g.PadTop, padLeft = g.PadLeft, c = g.ImageChannels, tiles = tileRows * tileCols;
         new Span<float>(plane, planeRows * RowStride).Clear();
-        int tail = tiles % nr, lastPanel = tiles / nr;
+        int tail = nr == 0 ? 0 : tiles % nr, lastPanel = nr == 0 ? 0 : tiles / nr;
         if (tail != 0)
             for (int e = 0; e < 16; e++)
                 for (int ch = 0; ch < c; ch++)
@@ -189,6 +333,20 @@ internal static class Winograd
                 }
                 // ... then along each row, at every column s, keeping the even s (a tile starts every 2 columns). The
                 // tile row's tiles p0 .. p0 + tileCols may run on into the next panel: lanes [0, split) go to this one.
+                if (nr == 0)
+                {
+                    // A tile row's 16 lanes run into the next tile row's slots, which that row overwrites after.
+                    float* at = packed + (long)ch * rowStride + th * tileCols;
+                    for (int i = 0; i < 4; i++)
+                    {
+                        var (e0, e1, e2, e3) = RowTransform(rows + i * RowStride);
+                        Vector512.Store(e0, at + (4 * i) * (long)panelSize);
+                        Vector512.Store(e1, at + (4 * i + 1) * (long)panelSize);
+                        Vector512.Store(e2, at + (4 * i + 2) * (long)panelSize);
+                        Vector512.Store(e3, at + (4 * i + 3) * (long)panelSize);
+                    }
+                    continue;
+                }
                 int p0 = th * tileCols, panel = p0 / nr, offset = p0 - panel * nr, split = Math.Min(tileCols, nr - offset);
                 float* first = packed + ((long)panel * c + ch) * nr + offset;
                 float* second = packed + ((long)(panel + 1) * c + ch) * nr - split;   // lane t ≥ split lands at t − split

@@ -92,6 +92,39 @@ public class WinogradTests
                     }
     }
 
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public unsafe void Backward_weight_matches_the_definition(int batch, int channels, int height, int width, int outChannels, int padding)
+    {
+        var g = Geometry(batch, channels, height, width, outChannels, padding);
+        var x = Tensor.Randn(new Shape(batch * channels * height * width), new Generator(9)).ToArray();
+        var dy = Tensor.Randn(new Shape(batch * outChannels * g.OutSize), new Generator(10)).ToArray();
+        var dw = new float[outChannels * channels * 9];
+
+        fixed (float* px = x, pdy = dy, pdw = dw) Winograd.BackwardWeight(g, px, pdy, pdw);
+
+        for (int o = 0; o < outChannels; o++)
+            for (int c = 0; c < channels; c++)
+                for (int ki = 0; ki < 3; ki++)
+                    for (int kj = 0; kj < 3; kj++)
+                    {
+                        double sum = 0, scale = 0;
+                        for (int n = 0; n < batch; n++)
+                            for (int oy = 0; oy < g.OutHeight; oy++)
+                                for (int ox = 0; ox < g.OutWidth; ox++)
+                                {
+                                    int iy = oy - padding + ki, ix = ox - padding + kj;
+                                    if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                                    double term = (double)dy[((n * outChannels + o) * g.OutHeight + oy) * g.OutWidth + ox] * x[((n * channels + c) * height + iy) * width + ix];
+                                    sum += term;
+                                    scale += Math.Abs(term);
+                                }
+                        float got = dw[((o * channels + c) * 3 + ki) * 3 + kj];
+                        // A sum of up to batch × 1,024 terms of either sign: the error scales with their magnitudes.
+                        Assert.True(Math.Abs(sum - got) <= 1e-5 * (1 + scale), $"dw[{o},{c},{ki},{kj}] = {got}, expected {sum}");
+                    }
+    }
+
     [Fact]
     public void Only_3x3_stride_1_geometries_with_rows_of_at_most_32_are_taken()
     {
@@ -110,7 +143,7 @@ public class WinogradTests
     }
 
     [Fact]
-    public void A_batch_gives_the_same_bits_on_one_and_two_threads()
+    public void A_batch_gives_the_same_bits_on_one_and_two_threads_in_all_three_directions()
     {
         var g = Geometry(5, 32, 12, 12, 24, 1);
         var x = Tensor.Randn(new Shape(5 * 32 * 144), new Generator(6)).ToArray();
@@ -124,9 +157,11 @@ public class WinogradTests
             {
                 var y = new float[5 * 24 * g.OutSize];
                 var dx = new float[x.Length];
+                var dw = new float[w.Length];
                 Convolution.Forward(g, x, w, default, y);
                 Convolution.BackwardData(g, dy, w, dx);
-                return (y, dx);
+                Convolution.BackwardWeight(g, x, dy, dw);
+                return (y, dx.Concat(dw).ToArray());
             }
             finally
             {
