@@ -285,16 +285,39 @@ public static class Convolution
     /// </summary>
     private const int FewTaps = 16;
 
-    /// <summary>y[o, ·] = Σ_t w[o, t] · cols[t, ·], one long vector multiply-add per (output channel, tap).</summary>
-    private static void MultiplyFewTaps(int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
+    /// <summary>
+    /// y[o, p] = Σ_t w[o, t] · cols[t, p]: sixteen positions at a time, their taps loaded once and kept while every
+    /// output channel sums them (a row-at-a-time update would read and write each output row once per tap).
+    /// </summary>
+    private static unsafe void MultiplyFewTaps(int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> cols, Span<float> y)
     {
-        for (int o = 0; o < outChannels; o++)
+        fixed (float* pw = weight, pc = cols, py = y)
         {
-            var row = y.Slice(o * positions, positions);
-            TensorPrimitives.Multiply(cols[..positions], weight[o * taps], row);
-            for (int t = 1; t < taps; t++)
-                TensorPrimitives.MultiplyAdd(cols.Slice(t * positions, positions), weight[o * taps + t], row, row);
+            int p = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var x = stackalloc Vector512<float>[FewTaps];
+                for (; p + Vector512<float>.Count <= positions; p += Vector512<float>.Count)
+                {
+                    for (int t = 0; t < taps; t++) x[t] = Vector512.Load(pc + (long)t * positions + p);
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        float* wo = pw + o * taps;
+                        var sum = x[0] * Vector512.Create(wo[0]);
+                        for (int t = 1; t < taps; t++) sum = Vector512.FusedMultiplyAdd(x[t], Vector512.Create(wo[t]), sum);
+                        sum.Store(py + (long)o * positions + p);
+                    }
+                }
+            }
+            for (; p < positions; p++)   // the same sums, one position at a time
+                for (int o = 0; o < outChannels; o++)
+                {
+                    float* wo = pw + o * taps;
+                    float sum = pc[p] * wo[0];
+                    for (int t = 1; t < taps; t++) sum = MathF.FusedMultiplyAdd(pc[(long)t * positions + p], wo[t], sum);
+                    py[(long)o * positions + p] = sum;
+                }
         }
     }
 
