@@ -348,6 +348,24 @@ internal static class Winograd
                     continue;
                 }
                 int p0 = th * tileCols, panel = p0 / nr, offset = p0 - panel * nr, split = Math.Min(tileCols, nr - offset);
+                if (split < tileCols && tileCols - split > nr)
+                {
+                    // Panels narrower than a tile row (the portable kernel's 8): each lane to its own panel.
+                    for (int i = 0; i < 4; i++)
+                    {
+                        var (e0, e1, e2, e3) = RowTransform(rows + i * RowStride);
+                        for (int t = 0; t < tileCols; t++)
+                        {
+                            int q = (p0 + t) / nr;
+                            float* at = packed + ((long)q * c + ch) * nr + (p0 + t - q * nr);
+                            at[(4 * i) * (long)panelSize] = e0[t];
+                            at[(4 * i + 1) * (long)panelSize] = e1[t];
+                            at[(4 * i + 2) * (long)panelSize] = e2[t];
+                            at[(4 * i + 3) * (long)panelSize] = e3[t];
+                        }
+                    }
+                    continue;
+                }
                 float* first = packed + ((long)panel * c + ch) * nr + offset;
                 float* second = packed + ((long)(panel + 1) * c + ch) * nr - split;   // lane t ≥ split lands at t − split
                 for (int i = 0; i < 4; i++)
