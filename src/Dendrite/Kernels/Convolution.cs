@@ -8,8 +8,8 @@ namespace Dendrite.Kernels;
 /// <summary>
 /// 2-D convolution as im2col + GEMM, in the three directions training needs. Samples run in parallel, each on one core
 /// with its own column buffer (a sample's GEMM is big enough to keep a core busy and small enough for its caches);
-/// a batch of one instead lets the GEMM split its work over the cores. 3×3 stride-1 layers with enough channels take
-/// <see cref="Winograd"/>'s F(2×2, 3×3) forward and backward-data instead: 2.25 times fewer multiplies.
+/// a batch of one instead lets the GEMM split its work over the cores. Batches through 3×3 stride-1 layers with enough
+/// channels take <see cref="Winograd"/>'s F(2×2, 3×3) in all three directions instead: 2.25 times fewer multiplies.
 /// </summary>
 /// <remarks>
 /// Layouts are PyTorch's: image [N, ImageChannels, H, W], columns [N, ColumnChannels, OutH, OutW], weight
@@ -449,7 +449,7 @@ public static class Convolution
     /// <remarks>
     /// Each column row is unfolded into a contiguous line first, as <see cref="Unfold"/> does, then moved into the
     /// panels NR floats at a time: output rows rarely line up with panels (24 positions into 32-wide panels), and
-    /// copying runs that straddle panels cost four times as much.
+    /// copying each row's runs across panel edges took 1.7 times as long (60 against 35 µs for the W2 net's second layer).
     /// </remarks>
     private static unsafe void Im2ColPanels(in ConvGeometry g, float* image, int k0, int kc, int j0, int j1, int nr, float* dst)
     {
