@@ -17,15 +17,12 @@ namespace Dendrite.Kernels;
 /// </remarks>
 internal static class Winograd
 {
-    /// <summary>Tile columns go in one 16-lane vector: output rows of at most 32.</summary>
+    /// <summary>Tile columns go in one 16-lane vector: output rows of at most 32 (and image rows too: see <see cref="SplitRow"/>).</summary>
     private const int MaxTileColumns = 16;
-
-    /// <summary>Padded image rows are this long: 2·16 + 2 columns a tile row reads, and room for shifted loads.</summary>
-    private const int RowStride = 48;
 
     /// <summary>
     /// Whether <see cref="Forward"/> takes <paramref name="g"/>, and pays: 3×3, stride 1, no dilation or groups,
-    /// output rows of at most 32, channels enough for the 16 products to be GEMMs and few enough for one K block, a
+    /// output and image rows of at most 32, channels enough for the 16 products to be GEMMs and few enough for one K block, a
     /// batch (one image runs faster as im2col split over the cores: each sample here is one core's), and a processor
     /// with 512-bit vectors. Backward data asks the same of its transposed geometry.
     /// </summary>
@@ -37,7 +34,7 @@ internal static class Winograd
     internal static bool Shape(in ConvGeometry g) =>
         g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
         && g.Groups == 1 && g.PadTop == g.PadBottom && g.PadLeft == g.PadRight && g.PadTop is >= 0 and <= 2 && g.PadLeft is >= 0 and <= 2
-        && g.OutHeight >= 1 && g.OutWidth >= 1 && (g.OutWidth + 1) / 2 <= MaxTileColumns
+        && g.OutHeight >= 1 && g.OutWidth >= 1 && (g.OutWidth + 1) / 2 <= MaxTileColumns && g.Width <= 32
         && Gemm.DepthBlock(g.ImageChannels) == g.ImageChannels;
 
     /// <summary>The geometry of <paramref name="g"/>'s backward-data pass as a forward convolution: the column gradient
@@ -68,7 +65,7 @@ internal static class Winograd
         int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
         int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
         // Products a cache line further apart than their rows need, as in Run: no 4 KB multiples between streams.
-        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * RowStride;
+        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats;
         int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
         var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
         var geometry = g;
@@ -88,7 +85,7 @@ internal static class Winograd
                         float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, du = part + (long)chunk * products;
                         for (int n = n0; n < n1; n++)
                         {
-                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, planeRows, tileRows, tileCols, 0, vProduct, v, stride);
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, stride);
                             TransformGradient(gg, dy + (long)n * k * gg.OutSize, tileRows, tileCols, stride, mProduct, m);
                             for (int e = 0; e < 16; e++)
                                 Gemm.Multiply(false, true, k, c, tiles, new ReadOnlySpan<float>(m + (long)e * mProduct, mProduct),
@@ -158,6 +155,7 @@ internal static class Winograd
         for (int o = 0; o < g.ColumnChannels; o++)
         {
             float* plane = dy + (long)o * oh * ow;
+            if (o + 1 < g.ColumnChannels) PrefetchPlane(plane + (long)oh * ow, oh * ow);
             for (int th = 0; th < tileRows; th++)
             {
                 var (a, b) = LoadPairs(plane + (long)2 * th * ow, ow);
@@ -215,7 +213,7 @@ internal static class Winograd
         // Products lie a cache line further apart than their panels need: at whole multiples of 4 KB (often, as 5 × 32
         // × 32 floats) the 16 streams the image transform writes would share L1 sets and evict each other.
         int panelSize = panels * nr * c + 16, mSize = 16 * mr * stride, bSize = 16 * panelSize;
-        int planeSize = planeRows * RowStride;
+        int planeSize = planeRows * PlaneRowFloats;
         long call = Interlocked.Increment(ref s_calls);
         var geometry = g;
         Threading.For(g.Batch, sample =>
@@ -228,7 +226,7 @@ internal static class Winograd
             fixed (float* pu = packedWeights, ps = scratch)
             {
                 float* m = ps, packedB = m + mSize, plane = packedB + bSize;
-                TransformImage(gg, x + (long)sample * c * gg.ImageSize, plane, planeRows, tileRows, tileCols, nr, panelSize, packedB);
+                TransformImage(gg, x + (long)sample * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, packedB);
                 // One MR-row block of output channels at a time through all 16 products and straight into the output
                 // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
                 for (int o0 = 0; o0 < k; o0 += mr)
@@ -295,107 +293,184 @@ internal static class Winograd
     /// <summary>
     /// V = Bᵀ d B for every 4×4 tile d of every channel, written as the GEMM's packed B operands: for product e, tiles
     /// in NR-wide panels of all channels (tile p of channel ch at e·panelSize + (p / NR)·C·NR + ch·NR + p mod NR), zero
-    /// past the last tile. Each channel is first copied into a zero-bordered plane, so padding and a ragged last tile
-    /// need no tests in the loops.
+    /// past the last tile. Each channel's rows are first split by column parity into <paramref name="plane"/> (see
+    /// <see cref="SplitRow"/>), zero outside the image, so padding and a ragged last tile need no tests in the loops
+    /// and the transform itself runs in registers on aligned loads.
     /// </summary>
     /// <remarks>
     /// With <paramref name="nr"/> 0 the layout is plain instead, as the weight gradient reads it: tile p of channel ch
     /// of product e at e·<paramref name="panelSize"/> + ch·<paramref name="rowStride"/> + p.
     /// </remarks>
-    private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int planeRows, int tileRows,
-        int tileCols, int nr, int panelSize, float* packed, int rowStride = 0)
+    private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int tileRows, int tileCols,
+        int nr, int panelSize, float* packed, int rowStride = 0)
     {
-        int h = g.Height, w = g.Width, padTop = g.PadTop, padLeft = g.PadLeft, c = g.ImageChannels, tiles = tileRows * tileCols;
-        new Span<float>(plane, planeRows * RowStride).Clear();
+        int h = g.Height, w = g.Width, padTop = g.PadTop, c = g.ImageChannels, tiles = tileRows * tileCols, planeRows = 2 * tileRows + 2;
         int tail = nr == 0 ? 0 : tiles % nr, lastPanel = nr == 0 ? 0 : tiles / nr;
         if (tail != 0)
             for (int e = 0; e < 16; e++)
                 for (int ch = 0; ch < c; ch++)
                     new Span<float>(packed + (long)e * panelSize + ((long)lastPanel * c + ch) * nr + tail, nr - tail).Clear();
-        float* rows = stackalloc float[4 * RowStride];   // Bᵀ d down each column: four rows per tile row
+        var picks = new ColumnPicks(g.PadLeft);
         for (int ch = 0; ch < c; ch++)
         {
             float* src = image + (long)ch * h * w;
-            int copyRows = Math.Min(h, planeRows - padTop), copyCols = Math.Min(w, RowStride - padLeft);
-            for (int r = 0; r < copyRows; r++) CopyShort(src + (long)r * w, plane + (r + padTop) * RowStride + padLeft, copyCols);
+            if (ch + 1 < c) PrefetchPlane(src + (long)h * w, h * w);
+            for (int r = 0; r < planeRows; r++)
+            {
+                int sr = r - padTop;
+                if (sr >= 0 && sr < h) SplitRow(src + (long)sr * w, w, picks, plane + r * PlaneRowFloats);
+                else new Span<float>(plane + r * PlaneRowFloats, PlaneRowFloats).Clear();
+            }
             for (int th = 0; th < tileRows; th++)
             {
-                float* r0 = plane + 2 * th * RowStride, r1 = r0 + RowStride, r2 = r1 + RowStride, r3 = r2 + RowStride;
-                // Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] down the columns ...
-                for (int col = 0; col < RowStride; col += Vector512<float>.Count)
-                {
-                    var d0 = Vector512.Load(r0 + col); var d1 = Vector512.Load(r1 + col);
-                    var d2 = Vector512.Load(r2 + col); var d3 = Vector512.Load(r3 + col);
-                    Vector512.Store(d0 - d2, rows + col);
-                    Vector512.Store(d1 + d2, rows + RowStride + col);
-                    Vector512.Store(d2 - d1, rows + 2 * RowStride + col);
-                    Vector512.Store(d1 - d3, rows + 3 * RowStride + col);
-                }
-                // ... then along each row, at every column s, keeping the even s (a tile starts every 2 columns). The
-                // tile row's tiles p0 .. p0 + tileCols may run on into the next panel: lanes [0, split) go to this one.
+                // Rows 2·th .. 2·th + 3; vector k of a row holds columns 2t + k, so lane t is tile t's column k.
+                float* p0 = plane + 2 * th * PlaneRowFloats, p1 = p0 + PlaneRowFloats, p2 = p1 + PlaneRowFloats, p3 = p2 + PlaneRowFloats;
+                // Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] down the columns, then along the rows.
+                var (a0, a1, a2, a3) = ColumnTransform(p0, p1, p2, p3, 0);
+                var (b0, b1, b2, b3) = ColumnTransform(p0, p1, p2, p3, 16);
+                var (c0, c1, c2, c3) = ColumnTransform(p0, p1, p2, p3, 32);
+                var (d0, d1, d2, d3) = ColumnTransform(p0, p1, p2, p3, 48);
                 if (nr == 0)
                 {
                     // A tile row's 16 lanes run into the next tile row's slots, which that row overwrites after.
                     float* at = packed + (long)ch * rowStride + th * tileCols;
-                    for (int i = 0; i < 4; i++)
-                    {
-                        var (e0, e1, e2, e3) = RowTransform(rows + i * RowStride);
-                        Vector512.Store(e0, at + (4 * i) * (long)panelSize);
-                        Vector512.Store(e1, at + (4 * i + 1) * (long)panelSize);
-                        Vector512.Store(e2, at + (4 * i + 2) * (long)panelSize);
-                        Vector512.Store(e3, at + (4 * i + 3) * (long)panelSize);
-                    }
+                    StorePlain(a0, b0, c0, d0, at, 0, panelSize);
+                    StorePlain(a1, b1, c1, d1, at, 4, panelSize);
+                    StorePlain(a2, b2, c2, d2, at, 8, panelSize);
+                    StorePlain(a3, b3, c3, d3, at, 12, panelSize);
                     continue;
                 }
-                int p0 = th * tileCols, panel = p0 / nr, offset = p0 - panel * nr, split = Math.Min(tileCols, nr - offset);
+                int p = th * tileCols, panel = p / nr, offset = p - panel * nr, split = Math.Min(tileCols, nr - offset);
                 if (split < tileCols && tileCols - split > nr)
                 {
                     // Panels narrower than a tile row (the portable kernel's 8): each lane to its own panel.
-                    for (int i = 0; i < 4; i++)
-                    {
-                        var (e0, e1, e2, e3) = RowTransform(rows + i * RowStride);
-                        for (int t = 0; t < tileCols; t++)
-                        {
-                            int q = (p0 + t) / nr;
-                            float* at = packed + ((long)q * c + ch) * nr + (p0 + t - q * nr);
-                            at[(4 * i) * (long)panelSize] = e0[t];
-                            at[(4 * i + 1) * (long)panelSize] = e1[t];
-                            at[(4 * i + 2) * (long)panelSize] = e2[t];
-                            at[(4 * i + 3) * (long)panelSize] = e3[t];
-                        }
-                    }
+                    StoreLanes(a0, b0, c0, d0, packed, c, ch, nr, p, tileCols, 0, panelSize);
+                    StoreLanes(a1, b1, c1, d1, packed, c, ch, nr, p, tileCols, 4, panelSize);
+                    StoreLanes(a2, b2, c2, d2, packed, c, ch, nr, p, tileCols, 8, panelSize);
+                    StoreLanes(a3, b3, c3, d3, packed, c, ch, nr, p, tileCols, 12, panelSize);
                     continue;
                 }
                 float* first = packed + ((long)panel * c + ch) * nr + offset;
                 float* second = packed + ((long)(panel + 1) * c + ch) * nr - split;   // lane t ≥ split lands at t − split
-                for (int i = 0; i < 4; i++)
-                {
-                    var (e0, e1, e2, e3) = RowTransform(rows + i * RowStride);
-                    StoreTiles(e0, first, second, (4 * i) * (long)panelSize, split, tileCols);
-                    StoreTiles(e1, first, second, (4 * i + 1) * (long)panelSize, split, tileCols);
-                    StoreTiles(e2, first, second, (4 * i + 2) * (long)panelSize, split, tileCols);
-                    StoreTiles(e3, first, second, (4 * i + 3) * (long)panelSize, split, tileCols);
-                }
+                StorePanels(a0, b0, c0, d0, first, second, 0, panelSize, split, tileCols);
+                StorePanels(a1, b1, c1, d1, first, second, 4, panelSize, split, tileCols);
+                StorePanels(a2, b2, c2, d2, first, second, 8, panelSize, split, tileCols);
+                StorePanels(a3, b3, c3, d3, first, second, 12, panelSize, split, tileCols);
             }
         }
     }
 
-    /// <summary>dst[0, count) = src[0, count) for rows of at most 34, with masked vector moves (never reading past count).</summary>
+    /// <summary>Asks for the next channel's plane while this one transforms: each is read once, from L3 or memory,
+    /// and the prefetcher alone left the transforms waiting on it (a third of the image transform's time).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyShort(float* src, float* dst, int count)
+    private static unsafe void PrefetchPlane(float* plane, int count)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < count; i += 16) Sse.Prefetch0(plane + i);
+    }
+
+    /// <summary>Floats per split plane row: four vectors, columns 2t, 2t + 1, 2t + 2 and 2t + 3 in lane t.</summary>
+    private const int PlaneRowFloats = 64;
+
+    /// <summary>Bᵀ down the columns for vector <paramref name="k"/> (at float offset k) of four plane rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) ColumnTransform(
+        float* r0, float* r1, float* r2, float* r3, int k)
+    {
+        var d0 = Vector512.Load(r0 + k); var d1 = Vector512.Load(r1 + k); var d2 = Vector512.Load(r2 + k); var d3 = Vector512.Load(r3 + k);
+        return (d0 - d2, d1 + d2, d2 - d1, d1 - d3);
+    }
+
+    /// <summary>B along one column-transformed row, its columns 2t + k as x0 .. x3: four of the 16 products.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) RowTransform(
+        Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3) => (x0 - x2, x1 + x2, x2 - x1, x1 - x3);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StorePlain(Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3,
+        float* at, int e0, long panelSize)
+    {
+        var (v0, v1, v2, v3) = RowTransform(x0, x1, x2, x3);
+        Vector512.Store(v0, at + e0 * panelSize);
+        Vector512.Store(v1, at + (e0 + 1) * panelSize);
+        Vector512.Store(v2, at + (e0 + 2) * panelSize);
+        Vector512.Store(v3, at + (e0 + 3) * panelSize);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StorePanels(Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3,
+        float* first, float* second, int e0, long panelSize, int split, int count)
+    {
+        var (v0, v1, v2, v3) = RowTransform(x0, x1, x2, x3);
+        StoreTiles(v0, first, second, e0 * panelSize, split, count);
+        StoreTiles(v1, first, second, (e0 + 1) * panelSize, split, count);
+        StoreTiles(v2, first, second, (e0 + 2) * panelSize, split, count);
+        StoreTiles(v3, first, second, (e0 + 3) * panelSize, split, count);
+    }
+
+    private static unsafe void StoreLanes(Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3,
+        float* packed, int c, int ch, int nr, int p0, int count, int e0, long panelSize)
+    {
+        var (v0, v1, v2, v3) = RowTransform(x0, x1, x2, x3);
+        for (int t = 0; t < count; t++)
+        {
+            int q = (p0 + t) / nr;
+            float* at = packed + ((long)q * c + ch) * nr + (p0 + t - q * nr);
+            at[e0 * panelSize] = v0[t];
+            at[(e0 + 1) * panelSize] = v1[t];
+            at[(e0 + 2) * panelSize] = v2[t];
+            at[(e0 + 3) * panelSize] = v3[t];
+        }
+    }
+
+    /// <summary>Where lane t of split vector k finds plane column 2t + k in a 32-float image row (the plane is the
+    /// image shifted right by the left padding), and whether that column lies inside the row's 32 loaded floats.</summary>
+    private readonly struct ColumnPicks
+    {
+        internal readonly Vector512<int> Index0, Index1, Index2, Index3;
+        internal readonly Vector512<float> Inside0, Inside1, Inside2, Inside3;
+        internal readonly int PadLeft;
+
+        internal ColumnPicks(int padLeft)
+        {
+            PadLeft = padLeft;
+            (Index0, Inside0) = Pick(0 - padLeft);
+            (Index1, Inside1) = Pick(1 - padLeft);
+            (Index2, Inside2) = Pick(2 - padLeft);
+            (Index3, Inside3) = Pick(3 - padLeft);
+        }
+
+        private static (Vector512<int>, Vector512<float>) Pick(int shift)
+        {
+            var column = Lanes * 2 + Vector512.Create(shift);
+            var inside = Vector512.GreaterThanOrEqual(column, Vector512<int>.Zero) & Vector512.LessThan(column, Vector512.Create(32));
+            return (column & Vector512.Create(31), inside.AsSingle());
+        }
+    }
+
+    /// <summary>
+    /// One image row of <paramref name="w"/> ≤ 32 floats as a plane row split by column parity: vector k (at
+    /// dst + 16k) holds plane columns 2t + k in lane t, zero where that column is padding or past the row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void SplitRow(float* row, int w, in ColumnPicks picks, float* dst)
     {
         if (Avx512F.IsSupported)
         {
-            int i = 0;
-            for (; i + 16 <= count; i += 16) Vector512.Store(Vector512.Load(src + i), dst + i);
-            if (i < count)
-            {
-                var mask = Vector512.LessThan(Lanes, Vector512.Create(count - i)).AsSingle();
-                Avx512F.MaskStore(dst + i, mask, Avx512F.MaskLoad(src + i, mask, Vector512<float>.Zero));
-            }
+            var lo = Avx512F.MaskLoad(row, Vector512.LessThan(Lanes, Vector512.Create(w)).AsSingle(), Vector512<float>.Zero);
+            var hi = Avx512F.MaskLoad(row + 16, Vector512.LessThan(Lanes, Vector512.Create(w - 16)).AsSingle(), Vector512<float>.Zero);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index0, hi) & picks.Inside0, dst);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index1, hi) & picks.Inside1, dst + 16);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index2, hi) & picks.Inside2, dst + 32);
+            Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index3, hi) & picks.Inside3, dst + 48);
             return;
         }
-        new ReadOnlySpan<float>(src, count).CopyTo(new Span<float>(dst, count));
+        for (int k = 0; k < 4; k++)
+            for (int t = 0; t < 16; t++)
+            {
+                int column = 2 * t + k - picks.PadLeft;
+                dst[16 * k + t] = column >= 0 && column < w ? row[column] : 0f;
+            }
     }
 
     private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -415,17 +490,6 @@ internal static class Winograd
         }
         for (int t = 0; t < split; t++) first[product + t] = tiles[t];
         for (int t = split; t < count; t++) second[product + t] = tiles[t];
-    }
-
-    /// <summary>d B for the 16 tiles along one row: lane t of result j is Σ_q row[2t + q]·B[q, j].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) RowTransform(float* row)
-    {
-        // At every column s (two vectors: s < 32): a0 = r[s] − r[s+2], a1 = r[s+1] + r[s+2], a2 = r[s+2] − r[s+1],
-        // a3 = r[s+1] − r[s+3]; the tiles are the even s.
-        var lo0 = Vector512.Load(row); var lo1 = Vector512.Load(row + 1); var lo2 = Vector512.Load(row + 2); var lo3 = Vector512.Load(row + 3);
-        var hi0 = Vector512.Load(row + 16); var hi1 = Vector512.Load(row + 17); var hi2 = Vector512.Load(row + 18); var hi3 = Vector512.Load(row + 19);
-        return (Even(lo0 - lo2, hi0 - hi2), Even(lo1 + lo2, hi1 + hi2), Even(lo2 - lo1, hi2 - hi1), Even(lo1 - lo3, hi1 - hi3));
     }
 
     /// <summary>

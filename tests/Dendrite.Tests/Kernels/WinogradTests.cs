@@ -167,6 +167,8 @@ public class WinogradTests
         Assert.False(Winograd.Shape(g with { DilationH = 2, DilationW = 2 }));
         Assert.False(Winograd.Shape(g with { Groups = 2, ImageChannels = 32 }));
         Assert.False(Winograd.Shape(g with { Width = 40 }));            // output rows of 38
+        Assert.False(Winograd.Shape(g with { Width = 34 }));            // output rows of 32, but image rows past 32
+        Assert.True(Winograd.Shape(g with { Width = 30, PadLeft = 2, PadRight = 2, PadTop = 2, PadBottom = 2 }));   // rows of 32 out
         Assert.False(Winograd.Shape(g with { PadTop = 3, PadBottom = 3, PadLeft = 3, PadRight = 3 }));
         Assert.False(Winograd.Shape(g with { PadTop = 1, PadBottom = 0 }));
         Assert.False(Winograd.Fits(g with { ImageChannels = 1 }));      // a first layer: im2col's few-taps path
