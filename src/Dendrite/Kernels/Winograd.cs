@@ -15,7 +15,7 @@ namespace Dendrite.Kernels;
 /// units in the last place, as im2col's do from a naive loop; they never depend on the thread count. Each sample runs
 /// on one core: the tile transforms and the 16 products stay in that core's caches.
 /// </remarks>
-internal static class Winograd
+internal static partial class Winograd
 {
     /// <summary>Tile columns go in one 16-lane vector: output rows of at most 32 (and image rows too: see <see cref="SplitRow"/>).</summary>
     private const int MaxTileColumns = 16;
@@ -202,7 +202,10 @@ internal static class Winograd
 
     /// <param name="flipped">The weight is the forward weight [C, K, 3, 3] of the transposed geometry: read it with
     /// its channels swapped and its taps reversed.</param>
-    private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y)
+    /// <param name="pooled">When given, the output is relu(max_pool2d(y, 2)) instead (see <see cref="ForwardPooled"/>),
+    /// with each window's choice in <paramref name="codes"/>, and <paramref name="y"/> is not written.</param>
+    private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y,
+        float* pooled = null, byte* codes = null)
     {
         var kernel = Gemm.Kernel;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -235,7 +238,12 @@ internal static class Winograd
                     for (int e = 0; e < 16; e++)
                         Gemm.MultiplyPacked(kernel, rows, tiles, c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize, 0, panels,
                             m + (long)e * mr * stride, stride, accumulate: false);
-                    TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + (long)sample * k * gg.OutSize);
+                    if (pooled is null) TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + (long)sample * k * gg.OutSize);
+                    else
+                    {
+                        long at = (long)sample * k * (gg.OutHeight / 2) * (gg.OutWidth / 2);
+                        TransformOutputPooled(gg, o0, rows, m, stride, mr, tileCols, b, pooled + at, codes + at);
+                    }
                 }
             }
         });
@@ -509,20 +517,29 @@ internal static class Winograd
             float* yo = y + (long)o * oh * ow;
             for (int th = 0; th < tileRows; th++)
             {
-                float* src = m + (long)r * stride + th * tileCols;
-                // Down the columns of each tile: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (rows of M: e = 4·row + column).
-                var s00 = Load(src, 0, plane16) + Load(src, 4, plane16) + Load(src, 8, plane16);
-                var s01 = Load(src, 1, plane16) + Load(src, 5, plane16) + Load(src, 9, plane16);
-                var s02 = Load(src, 2, plane16) + Load(src, 6, plane16) + Load(src, 10, plane16);
-                var s03 = Load(src, 3, plane16) + Load(src, 7, plane16) + Load(src, 11, plane16);
-                var s10 = Load(src, 4, plane16) - Load(src, 8, plane16) - Load(src, 12, plane16);
-                var s11 = Load(src, 5, plane16) - Load(src, 9, plane16) - Load(src, 13, plane16);
-                var s12 = Load(src, 6, plane16) - Load(src, 10, plane16) - Load(src, 14, plane16);
-                var s13 = Load(src, 7, plane16) - Load(src, 11, plane16) - Load(src, 15, plane16);
-                StoreRow(yo, 2 * th, oh, ow, s00 + s01 + s02 + b, s01 - s02 - s03 + b);
-                StoreRow(yo, 2 * th + 1, oh, ow, s10 + s11 + s12 + b, s11 - s12 - s13 + b);
+                var (y00, y01, y10, y11) = TileOutputs(m + (long)r * stride + th * tileCols, plane16, b);
+                StoreRow(yo, 2 * th, oh, ow, y00, y01);
+                StoreRow(yo, 2 * th + 1, oh, ow, y10, y11);
             }
         }
+    }
+
+    /// <summary>Aᵀ M A + bias for the 16 tiles of a tile row (M's 16 products <paramref name="plane16"/> apart): each
+    /// tile's upper-left, upper-right, lower-left and lower-right outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) TileOutputs(float* src, long plane16,
+        Vector512<float> b)
+    {
+        // Down the columns of each tile: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 (rows of M: e = 4·row + column).
+        var s00 = Load(src, 0, plane16) + Load(src, 4, plane16) + Load(src, 8, plane16);
+        var s01 = Load(src, 1, plane16) + Load(src, 5, plane16) + Load(src, 9, plane16);
+        var s02 = Load(src, 2, plane16) + Load(src, 6, plane16) + Load(src, 10, plane16);
+        var s03 = Load(src, 3, plane16) + Load(src, 7, plane16) + Load(src, 11, plane16);
+        var s10 = Load(src, 4, plane16) - Load(src, 8, plane16) - Load(src, 12, plane16);
+        var s11 = Load(src, 5, plane16) - Load(src, 9, plane16) - Load(src, 13, plane16);
+        var s12 = Load(src, 6, plane16) - Load(src, 10, plane16) - Load(src, 14, plane16);
+        var s13 = Load(src, 7, plane16) - Load(src, 11, plane16) - Load(src, 15, plane16);
+        return (s00 + s01 + s02 + b, s01 - s02 - s03 + b, s10 + s11 + s12 + b, s11 - s12 - s13 + b);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -78,25 +78,56 @@ public static partial class F
     {
         var y = Tensor.Empty(outputShape);
         Convolution.Forward(g, input.Data, weight.Data, bias is null ? default : bias.Data, y.Data);
-        return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy =>
+        return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy => ConvolveBackward(g, input, weight, bias, dy));
+    }
+
+    /// <summary>The gradients of input, weight and bias (those that need one) from the output gradient <paramref name="dy"/>.</summary>
+    private static Tensor?[] ConvolveBackward(ConvGeometry g, Tensor input, Tensor weight, Tensor? bias, Tensor dy)
+    {
+        Tensor? dx = null, dw = null, db = null;
+        if (input.RequiresGrad)
         {
-            Tensor? dx = null, dw = null, db = null;
-            if (input.RequiresGrad)
-            {
-                dx = Tensor.Empty(input.Shape);
-                Convolution.BackwardData(g, dy.Data, weight.Data, dx.Data);
-            }
-            if (weight.RequiresGrad)
-            {
-                dw = Tape.NewGradient(weight);
-                Convolution.BackwardWeight(g, input.Data, dy.Data, dw.Data);
-            }
-            if (bias is { RequiresGrad: true })
-            {
-                db = Tape.NewGradient(bias);
-                Convolution.BackwardBias(g, dy.Data, db.Data);
-            }
-            return bias is null ? [dx, dw] : [dx, dw, db];
+            dx = Tensor.Empty(input.Shape);
+            Convolution.BackwardData(g, dy.Data, weight.Data, dx.Data);
+        }
+        if (weight.RequiresGrad)
+        {
+            dw = Tape.NewGradient(weight);
+            Convolution.BackwardWeight(g, input.Data, dy.Data, dw.Data);
+        }
+        if (bias is { RequiresGrad: true })
+        {
+            db = Tape.NewGradient(bias);
+            Convolution.BackwardBias(g, dy.Data, db.Data);
+        }
+        return bias is null ? [dx, dw] : [dx, dw, db];
+    }
+
+    /// <summary>
+    /// relu(max_pool2d(conv2d(input, weight, bias), 2)) as one op when the convolution runs as Winograd's (3×3,
+    /// stride 1, a batch): the pooling windows are its output tiles, so the full-size activation is never written.
+    /// The values and gradients are the three ops' to the bit. Null when the geometry does not fit; then the caller
+    /// runs the three ops. Errors in the arguments are <see cref="Conv2d"/>'s.
+    /// </summary>
+    internal static unsafe Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
+        Size2d dilation, int groups, bool ceilMode)
+    {
+        const string op = nameof(Conv2d);
+        if (input.Rank != 4 || weight.Rank != 4) return null;
+        var g = ConvolutionGeometry(op, input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3], weight.Shape,
+            weight.Shape[2], weight.Shape[3], stride, padding, dilation, groups, bias);
+        // In ceil mode an odd side has a last, half window: the tiles no longer match the windows.
+        if (!Winograd.FitsPooled(g) || (ceilMode && (g.OutHeight % 2 != 0 || g.OutWidth % 2 != 0))) return null;
+        var y = Tensor.Empty(new Shape(g.Batch, g.ColumnChannels, g.OutHeight / 2, g.OutWidth / 2));
+        // One byte per pooled value: which position of its window won (or that ReLU closed it), in pooled storage.
+        var codes = Tensor.Empty(new Shape((int)((Winograd.PooledCodeBytes(g) + 3) / 4)));
+        fixed (float* px = input.Data, pw = weight.Data, pb = bias is null ? default : bias.Data, py = y.Data, pc = codes.Data)
+            Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc);
+        return Tape.Record(y, "Conv2d+ReLU+MaxPool2d", bias is null ? [input, weight] : [input, weight, bias], dPooled =>
+        {
+            var dy = Tensor.Empty(new Shape(g.Batch, g.ColumnChannels, g.OutHeight, g.OutWidth));
+            fixed (float* pd = dPooled.Data, pc = codes.Data, pdy = dy.Data) Winograd.UnpoolGradient(g, pd, (byte*)pc, pdy);
+            return ConvolveBackward(g, input, weight, bias, dy);
         });
     }
 

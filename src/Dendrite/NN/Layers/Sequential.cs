@@ -25,6 +25,16 @@ public sealed class Sequential : Module
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
+            if (i + 2 < _layers.Count && _layers[i] is Conv2d conv && _layers[i + 1] is ReLU && _layers[i + 2] is MaxPool2d pool
+                && IsHalving(pool) && !conv.HasForwardHooks && !_layers[i + 1].HasForwardHooks && !pool.HasForwardHooks
+                && conv.ForwardReluMaxPool2x2(x, pool.CeilMode) is { } pooled)
+            {
+                // Convolution, ReLU and 2×2 pooling in one pass where the convolution's 2×2 output tiles are the
+                // pooling windows (Winograd's): same values and gradients, and the full-size activation never written.
+                x = pooled;
+                i += 2;
+                continue;
+            }
             if (_layers[i] is ReLU relu && i + 1 < _layers.Count && _layers[i + 1] is MaxPool2d or MaxPool1d
                 && !relu.HasForwardHooks && !_layers[i + 1].HasForwardHooks)
             {
@@ -39,4 +49,7 @@ public sealed class Sequential : Module
         }
         return x;
     }
+
+    private static bool IsHalving(MaxPool2d pool) =>
+        pool.KernelSize == new Size2d(2, 2) && pool.Stride == new Size2d(2, 2) && pool.Padding == new Size2d(0, 0) && pool.Dilation == new Size2d(1, 1);
 }

@@ -1,0 +1,147 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dendrite.Kernels;
+
+/// <summary>
+/// Convolution → ReLU → 2×2 max pooling in one pass: Winograd's 2×2 output tiles are exactly the pooling windows, so
+/// the output transform keeps each window's maximum and the full-size activation is never written (in the W2 net 9.4 MB
+/// each way, and two passes over it). Values and gradients are those of the three layers run one after another, to the bit.
+/// </summary>
+internal static partial class Winograd
+{
+    /// <summary>Whether <see cref="ForwardPooled"/> takes <paramref name="g"/>: Winograd's convolution with at least one
+    /// whole pooling window.</summary>
+    internal static bool FitsPooled(in ConvGeometry g) => Fits(g) && g.OutHeight >= 2 && g.OutWidth >= 2;
+
+    /// <summary>Bytes <see cref="ForwardPooled"/> writes to its codes, and a vector's worth more that
+    /// <see cref="UnpoolGradient"/> may read past the last.</summary>
+    internal static long PooledCodeBytes(in ConvGeometry g) => (long)g.Batch * g.ColumnChannels * (g.OutHeight / 2) * (g.OutWidth / 2) + 16;
+
+    /// <summary>Window position that receives no gradient: ReLU closed it (the maximum was ≤ 0 or NaN).</summary>
+    private const int Closed = 4;
+
+    /// <summary>
+    /// pooled = relu(max_pool2d(weight ⊛ image + bias, 2)), [N, K, ⌊OH/2⌋, ⌊OW/2⌋], for a geometry <see cref="Shape"/>
+    /// accepts. The maximum is the first largest of each window in row order, or its first NaN, as
+    /// <see cref="Pooling.MaxForward"/> picks it; ReLU is max(·, 0), NaN kept. <paramref name="codes"/> gets, per
+    /// pooled output, the chosen position (2·row + column) or <see cref="Closed"/>.
+    /// </summary>
+    internal static unsafe void ForwardPooled(in ConvGeometry g, float* x, float* w, float* b, float* pooled, byte* codes) =>
+        Run(g, x, w, flipped: false, b, null, pooled, codes);
+
+    /// <summary>
+    /// dy, the convolution's output gradient [N, K, OH, OW], from the pooled gradient and <see cref="ForwardPooled"/>'s
+    /// codes: each pooled gradient at its window's chosen position, zero elsewhere. It is what ReLU's and
+    /// <see cref="Pooling.MaxBackward"/>'s backward passes give (their 0 + gradient included, so −0 arrives as +0).
+    /// </summary>
+    internal static unsafe void UnpoolGradient(in ConvGeometry g, float* dPooled, byte* codes, float* dy)
+    {
+        int oh = g.OutHeight, ow = g.OutWidth, ph = oh / 2, pw = ow / 2, planes = g.Batch * g.ColumnChannels;
+        int tasks = Math.Min(planes, Threading.NumThreads * 4);
+        Threading.For(tasks, task =>
+        {
+            for (int p = (int)((long)task * planes / tasks); p < (int)((long)(task + 1) * planes / tasks); p++)
+            {
+                float* src = dPooled + (long)p * ph * pw, dst = dy + (long)p * oh * ow;
+                byte* code = codes + (long)p * ph * pw;
+                for (int th = 0; th < ph; th++)
+                {
+                    var (d, at) = LoadPooledRow(src + th * pw, code + th * pw, pw);
+                    // 0 + gradient, as the unfused passes add into a cleared buffer: −0 becomes +0 there too.
+                    var zero = Vector512<float>.Zero;
+                    var upperEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512<int>.Zero).AsSingle(), d, zero) + zero;
+                    var upperOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(1)).AsSingle(), d, zero) + zero;
+                    var lowerEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(2)).AsSingle(), d, zero) + zero;
+                    var lowerOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(3)).AsSingle(), d, zero) + zero;
+                    StoreRow(dst, 2 * th, oh, ow, upperEven, upperOdd);
+                    StoreRow(dst, 2 * th + 1, oh, ow, lowerEven, lowerOdd);
+                }
+                if (oh > 2 * ph) new Span<float>(dst + (long)(oh - 1) * ow, ow).Clear();   // an odd last row no window covers
+            }
+        });
+    }
+
+    /// <summary>A row of <paramref name="count"/> ≤ 16 pooled gradients (0 past it) and their codes (anything past it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<float>, Vector512<int>) LoadPooledRow(float* gradient, byte* code, int count)
+    {
+        if (Avx512F.IsSupported)
+            return (Avx512F.MaskLoad(gradient, Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle(), Vector512<float>.Zero),
+                Avx512F.ConvertToVector512Int32(Vector128.Load(code)));
+        Span<float> d = stackalloc float[16];
+        Span<int> at = stackalloc int[16];
+        for (int t = 0; t < count; t++) (d[t], at[t]) = (gradient[t], code[t]);
+        return (Vector512.Create<float>(d), Vector512.Create<int>(at));
+    }
+
+    /// <summary>
+    /// The pooled output transform: as <see cref="TransformOutput"/> for output channels [o0, o0 + rows), each tile's
+    /// four outputs then reduced to relu(their first maximum), with its code. Tile rows past ⌊OH/2⌋ and tiles past
+    /// ⌊OW/2⌋ (half windows) are dropped, as max pooling without ceil mode drops them.
+    /// </summary>
+    private static unsafe void TransformOutputPooled(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileCols,
+        float* bias, float* pooled, byte* codes)
+    {
+        int ph = g.OutHeight / 2, pw = g.OutWidth / 2;
+        long plane16 = (long)mr * stride;
+        for (int r = 0; r < rows; r++)
+        {
+            int o = o0 + r;
+            var b = Vector512.Create(bias is null ? 0f : bias[o]);
+            float* po = pooled + (long)o * ph * pw;
+            byte* co = codes + (long)o * ph * pw;
+            for (int th = 0; th < ph; th++)
+            {
+                // TransformOutput's sums: the pooled values are the unpooled ones' bits.
+                var (y00, y01, y10, y11) = TileOutputs(m + (long)r * stride + th * tileCols, plane16, b);
+                var (best, at) = FirstMax(y00, y01, y10, y11);
+                // ReLU as TensorPrimitives.Max(x, 0): NaN stays, everything ≤ 0 (−0 too) becomes +0 and passes no gradient.
+                var open = Vector512.GreaterThan(best, Vector512<float>.Zero);
+                var kept = open | ~Vector512.Equals(best, best);
+                StorePooledRow(po + th * pw, co + th * pw, pw, Vector512.ConditionalSelect(kept, best, Vector512<float>.Zero),
+                    Vector512.ConditionalSelect(open.AsInt32(), at, Vector512.Create(Closed)));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first largest of each window (a, b above; c, d below), or its first NaN, with its position 0–3: the rule of
+    /// <see cref="Pooling.MaxForward"/>, lane by lane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float> Best, Vector512<int> At) FirstMax(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        var best = a;
+        var at = Vector512<int>.Zero;
+        (best, at) = Take(Vector512.GreaterThan(b, best), b, 1, best, at);
+        (best, at) = Take(Vector512.GreaterThan(c, best), c, 2, best, at);
+        (best, at) = Take(Vector512.GreaterThan(d, best), d, 3, best, at);
+        // A NaN beats every number and the first NaN beats the others: taken last to first, the first is taken last.
+        (best, at) = Take(~Vector512.Equals(d, d), d, 3, best, at);
+        (best, at) = Take(~Vector512.Equals(c, c), c, 2, best, at);
+        (best, at) = Take(~Vector512.Equals(b, b), b, 1, best, at);
+        return Take(~Vector512.Equals(a, a), a, 0, best, at);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<int>) Take(Vector512<float> where, Vector512<float> value, int position,
+        Vector512<float> best, Vector512<int> at) =>
+        (Vector512.ConditionalSelect(where, value, best), Vector512.ConditionalSelect(where.AsInt32(), Vector512.Create(position), at));
+
+    private static readonly Vector128<byte> ByteLanes = Vector128.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+
+    /// <summary>Lanes [0, count) of a pooled row and of its codes, one byte each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StorePooledRow(float* pooled, byte* codes, int count, Vector512<float> values, Vector512<int> at)
+    {
+        if (Avx512F.IsSupported && Avx512BW.VL.IsSupported)
+        {
+            Avx512F.MaskStore(pooled, Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle(), values);
+            Avx512BW.VL.MaskStore(codes, Vector128.LessThan(ByteLanes, Vector128.Create((byte)count)), Avx512F.ConvertToVector128Byte(at));
+            return;
+        }
+        for (int t = 0; t < count; t++) (pooled[t], codes[t]) = (values[t], (byte)at[t]);
+    }
+}

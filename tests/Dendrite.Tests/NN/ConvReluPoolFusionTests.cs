@@ -1,0 +1,109 @@
+using Dendrite.Kernels;
+using Dendrite.NN;
+
+namespace Dendrite.Tests.NN;
+
+/// <summary>
+/// Sequential runs [Conv2d, ReLU, MaxPool2d(2)] as one op where the convolution's 2×2 Winograd output tiles are the
+/// pooling windows. It may change neither a value nor a gradient, to the bit: windows that ReLU closes, tied maxima,
+/// NaN, odd sizes whose last row and column no window covers, padding.
+/// </summary>
+public class ConvReluPoolFusionTests
+{
+    public static TheoryData<int, int, int, int, int, int> Geometries => new()
+    {
+        // batch, channels, height, width, out channels, padding
+        { 2, 16, 12, 12, 16, 0 },   // the W2 net's second layer, smaller
+        { 3, 16, 13, 11, 17, 0 },   // odd outputs (11 × 9): a last row and column no window covers
+        { 2, 18, 9, 10, 16, 1 },    // padding 1
+        { 2, 16, 5, 30, 16, 2 },    // rows of 32: a whole vector of windows
+    };
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void The_fused_layers_give_the_unfused_values_and_gradients(int batch, int channels, int height, int width, int outChannels, int padding)
+    {
+        var conv = new Conv2d(channels, outChannels, 3, padding: padding, generator: new Generator(1));
+        Awkward(conv, channels);
+        var model = new Sequential(conv, new ReLU(), new MaxPool2d(2));
+        var x = Tensor.Randn(new Shape(batch, channels, height, width), new Generator(2));
+        x.Data[5] = float.NaN;   // a NaN input: NaN outputs around it, which pooling must pick and pass
+        int oh = height + 2 * padding - 2, ow = width + 2 * padding - 2;
+        var upstream = Tensor.Randn(new Shape(batch, outChannels, oh / 2, ow / 2), new Generator(3));
+
+        var fused = Run(conv, x, upstream, input => model.Call(input));
+        var plain = Run(conv, x, upstream, input => F.MaxPool2d(F.ReLU(conv.Call(input)), 2));
+
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], fused[i]);
+        Assert.Contains(plain[0], float.IsNaN);
+        Assert.Contains(plain[0], v => v == 0f);   // windows ReLU closed
+        var g = Geometry(batch, channels, height, width, outChannels, padding);
+        Assert.Equal(Winograd.FitsPooled(g), F.Conv2dReluMaxPool2x2(x, conv.Weight, conv.Bias, 1, padding, 1, 1, false) is not null);
+    }
+
+    [Fact]
+    public void The_fused_kernel_is_taken_for_the_W2_net_on_processors_with_512_bit_vectors()
+    {
+        var g = Geometry(64, 32, 26, 26, 64, 0);
+        Assert.Equal(Winograd.Fits(g), Winograd.FitsPooled(g));
+        Assert.False(Winograd.FitsPooled(g with { Height = 3, Width = 3 }));   // one output: no whole window
+    }
+
+    [Fact]
+    public void Ceil_mode_with_an_odd_side_runs_the_layers_one_by_one()
+    {
+        var conv = new Conv2d(16, 16, 3, generator: new Generator(4));
+        var model = new Sequential(conv, new ReLU(), new MaxPool2d(2, ceilMode: true));
+        var x = Tensor.Randn(new Shape(2, 16, 9, 9), new Generator(5));   // 7 × 7 out: a half window at each end
+
+        var y = model.Call(x);
+
+        Assert.Equal(new Shape(2, 16, 4, 4), y.Shape);
+        Assert.Equal(F.MaxPool2d(F.ReLU(conv.Call(x)), 2, ceilMode: true).ToArray(), y.ToArray());
+        Assert.Null(F.Conv2dReluMaxPool2x2(x, conv.Weight, conv.Bias, 1, 0, 1, 1, ceilMode: true));
+    }
+
+    [Fact]
+    public void A_hooked_convolution_runs_on_its_own_and_its_hook_sees_the_full_activation()
+    {
+        var conv = new Conv2d(16, 16, 3, generator: new Generator(6));
+        var model = new Sequential(conv, new ReLU(), new MaxPool2d(2));
+        Shape? seen = null;
+        using var _ = conv.RegisterForwardHook((_, _, output) => seen = output.Shape);
+        var x = Tensor.Randn(new Shape(2, 16, 10, 10), new Generator(7));
+
+        var y = model.Call(x);
+
+        Assert.Equal(new Shape(2, 16, 8, 8), seen);
+        Assert.Equal(F.MaxPool2d(F.ReLU(conv.Call(x)), 2).ToArray(), y.ToArray());
+    }
+
+    /// <summary>Filters that make awkward windows: one all zero with a positive bias (four tied outputs), one all zero
+    /// with a negative bias (ReLU closes every window).</summary>
+    private static void Awkward(Conv2d conv, int channels)
+    {
+        var w = conv.Weight.Data;
+        w.Slice(0, channels * 9).Clear();
+        w.Slice(channels * 9, channels * 9).Clear();
+        conv.Bias!.Data[0] = 0.5f;
+        conv.Bias!.Data[1] = -0.5f;
+    }
+
+    /// <summary>Output, input gradient, weight gradient and bias gradient.</summary>
+    private static float[][] Run(Conv2d conv, Tensor x, Tensor upstream, Func<Tensor, Tensor> f)
+    {
+        conv.Weight.Grad = null;
+        conv.Bias!.Grad = null;
+        var input = Tensor.FromArray(x.ToArray(), x.Shape.AsSpan().ToArray()).RequireGrad();
+        var y = f(input);
+        y.Backward(upstream);
+        return [y.ToArray(), input.Grad!.ToArray(), conv.Weight.Grad!.ToArray(), conv.Bias.Grad!.ToArray()];
+    }
+
+    private static ConvGeometry Geometry(int batch, int channels, int height, int width, int outChannels, int padding) => new()
+    {
+        Batch = batch, ImageChannels = channels, Height = height, Width = width, ColumnChannels = outChannels,
+        KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1, PadTop = padding, PadBottom = padding, PadLeft = padding,
+        PadRight = padding, DilationH = 1, DilationW = 1, Groups = 1,
+    };
+}
