@@ -60,12 +60,15 @@ internal static partial class Winograd
     /// (overwriting <paramref name="dw"/>), for a geometry <see cref="Shape"/> accepts. Samples are summed in fixed
     /// chunks added in order, so the result depends on the batch size only.
     /// </summary>
-    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw)
+    /// <param name="pooledDy">When given, the output gradient is unpooled from it one sample at a time (see
+    /// <see cref="BackwardWeightPooled"/>) and <paramref name="dy"/> is not read.</param>
+    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw, PooledGradient pooledDy = default)
     {
         int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
         int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
         // Products a cache line further apart than their rows need, as in Run: no 4 KB multiples between streams.
-        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats;
+        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats
+            + (pooledDy.IsGiven ? k * g.OutSize : 0);
         int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
         var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
         var geometry = g;
@@ -82,11 +85,14 @@ internal static partial class Winograd
                     if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
                     fixed (float* ps = scratch)
                     {
-                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, du = part + (long)chunk * products;
+                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, unpooled = plane + planeRows * PlaneRowFloats;
+                        float* du = part + (long)chunk * products;
                         for (int n = n0; n < n1; n++)
                         {
                             TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, stride);
-                            TransformGradient(gg, dy + (long)n * k * gg.OutSize, tileRows, tileCols, stride, mProduct, m);
+                            float* dyn = dy + (long)n * k * gg.OutSize;
+                            if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled);
+                            TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m);
                             for (int e = 0; e < 16; e++)
                                 Gemm.Multiply(false, true, k, c, tiles, new ReadOnlySpan<float>(m + (long)e * mProduct, mProduct),
                                     stride, new ReadOnlySpan<float>(v + (long)e * vProduct, vProduct), stride,
@@ -204,8 +210,10 @@ internal static partial class Winograd
     /// its channels swapped and its taps reversed.</param>
     /// <param name="pooled">When given, the output is relu(max_pool2d(y, 2)) instead (see <see cref="ForwardPooled"/>),
     /// with each window's choice in <paramref name="codes"/>, and <paramref name="y"/> is not written.</param>
+    /// <param name="pooledX">When given, the image is unpooled from it one sample at a time (backward data of the
+    /// fused layers: see <see cref="BackwardDataPooled"/>) and <paramref name="x"/> is not read.</param>
     private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y,
-        float* pooled = null, byte* codes = null)
+        float* pooled = null, byte* codes = null, PooledGradient pooledX = default)
     {
         var kernel = Gemm.Kernel;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -224,12 +232,13 @@ internal static partial class Winograd
             var gg = geometry;
             var packedWeights = PackedWeights(call, w, k, c, flipped, mr, mPad);
             var scratch = t_scratch;
-            int size = mSize + bSize + planeSize;
+            int size = mSize + bSize + planeSize + (pooledX.IsGiven ? c * gg.ImageSize : 0);
             if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
             fixed (float* pu = packedWeights, ps = scratch)
             {
-                float* m = ps, packedB = m + mSize, plane = packedB + bSize;
-                TransformImage(gg, x + (long)sample * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, packedB);
+                float* m = ps, packedB = m + mSize, plane = packedB + bSize, image = x + (long)sample * c * gg.ImageSize;
+                if (pooledX.IsGiven) UnpoolPlanes(pooledX, gg.Height, gg.Width, (long)sample * c, c, image = plane + planeSize);
+                TransformImage(gg, image, plane, tileRows, tileCols, nr, panelSize, packedB);
                 // One MR-row block of output channels at a time through all 16 products and straight into the output
                 // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
                 for (int o0 = 0; o0 < k; o0 += mr)

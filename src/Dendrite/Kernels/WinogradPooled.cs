@@ -11,12 +11,12 @@ namespace Dendrite.Kernels;
 /// </summary>
 internal static partial class Winograd
 {
-    /// <summary>Whether <see cref="ForwardPooled"/> takes <paramref name="g"/>: Winograd's convolution with at least one
-    /// whole pooling window.</summary>
-    internal static bool FitsPooled(in ConvGeometry g) => Fits(g) && g.OutHeight >= 2 && g.OutWidth >= 2;
+    /// <summary>Whether <see cref="ForwardPooled"/> takes <paramref name="g"/>: Winograd's convolution both ways (the
+    /// backward passes rebuild the output gradient inside its kernels) with at least one whole pooling window.</summary>
+    internal static bool FitsPooled(in ConvGeometry g) => Fits(g) && Fits(Transposed(g)) && g.OutHeight >= 2 && g.OutWidth >= 2;
 
     /// <summary>Bytes <see cref="ForwardPooled"/> writes to its codes, and a vector's worth more that
-    /// <see cref="UnpoolGradient"/> may read past the last.</summary>
+    /// <see cref="UnpoolPlanes"/> may read past the last.</summary>
     internal static long PooledCodeBytes(in ConvGeometry g) => (long)g.Batch * g.ColumnChannels * (g.OutHeight / 2) * (g.OutWidth / 2) + 16;
 
     /// <summary>Window position that receives no gradient: ReLU closed it (the maximum was ≤ 0 or NaN).</summary>
@@ -31,36 +31,74 @@ internal static partial class Winograd
     internal static unsafe void ForwardPooled(in ConvGeometry g, float* x, float* w, float* b, float* pooled, byte* codes) =>
         Run(g, x, w, flipped: false, b, null, pooled, codes);
 
-    /// <summary>
-    /// dy, the convolution's output gradient [N, K, OH, OW], from the pooled gradient and <see cref="ForwardPooled"/>'s
-    /// codes: each pooled gradient at its window's chosen position, zero elsewhere. It is what ReLU's and
-    /// <see cref="Pooling.MaxBackward"/>'s backward passes give (their 0 + gradient included, so −0 arrives as +0).
-    /// </summary>
-    internal static unsafe void UnpoolGradient(in ConvGeometry g, float* dPooled, byte* codes, float* dy)
+    /// <summary>The fused layers' output gradient [N, K, ⌊OH/2⌋, ⌊OW/2⌋] and <see cref="ForwardPooled"/>'s codes, from
+    /// which the convolution's output gradient is rebuilt a sample at a time, in cache, never whole.</summary>
+    internal readonly unsafe struct PooledGradient(float* gradient, byte* codes)
     {
-        int oh = g.OutHeight, ow = g.OutWidth, ph = oh / 2, pw = ow / 2, planes = g.Batch * g.ColumnChannels;
-        int tasks = Math.Min(planes, Threading.NumThreads * 4);
-        Threading.For(tasks, task =>
+        internal readonly float* Gradient = gradient;
+        internal readonly byte* Codes = codes;
+        internal bool IsGiven => Gradient != null;
+    }
+
+    /// <summary>
+    /// The image gradient of the fused layers, as <see cref="BackwardData"/> given the convolution's output gradient
+    /// that ReLU's and max pooling's backward passes would make from <paramref name="dPooled"/>: each sample's rebuilt
+    /// by <see cref="UnpoolPlanes"/> on its core.
+    /// </summary>
+    internal static unsafe void BackwardDataPooled(in ConvGeometry g, float* dPooled, byte* codes, float* w, float* dx) =>
+        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: new PooledGradient(dPooled, codes));
+
+    /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>).</summary>
+    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, float* dPooled, byte* codes, float* dw) =>
+        BackwardWeight(g, x, null, dw, new PooledGradient(dPooled, codes));
+
+    /// <summary>
+    /// The bias gradient of the fused layers: <see cref="Convolution.SumPerChannel"/> over the rebuilt output gradient,
+    /// plane by plane in the same order, so the sums are its sums to the bit.
+    /// </summary>
+    internal static unsafe void BiasGradientPooled(in ConvGeometry g, float* dPooled, byte* codes, float* db)
+    {
+        int k = g.ColumnChannels, batch = g.Batch, oh = g.OutHeight, ow = g.OutWidth;
+        var source = new PooledGradient(dPooled, codes);
+        Threading.For(k, o =>
         {
-            for (int p = (int)((long)task * planes / tasks); p < (int)((long)(task + 1) * planes / tasks); p++)
+            float* plane = stackalloc float[oh * ow];
+            float sum = 0;
+            for (int n = 0; n < batch; n++)
             {
-                float* src = dPooled + (long)p * ph * pw, dst = dy + (long)p * oh * ow;
-                byte* code = codes + (long)p * ph * pw;
-                for (int th = 0; th < ph; th++)
-                {
-                    var (d, at) = LoadPooledRow(src + th * pw, code + th * pw, pw);
-                    // 0 + gradient, as the unfused passes add into a cleared buffer: −0 becomes +0 there too.
-                    var zero = Vector512<float>.Zero;
-                    var upperEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512<int>.Zero).AsSingle(), d, zero) + zero;
-                    var upperOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(1)).AsSingle(), d, zero) + zero;
-                    var lowerEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(2)).AsSingle(), d, zero) + zero;
-                    var lowerOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(3)).AsSingle(), d, zero) + zero;
-                    StoreRow(dst, 2 * th, oh, ow, upperEven, upperOdd);
-                    StoreRow(dst, 2 * th + 1, oh, ow, lowerEven, lowerOdd);
-                }
-                if (oh > 2 * ph) new Span<float>(dst + (long)(oh - 1) * ow, ow).Clear();   // an odd last row no window covers
+                UnpoolPlanes(source, oh, ow, (long)n * k + o, 1, plane);
+                sum += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(plane, oh * ow));
             }
-        });
+            db[o] = sum;
+        }, parallel: (long)batch * k * oh * ow >= 1 << 18);
+    }
+
+    /// <summary>
+    /// Planes [p0, p0 + count) of the convolution's output gradient (each <paramref name="oh"/> × <paramref name="ow"/>,
+    /// written from <paramref name="dy"/> on): each pooled gradient at its window's chosen position, zero elsewhere. It
+    /// is what ReLU's and <see cref="Pooling.MaxBackward"/>'s backward passes give, their 0 + gradient included (−0
+    /// arrives as +0).
+    /// </summary>
+    private static unsafe void UnpoolPlanes(in PooledGradient source, int oh, int ow, long p0, int count, float* dy)
+    {
+        int ph = oh / 2, pw = ow / 2;
+        var zero = Vector512<float>.Zero;
+        for (int i = 0; i < count; i++)
+        {
+            float* src = source.Gradient + (p0 + i) * ph * pw, dst = dy + (long)i * oh * ow;
+            byte* code = source.Codes + (p0 + i) * ph * pw;
+            for (int th = 0; th < ph; th++)
+            {
+                var (d, at) = LoadPooledRow(src + th * pw, code + th * pw, pw);
+                var upperEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512<int>.Zero).AsSingle(), d, zero) + zero;
+                var upperOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(1)).AsSingle(), d, zero) + zero;
+                var lowerEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(2)).AsSingle(), d, zero) + zero;
+                var lowerOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(3)).AsSingle(), d, zero) + zero;
+                StoreRow(dst, 2 * th, oh, ow, upperEven, upperOdd);
+                StoreRow(dst, 2 * th + 1, oh, ow, lowerEven, lowerOdd);
+            }
+            if (oh > 2 * ph) new Span<float>(dst + (long)(oh - 1) * ow, ow).Clear();   // an odd last row no window covers
+        }
     }
 
     /// <summary>A row of <paramref name="count"/> ≤ 16 pooled gradients (0 past it) and their codes (anything past it).</summary>

@@ -125,9 +125,18 @@ public static partial class F
             Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc);
         return Tape.Record(y, "Conv2d+ReLU+MaxPool2d", bias is null ? [input, weight] : [input, weight, bias], dPooled =>
         {
-            var dy = Tensor.Empty(new Shape(g.Batch, g.ColumnChannels, g.OutHeight, g.OutWidth));
-            fixed (float* pd = dPooled.Data, pc = codes.Data, pdy = dy.Data) Winograd.UnpoolGradient(g, pd, (byte*)pc, pdy);
-            return ConvolveBackward(g, input, weight, bias, dy);
+            // The convolution's output gradient is rebuilt inside each kernel, a sample at a time, never whole.
+            Tensor? dx = input.RequiresGrad ? Tensor.Empty(input.Shape) : null;
+            Tensor? dw = weight.RequiresGrad ? Tape.NewGradient(weight) : null;
+            Tensor? db = bias is { RequiresGrad: true } ? Tape.NewGradient(bias) : null;
+            fixed (float* pd = dPooled.Data, pc = codes.Data, px = input.Data, pw = weight.Data)
+            {
+                byte* code = (byte*)pc;
+                if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, pd, code, pw, pdx);
+                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, pd, code, pdw);
+                if (db is not null) fixed (float* pdb = db.Data) Winograd.BiasGradientPooled(g, pd, code, pdb);
+            }
+            return bias is null ? [dx, dw] : [dx, dw, db];
         });
     }
 
