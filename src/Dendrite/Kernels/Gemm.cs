@@ -405,6 +405,7 @@ internal static class Gemm
                 float* aPanel = packedA + (long)i * kc, cTile = c + (long)i * ldc + j0;
                 switch (kernel)
                 {
+                    case GemmKernel.Avx512 when nValid <= 16: Kernel8x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
@@ -556,6 +557,36 @@ internal static class Gemm
         StoreTile(tile, 32, c, ldc, mValid, nValid, accumulate);
     }
 
+    /// <summary>
+    /// <see cref="Kernel8x32"/> for a last panel at most 16 columns wide (its packed rows are still 32 apart): half the
+    /// FMAs. Each sum runs in the same order as in the full kernel, so the results are the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel8x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0); c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2); c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4); c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6); c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += 8;
+            b += 32;
+        }
+        if (mValid == 8 && nValid == 16)
+        {
+            StoreRow(c, c0, accumulate); StoreRow(c + ldc, c1, accumulate); StoreRow(c + 2L * ldc, c2, accumulate);
+            StoreRow(c + 3L * ldc, c3, accumulate); StoreRow(c + 4L * ldc, c4, accumulate); StoreRow(c + 5L * ldc, c5, accumulate);
+            StoreRow(c + 6L * ldc, c6, accumulate); StoreRow(c + 7L * ldc, c7, accumulate);
+            return;
+        }
+        c0.Store(tile); c1.Store(tile + 32); c2.Store(tile + 64); c3.Store(tile + 96);
+        c4.Store(tile + 128); c5.Store(tile + 160); c6.Store(tile + 192); c7.Store(tile + 224);
+        StoreTile(tile, 32, c, ldc, mValid, nValid, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
     {
@@ -624,6 +655,14 @@ internal static class Gemm
         }
         left.Store(c);
         right.Store(c + 16);
+    }
+
+    /// <summary>One 16-wide row of a tile into C (+=).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow(float* c, Vector512<float> row, bool accumulate)
+    {
+        if (accumulate) row += Vector512.Load(c);
+        row.Store(c);
     }
 
     /// <inheritdoc cref="StoreRow(float*, Vector512{float}, Vector512{float}, bool)"/>

@@ -219,8 +219,10 @@ internal static partial class Winograd
         var (mr, nr) = Gemm.TileOf(kernel);
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
-        // Rows of M hold `tiles` values and a vector's worth more: the output transform loads a tile row 16 lanes wide.
-        int stride = tiles + MaxTileColumns, panels = (tiles + nr - 1) / nr, planeRows = 2 * tileRows + 2;
+        // The products run over the tiles rounded up to 16 (the B panels are zero past the last): a last panel then is
+        // 16 or 32 wide, whole vectors straight into M. Rows of M hold a vector's worth more than the tiles: the output
+        // transform loads a tile row 16 lanes wide.
+        int columns = (tiles + 15) / 16 * 16, stride = columns + MaxTileColumns, panels = (tiles + nr - 1) / nr, planeRows = 2 * tileRows + 2;
         // Products lie a cache line further apart than their panels need: at whole multiples of 4 KB (often, as 5 × 32
         // × 32 floats) the 16 streams the image transform writes would share L1 sets and evict each other.
         int panelSize = panels * nr * c + 16, mSize = 16 * mr * stride, bSize = 16 * panelSize;
@@ -245,7 +247,7 @@ internal static partial class Winograd
                 {
                     int rows = Math.Min(mr, k - o0);
                     for (int e = 0; e < 16; e++)
-                        Gemm.MultiplyPacked(kernel, rows, tiles, c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize, 0, panels,
+                        Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize, 0, panels,
                             m + (long)e * mr * stride, stride, accumulate: false);
                     if (pooled is null) TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + (long)sample * k * gg.OutSize);
                     else
