@@ -62,7 +62,9 @@ internal static partial class Winograd
     /// </summary>
     /// <param name="pooledDy">When given, the output gradient is unpooled from it one sample at a time (see
     /// <see cref="BackwardWeightPooled"/>) and <paramref name="dy"/> is not read.</param>
-    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw, PooledGradient pooledDy = default)
+    /// <param name="reluImage">The image is relu(x), taken as it is read (see <see cref="SplitRow"/>).</param>
+    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw, PooledGradient pooledDy = default,
+        bool reluImage = false)
     {
         int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
         int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
@@ -89,7 +91,7 @@ internal static partial class Winograd
                         float* du = part + (long)chunk * products;
                         for (int n = n0; n < n1; n++)
                         {
-                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, stride);
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, reluImage, stride);
                             float* dyn = dy + (long)n * k * gg.OutSize;
                             if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled);
                             TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m);
@@ -212,8 +214,11 @@ internal static partial class Winograd
     /// with each window's choice in <paramref name="codes"/>, and <paramref name="y"/> is not written.</param>
     /// <param name="pooledX">When given, the image is unpooled from it one sample at a time (backward data of the
     /// fused layers: see <see cref="BackwardDataPooled"/>) and <paramref name="x"/> is not read.</param>
+    /// <param name="reluImage">The image is relu(x), taken as it is read (see <see cref="SplitRow"/>).</param>
+    /// <param name="outputMask">When given, y is written only where the mask (same layout) is &gt; 0, +0 elsewhere:
+    /// ReLU's backward pass over the image gradient, when x was that ReLU's input.</param>
     private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y,
-        float* pooled = null, byte* codes = null, PooledGradient pooledX = default)
+        float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, float* outputMask = null)
     {
         var kernel = Gemm.Kernel;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -240,7 +245,7 @@ internal static partial class Winograd
             {
                 float* m = ps, packedB = m + mSize, plane = packedB + bSize, image = x + (long)sample * c * gg.ImageSize;
                 if (pooledX.IsGiven) UnpoolPlanes(pooledX, gg.Height, gg.Width, (long)sample * c, c, image = plane + planeSize);
-                TransformImage(gg, image, plane, tileRows, tileCols, nr, panelSize, packedB);
+                TransformImage(gg, image, plane, tileRows, tileCols, nr, panelSize, packedB, reluImage);
                 // One MR-row block of output channels at a time through all 16 products and straight into the output
                 // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
                 for (int o0 = 0; o0 < k; o0 += mr)
@@ -249,11 +254,12 @@ internal static partial class Winograd
                     for (int e = 0; e < 16; e++)
                         Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize, 0, panels,
                             m + (long)e * mr * stride, stride, accumulate: false);
-                    if (pooled is null) TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + (long)sample * k * gg.OutSize);
+                    long at = (long)sample * k * gg.OutSize;
+                    if (pooled is null) TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, outputMask is null ? null : outputMask + at);
                     else
                     {
-                        long at = (long)sample * k * (gg.OutHeight / 2) * (gg.OutWidth / 2);
-                        TransformOutputPooled(gg, o0, rows, m, stride, mr, tileCols, b, pooled + at, codes + at);
+                        long pooledAt = (long)sample * k * (gg.OutHeight / 2) * (gg.OutWidth / 2);
+                        TransformOutputPooled(gg, o0, rows, m, stride, mr, tileCols, b, pooled + pooledAt, codes + pooledAt);
                     }
                 }
             }
@@ -321,7 +327,7 @@ internal static partial class Winograd
     /// of product e at e·<paramref name="panelSize"/> + ch·<paramref name="rowStride"/> + p.
     /// </remarks>
     private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int tileRows, int tileCols,
-        int nr, int panelSize, float* packed, int rowStride = 0)
+        int nr, int panelSize, float* packed, bool relu, int rowStride = 0)
     {
         int h = g.Height, w = g.Width, padTop = g.PadTop, c = g.ImageChannels, tiles = tileRows * tileCols, planeRows = 2 * tileRows + 2;
         int tail = nr == 0 ? 0 : tiles % nr, lastPanel = nr == 0 ? 0 : tiles / nr;
@@ -337,7 +343,7 @@ internal static partial class Winograd
             for (int r = 0; r < planeRows; r++)
             {
                 int sr = r - padTop;
-                if (sr >= 0 && sr < h) SplitRow(src + (long)sr * w, w, picks, plane + r * PlaneRowFloats);
+                if (sr >= 0 && sr < h) SplitRow(src + (long)sr * w, w, picks, plane + r * PlaneRowFloats, relu);
                 else new Span<float>(plane + r * PlaneRowFloats, PlaneRowFloats).Clear();
             }
             for (int th = 0; th < tileRows; th++)
@@ -469,15 +475,17 @@ internal static partial class Winograd
 
     /// <summary>
     /// One image row of <paramref name="w"/> ≤ 32 floats as a plane row split by column parity: vector k (at
-    /// dst + 16k) holds plane columns 2t + k in lane t, zero where that column is padding or past the row.
+    /// dst + 16k) holds plane columns 2t + k in lane t, zero where that column is padding or past the row. With
+    /// <paramref name="relu"/>, of relu(row): the fused layers read a ReLU's input and never write its output.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void SplitRow(float* row, int w, in ColumnPicks picks, float* dst)
+    private static unsafe void SplitRow(float* row, int w, in ColumnPicks picks, float* dst, bool relu)
     {
         if (Avx512F.IsSupported)
         {
             var lo = Avx512F.MaskLoad(row, Vector512.LessThan(Lanes, Vector512.Create(w)).AsSingle(), Vector512<float>.Zero);
             var hi = Avx512F.MaskLoad(row + 16, Vector512.LessThan(Lanes, Vector512.Create(w - 16)).AsSingle(), Vector512<float>.Zero);
+            if (relu) (lo, hi) = (Relu(lo), Relu(hi));
             Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index0, hi) & picks.Inside0, dst);
             Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index1, hi) & picks.Inside1, dst + 16);
             Vector512.Store(Avx512F.PermuteVar16x32x2(lo, picks.Index2, hi) & picks.Inside2, dst + 32);
@@ -488,9 +496,15 @@ internal static partial class Winograd
             for (int t = 0; t < 16; t++)
             {
                 int column = 2 * t + k - picks.PadLeft;
-                dst[16 * k + t] = column >= 0 && column < w ? row[column] : 0f;
+                float value = column >= 0 && column < w ? row[column] : 0f;
+                dst[16 * k + t] = !relu || value > 0 || float.IsNaN(value) ? value : 0f;
             }
     }
+
+    /// <summary>max(v, 0) as <see cref="Elementwise.Relu"/> computes it: NaN kept, −0 and below become +0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Relu(Vector512<float> v) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v, Vector512<float>.Zero);
 
     private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 
@@ -517,7 +531,7 @@ internal static partial class Winograd
     /// m[e·MR·stride + row·stride + tile].
     /// </summary>
     private static unsafe void TransformOutput(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileRows,
-        int tileCols, float* bias, float* y)
+        int tileCols, float* bias, float* y, float* mask)
     {
         int oh = g.OutHeight, ow = g.OutWidth;
         long plane16 = (long)mr * stride;
@@ -525,12 +539,12 @@ internal static partial class Winograd
         {
             int o = o0 + r;
             var b = Vector512.Create(bias is null ? 0f : bias[o]);
-            float* yo = y + (long)o * oh * ow;
+            float* yo = y + (long)o * oh * ow, mo = mask is null ? null : mask + (long)o * oh * ow;
             for (int th = 0; th < tileRows; th++)
             {
                 var (y00, y01, y10, y11) = TileOutputs(m + (long)r * stride + th * tileCols, plane16, b);
-                StoreRow(yo, 2 * th, oh, ow, y00, y01);
-                StoreRow(yo, 2 * th + 1, oh, ow, y10, y11);
+                StoreRow(yo, 2 * th, oh, ow, y00, y01, mo);
+                StoreRow(yo, 2 * th + 1, oh, ow, y10, y11, mo);
             }
         }
     }
@@ -557,13 +571,20 @@ internal static partial class Winograd
     private static unsafe Vector512<float> Load(float* src, int e, long plane16) => Vector512.Load(src + e * plane16);
 
     /// <summary>Output row <paramref name="r"/> (skipped past the last): even columns from <paramref name="even"/>, odd
-    /// from <paramref name="odd"/>, lane t giving columns 2t and 2t + 1.</summary>
+    /// from <paramref name="odd"/>, lane t giving columns 2t and 2t + 1; +0 where <paramref name="mask"/> (when given,
+    /// laid out as y) is not &gt; 0, as <see cref="Elementwise.ReluBackward"/> masks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreRow(float* y, int r, int oh, int ow, Vector512<float> even, Vector512<float> odd)
+    private static unsafe void StoreRow(float* y, int r, int oh, int ow, Vector512<float> even, Vector512<float> odd, float* mask = null)
     {
         if (r >= oh) return;
         var (lo, hi) = Interleave(even, odd);
         float* dst = y + (long)r * ow;
+        if (mask is not null)
+        {
+            var (mLo, mHi) = LoadRow(mask + (long)r * ow, ow);
+            lo = Vector512.GreaterThan(mLo, Vector512<float>.Zero) & lo;
+            hi = Vector512.GreaterThan(mHi, Vector512<float>.Zero) & hi;
+        }
         if (Avx512F.IsSupported)
         {
             if (ow >= 16)
@@ -576,6 +597,18 @@ internal static partial class Winograd
         }
         for (int i = 0; i < Math.Min(ow, 16); i++) dst[i] = lo[i];
         for (int i = 16; i < ow; i++) dst[i] = hi[i - 16];
+    }
+
+    /// <summary>A row of at most 32 floats as two vectors, 0 past its end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector512<float>, Vector512<float>) LoadRow(float* row, int count)
+    {
+        if (Avx512F.IsSupported)
+            return (Avx512F.MaskLoad(row, Vector512.LessThan(Lanes, Vector512.Create(count)).AsSingle(), Vector512<float>.Zero),
+                Avx512F.MaskLoad(row + 16, Vector512.LessThan(Lanes, Vector512.Create(count - 16)).AsSingle(), Vector512<float>.Zero));
+        Span<float> all = stackalloc float[32];
+        for (int i = 0; i < count; i++) all[i] = row[i];
+        return (Vector512.Create<float>(all[..16]), Vector512.Create<float>(all[16..]));
     }
 
     private static readonly Vector512<int> s_even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);

@@ -28,8 +28,9 @@ internal static partial class Winograd
     /// <see cref="Pooling.MaxForward"/> picks it; ReLU is max(·, 0), NaN kept. <paramref name="codes"/> gets, per
     /// pooled output, the chosen position (2·row + column) or <see cref="Closed"/>.
     /// </summary>
-    internal static unsafe void ForwardPooled(in ConvGeometry g, float* x, float* w, float* b, float* pooled, byte* codes) =>
-        Run(g, x, w, flipped: false, b, null, pooled, codes);
+    /// <param name="reluInput">The convolution reads relu(x), computed as it reads: [ReLU, Conv2d, ReLU, MaxPool2d].</param>
+    internal static unsafe void ForwardPooled(in ConvGeometry g, float* x, float* w, float* b, float* pooled, byte* codes, bool reluInput) =>
+        Run(g, x, w, flipped: false, b, null, pooled, codes, reluImage: reluInput);
 
     /// <summary>The fused layers' output gradient [N, K, ⌊OH/2⌋, ⌊OW/2⌋] and <see cref="ForwardPooled"/>'s codes, from
     /// which the convolution's output gradient is rebuilt a sample at a time, in cache, never whole.</summary>
@@ -45,12 +46,14 @@ internal static partial class Winograd
     /// that ReLU's and max pooling's backward passes would make from <paramref name="dPooled"/>: each sample's rebuilt
     /// by <see cref="UnpoolPlanes"/> on its core.
     /// </summary>
-    internal static unsafe void BackwardDataPooled(in ConvGeometry g, float* dPooled, byte* codes, float* w, float* dx) =>
-        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: new PooledGradient(dPooled, codes));
+    /// <param name="reluInput">When given, the layers' input x was a ReLU's input (see <see cref="ForwardPooled"/>): the
+    /// gradient is written where x &gt; 0 only, ReLU's backward pass included.</param>
+    internal static unsafe void BackwardDataPooled(in ConvGeometry g, float* dPooled, byte* codes, float* w, float* dx, float* reluInput) =>
+        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: new PooledGradient(dPooled, codes), outputMask: reluInput);
 
     /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>).</summary>
-    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, float* dPooled, byte* codes, float* dw) =>
-        BackwardWeight(g, x, null, dw, new PooledGradient(dPooled, codes));
+    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, float* dPooled, byte* codes, float* dw, bool reluInput) =>
+        BackwardWeight(g, x, null, dw, new PooledGradient(dPooled, codes), reluInput);
 
     /// <summary>
     /// The bias gradient of the fused layers: <see cref="Convolution.SumPerChannel"/> over the rebuilt output gradient,

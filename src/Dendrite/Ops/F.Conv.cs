@@ -106,11 +106,13 @@ public static partial class F
     /// <summary>
     /// relu(max_pool2d(conv2d(input, weight, bias), 2)) as one op when the convolution runs as Winograd's (3×3,
     /// stride 1, a batch): the pooling windows are its output tiles, so the full-size activation is never written.
-    /// The values and gradients are the three ops' to the bit. Null when the geometry does not fit; then the caller
-    /// runs the three ops. Errors in the arguments are <see cref="Conv2d"/>'s.
+    /// With <paramref name="reluInput"/> the convolution reads relu(input) instead, also never written: its values
+    /// are taken as the kernels read the input, and ReLU's backward mask applied as they write its gradient. The
+    /// values and gradients are the separate ops' to the bit. Null when the geometry does not fit; then the caller
+    /// runs the ops one by one. Errors in the arguments are <see cref="Conv2d"/>'s.
     /// </summary>
     internal static unsafe Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
-        Size2d dilation, int groups, bool ceilMode)
+        Size2d dilation, int groups, bool ceilMode, bool reluInput = false)
     {
         const string op = nameof(Conv2d);
         if (input.Rank != 4 || weight.Rank != 4) return null;
@@ -122,8 +124,8 @@ public static partial class F
         // One byte per pooled value: which position of its window won (or that ReLU closed it), in pooled storage.
         var codes = Tensor.Empty(new Shape((int)((Winograd.PooledCodeBytes(g) + 3) / 4)));
         fixed (float* px = input.Data, pw = weight.Data, pb = bias is null ? default : bias.Data, py = y.Data, pc = codes.Data)
-            Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc);
-        return Tape.Record(y, "Conv2d+ReLU+MaxPool2d", bias is null ? [input, weight] : [input, weight, bias], dPooled =>
+            Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc, reluInput);
+        return Tape.Record(y, reluInput ? "ReLU+Conv2d+ReLU+MaxPool2d" : "Conv2d+ReLU+MaxPool2d", bias is null ? [input, weight] : [input, weight, bias], dPooled =>
         {
             // The convolution's output gradient is rebuilt inside each kernel, a sample at a time, never whole.
             Tensor? dx = input.RequiresGrad ? Tensor.Empty(input.Shape) : null;
@@ -132,8 +134,8 @@ public static partial class F
             fixed (float* pd = dPooled.Data, pc = codes.Data, px = input.Data, pw = weight.Data)
             {
                 byte* code = (byte*)pc;
-                if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, pd, code, pw, pdx);
-                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, pd, code, pdw);
+                if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, pd, code, pw, pdx, reluInput ? px : null);
+                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, pd, code, pdw, reluInput);
                 if (db is not null) fixed (float* pdb = db.Data) Winograd.BiasGradientPooled(g, pd, code, pdb);
             }
             return bias is null ? [dx, dw] : [dx, dw, db];

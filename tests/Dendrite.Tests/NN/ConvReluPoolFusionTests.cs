@@ -34,11 +34,35 @@ public class ConvReluPoolFusionTests
         var fused = Run(conv, x, upstream, input => model.Call(input));
         var plain = Run(conv, x, upstream, input => F.MaxPool2d(F.ReLU(conv.Call(input)), 2));
 
-        for (int i = 0; i < plain.Length; i++) Assert.Equal(plain[i], fused[i]);
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
         Assert.Contains(plain[0], float.IsNaN);
         Assert.Contains(plain[0], v => v == 0f);   // windows ReLU closed
         var g = Geometry(batch, channels, height, width, outChannels, padding);
         Assert.Equal(Winograd.FitsPooled(g), F.Conv2dReluMaxPool2x2(x, conv.Weight, conv.Bias, 1, padding, 1, 1, false) is not null);
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void A_relu_before_the_fused_layers_gives_the_unfused_values_and_gradients(int batch, int channels, int height, int width,
+        int outChannels, int padding)
+    {
+        var conv = new Conv2d(channels, outChannels, 3, padding: padding, generator: new Generator(8));
+        Awkward(conv, channels);
+        var model = new Sequential(new ReLU(), conv, new ReLU(), new MaxPool2d(2));
+        var x = Tensor.Randn(new Shape(batch, channels, height, width), new Generator(9));
+        x.Data[5] = float.NaN;   // NaN passes ReLU
+        x.Data[7] = -0f;         // and −0 becomes +0
+        x.Data[8] = 0f;          // a zero passes no gradient
+        int oh = height + 2 * padding - 2, ow = width + 2 * padding - 2;
+        var upstream = Tensor.Randn(new Shape(batch, outChannels, oh / 2, ow / 2), new Generator(10));
+
+        var fused = Run(conv, x, upstream, input => model.Call(input));
+        var plain = Run(conv, x, upstream, input => F.MaxPool2d(F.ReLU(conv.Call(F.ReLU(input))), 2));
+
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
+        Assert.Contains(plain[1], v => v == 0f);   // input gradient closed where the input was ≤ 0
+        var g = Geometry(batch, channels, height, width, outChannels, padding);
+        Assert.Equal(Winograd.FitsPooled(g), F.Conv2dReluMaxPool2x2(x, conv.Weight, conv.Bias, 1, padding, 1, 1, false, reluInput: true) is not null);
     }
 
     [Fact]
@@ -88,6 +112,9 @@ public class ConvReluPoolFusionTests
         conv.Bias!.Data[0] = 0.5f;
         conv.Bias!.Data[1] = -0.5f;
     }
+
+    /// <summary>The values' bit patterns: −0 and +0 differ, as they would in a division.</summary>
+    private static int[] Bits(float[] values) => values.Select(BitConverter.SingleToInt32Bits).ToArray();
 
     /// <summary>Output, input gradient, weight gradient and bias gradient.</summary>
     private static float[][] Run(Conv2d conv, Tensor x, Tensor upstream, Func<Tensor, Tensor> f)

@@ -25,8 +25,17 @@ public sealed class Sequential : Module
         var x = input;
         for (int i = 0; i < _layers.Count; i++)
         {
+            if (i + 3 < _layers.Count && _layers[i] is ReLU && _layers[i + 1] is Conv2d inner && _layers[i + 2] is ReLU
+                && _layers[i + 3] is MaxPool2d innerPool && IsHalving(innerPool) && !AnyHooked(i, 4)
+                && inner.ForwardReluMaxPool2x2(x, innerPool.CeilMode, reluInput: true) is { } innerPooled)
+            {
+                // The same, with the ReLU before the convolution read on the fly: its output is never written either.
+                x = innerPooled;
+                i += 3;
+                continue;
+            }
             if (i + 2 < _layers.Count && _layers[i] is Conv2d conv && _layers[i + 1] is ReLU && _layers[i + 2] is MaxPool2d pool
-                && IsHalving(pool) && !conv.HasForwardHooks && !_layers[i + 1].HasForwardHooks && !pool.HasForwardHooks
+                && IsHalving(pool) && !AnyHooked(i, 3)
                 && conv.ForwardReluMaxPool2x2(x, pool.CeilMode) is { } pooled)
             {
                 // Convolution, ReLU and 2×2 pooling in one pass where the convolution's 2×2 output tiles are the
@@ -48,6 +57,13 @@ public sealed class Sequential : Module
             x = _layers[i].Call(x);   // Call, so forward hooks on the layers run
         }
         return x;
+    }
+
+    private bool AnyHooked(int first, int count)
+    {
+        for (int i = first; i < first + count; i++)
+            if (_layers[i].HasForwardHooks) return true;
+        return false;
     }
 
     private static bool IsHalving(MaxPool2d pool) =>
