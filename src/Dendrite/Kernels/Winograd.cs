@@ -60,12 +60,17 @@ internal static partial class Winograd
     /// (overwriting <paramref name="dw"/>), for a geometry <see cref="Shape"/> accepts. Samples are summed in fixed
     /// chunks added in order, so the result depends on the batch size only.
     /// </summary>
-    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw)
+    /// <param name="pooledDy">When given, the output gradient is unpooled from it one sample at a time (see
+    /// <see cref="BackwardWeightPooled"/>) and <paramref name="dy"/> is not read.</param>
+    /// <param name="reluImage">The image is relu(x), taken as it is read (see <see cref="SplitRow"/>).</param>
+    internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw, PooledGradient pooledDy = default,
+        bool reluImage = false)
     {
         int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
         int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
         // Products a cache line further apart than their rows need, as in Run: no 4 KB multiples between streams.
-        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats;
+        int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats
+            + (pooledDy.IsGiven ? k * g.OutSize : 0);
         int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
         var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
         var geometry = g;
@@ -82,11 +87,14 @@ internal static partial class Winograd
                     if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
                     fixed (float* ps = scratch)
                     {
-                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, du = part + (long)chunk * products;
+                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, unpooled = plane + planeRows * PlaneRowFloats;
+                        float* du = part + (long)chunk * products;
                         for (int n = n0; n < n1; n++)
                         {
-                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, relu: false, stride);
-                            TransformGradient(gg, dy + (long)n * k * gg.OutSize, tileRows, tileCols, stride, mProduct, m);
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, reluImage, stride);
+                            float* dyn = dy + (long)n * k * gg.OutSize;
+                            if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled);
+                            TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m);
                             for (int e = 0; e < 16; e++)
                                 Gemm.Multiply(false, true, k, c, tiles, new ReadOnlySpan<float>(m + (long)e * mProduct, mProduct),
                                     stride, new ReadOnlySpan<float>(v + (long)e * vProduct, vProduct), stride,

@@ -51,6 +51,10 @@ internal static partial class Winograd
     internal static unsafe void BackwardDataPooled(in ConvGeometry g, float* dPooled, byte* codes, float* w, float* dx, float* reluInput) =>
         Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: new PooledGradient(dPooled, codes), outputMask: reluInput);
 
+    /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>).</summary>
+    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, float* dPooled, byte* codes, float* dw, bool reluInput) =>
+        BackwardWeight(g, x, null, dw, new PooledGradient(dPooled, codes), reluInput);
+
     /// <summary>
     /// The bias gradient of the fused layers: <see cref="Convolution.SumPerChannel"/> over the rebuilt output gradient,
     /// plane by plane in the same order, so the sums are its sums to the bit.

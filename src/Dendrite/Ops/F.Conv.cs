@@ -135,7 +135,7 @@ public static partial class F
             {
                 byte* code = (byte*)pc;
                 if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, pd, code, pw, pdx, reluInput ? px : null);
-                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooledDirect(g, px, pd, code, pdw, reluInput);
+                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, pd, code, pdw, reluInput);
                 if (db is not null) fixed (float* pdb = db.Data) Winograd.BiasGradientPooled(g, pd, code, pdb);
             }
             return bias is null ? [dx, dw] : [dx, dw, db];

@@ -5,9 +5,8 @@ namespace Dendrite.Tests.NN;
 
 /// <summary>
 /// Sequential runs [Conv2d, ReLU, MaxPool2d(2)] as one op where the convolution's 2×2 Winograd output tiles are the
-/// pooling windows. It may change neither a value nor the input and bias gradients, to the bit: windows that ReLU
-/// closes, tied maxima, NaN, odd sizes whose last row and column no window covers, padding. The weight gradient is
-/// summed directly over the windows (a different order from Winograd's): it must agree to rounding.
+/// pooling windows. It may change neither a value nor a gradient, to the bit: windows that ReLU closes, tied maxima,
+/// NaN, odd sizes whose last row and column no window covers, padding.
 /// </summary>
 public class ConvReluPoolFusionTests
 {
@@ -18,7 +17,6 @@ public class ConvReluPoolFusionTests
         { 3, 16, 13, 11, 17, 0 },   // odd outputs (11 × 9): a last row and column no window covers
         { 2, 18, 9, 10, 16, 1 },    // padding 1
         { 2, 16, 5, 30, 16, 2 },    // rows of 32: a whole vector of windows
-        { 2, 40, 8, 8, 16, 1 },     // channels in two blocks of 32 for the weight gradient
     };
 
     [Theory]
@@ -36,8 +34,7 @@ public class ConvReluPoolFusionTests
         var fused = Run(conv, x, upstream, input => model.Call(input));
         var plain = Run(conv, x, upstream, input => F.MaxPool2d(F.ReLU(conv.Call(input)), 2));
 
-        foreach (int i in new[] { 0, 1, 3 }) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
-        AssertClose(plain[2], fused[2]);
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
         Assert.Contains(plain[0], float.IsNaN);
         Assert.Contains(plain[0], v => v == 0f);   // windows ReLU closed
         var g = Geometry(batch, channels, height, width, outChannels, padding);
@@ -62,8 +59,7 @@ public class ConvReluPoolFusionTests
         var fused = Run(conv, x, upstream, input => model.Call(input));
         var plain = Run(conv, x, upstream, input => F.MaxPool2d(F.ReLU(conv.Call(F.ReLU(input))), 2));
 
-        foreach (int i in new[] { 0, 1, 3 }) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
-        AssertClose(plain[2], fused[2]);
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
         Assert.Contains(plain[1], v => v == 0f);   // input gradient closed where the input was ≤ 0
         var g = Geometry(batch, channels, height, width, outChannels, padding);
         Assert.Equal(Winograd.FitsPooled(g), F.Conv2dReluMaxPool2x2(x, conv.Weight, conv.Bias, 1, padding, 1, 1, false, reluInput: true) is not null);
@@ -115,19 +111,6 @@ public class ConvReluPoolFusionTests
         w.Slice(channels * 9, channels * 9).Clear();
         conv.Bias!.Data[0] = 0.5f;
         conv.Bias!.Data[1] = -0.5f;
-    }
-
-    /// <summary>
-    /// Weight gradients agree to rounding. A NaN input makes NaN taps in the unfused gradient wherever a zero of the
-    /// dense output gradient meets it (0 · NaN); the fused sum visits only the windows' chosen positions, so there it
-    /// may be a number.
-    /// </summary>
-    private static void AssertClose(float[] expected, float[] actual)
-    {
-        double scale = expected.Where(float.IsFinite).Select(v => (double)Math.Abs(v)).DefaultIfEmpty(1).Max();
-        for (int i = 0; i < expected.Length; i++)
-            if (!float.IsNaN(expected[i]))
-                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * scale, $"dw[{i}] = {actual[i]}, expected {expected[i]}");
     }
 
     /// <summary>The values' bit patterns: −0 and +0 differ, as they would in a division.</summary>
