@@ -33,11 +33,14 @@ internal static partial class Winograd
         Run(g, x, w, flipped: false, b, null, pooled, codes, reluImage: reluInput);
 
     /// <summary>The fused layers' output gradient [N, K, ⌊OH/2⌋, ⌊OW/2⌋] and <see cref="ForwardPooled"/>'s codes, from
-    /// which the convolution's output gradient is rebuilt a sample at a time, in cache, never whole.</summary>
-    internal readonly unsafe struct PooledGradient(float* gradient, byte* codes)
+    /// which the convolution's output gradient is rebuilt a sample at a time, in cache, never whole; with a dropout
+    /// after the pooling, its scaled mask (same layout), by which the gradient is first multiplied, as
+    /// <see cref="F.Dropout"/>'s backward pass multiplies it.</summary>
+    internal readonly unsafe struct PooledGradient(float* gradient, byte* codes, float* dropoutMask = null)
     {
         internal readonly float* Gradient = gradient;
         internal readonly byte* Codes = codes;
+        internal readonly float* DropoutMask = dropoutMask;
         internal bool IsGiven => Gradient != null;
     }
 
@@ -48,21 +51,20 @@ internal static partial class Winograd
     /// </summary>
     /// <param name="reluInput">When given, the layers' input x was a ReLU's input (see <see cref="ForwardPooled"/>): the
     /// gradient is written where x &gt; 0 only, ReLU's backward pass included.</param>
-    internal static unsafe void BackwardDataPooled(in ConvGeometry g, float* dPooled, byte* codes, float* w, float* dx, float* reluInput) =>
-        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: new PooledGradient(dPooled, codes), outputMask: reluInput);
+    internal static unsafe void BackwardDataPooled(in ConvGeometry g, in PooledGradient dPooled, float* w, float* dx, float* reluInput) =>
+        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: dPooled, outputMask: reluInput);
 
     /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>).</summary>
-    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, float* dPooled, byte* codes, float* dw, bool reluInput) =>
-        BackwardWeight(g, x, null, dw, new PooledGradient(dPooled, codes), reluInput);
+    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, in PooledGradient dPooled, float* dw, bool reluInput) =>
+        BackwardWeight(g, x, null, dw, dPooled, reluInput);
 
     /// <summary>
     /// The bias gradient of the fused layers: <see cref="Convolution.SumPerChannel"/> over the rebuilt output gradient,
     /// plane by plane in the same order, so the sums are its sums to the bit.
     /// </summary>
-    internal static unsafe void BiasGradientPooled(in ConvGeometry g, float* dPooled, byte* codes, float* db)
+    internal static unsafe void BiasGradientPooled(in ConvGeometry g, PooledGradient source, float* db)
     {
         int k = g.ColumnChannels, batch = g.Batch, oh = g.OutHeight, ow = g.OutWidth;
-        var source = new PooledGradient(dPooled, codes);
         Threading.For(k, o =>
         {
             float* plane = stackalloc float[oh * ow];
@@ -89,10 +91,12 @@ internal static partial class Winograd
         for (int i = 0; i < count; i++)
         {
             float* src = source.Gradient + (p0 + i) * ph * pw, dst = dy + (long)i * oh * ow;
+            float* drop = source.DropoutMask is null ? null : source.DropoutMask + (p0 + i) * ph * pw;
             byte* code = source.Codes + (p0 + i) * ph * pw;
             for (int th = 0; th < ph; th++)
             {
                 var (d, at) = LoadPooledRow(src + th * pw, code + th * pw, pw);
+                if (drop is not null) d *= LoadRow(drop + th * pw, pw).Item1;
                 var upperEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512<int>.Zero).AsSingle(), d, zero) + zero;
                 var upperOdd = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(1)).AsSingle(), d, zero) + zero;
                 var lowerEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512.Create(2)).AsSingle(), d, zero) + zero;

@@ -108,11 +108,13 @@ public static partial class F
     /// stride 1, a batch): the pooling windows are its output tiles, so the full-size activation is never written.
     /// With <paramref name="reluInput"/> the convolution reads relu(input) instead, also never written: its values
     /// are taken as the kernels read the input, and ReLU's backward mask applied as they write its gradient. The
-    /// values and gradients are the separate ops' to the bit. Null when the geometry does not fit; then the caller
-    /// runs the ops one by one. Errors in the arguments are <see cref="Conv2d"/>'s.
+    /// values and gradients are the separate ops' to the bit. A <paramref name="dropout"/> probability above 0 adds
+    /// <see cref="Dropout"/> after the pooling (in training), its mask drawn as Dropout draws it and its backward
+    /// product taken as the pooled gradient is read. Null when the geometry does not fit; then the caller runs the ops
+    /// one by one. Errors in the arguments are <see cref="Conv2d"/>'s.
     /// </summary>
     internal static unsafe Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
-        Size2d dilation, int groups, bool ceilMode, bool reluInput = false)
+        Size2d dilation, int groups, bool ceilMode, bool reluInput = false, float dropout = 0f)
     {
         const string op = nameof(Conv2d);
         if (input.Rank != 4 || weight.Rank != 4) return null;
@@ -125,18 +127,29 @@ public static partial class F
         var codes = Tensor.Empty(new Shape((int)((Winograd.PooledCodeBytes(g) + 3) / 4)));
         fixed (float* px = input.Data, pw = weight.Data, pb = bias is null ? default : bias.Data, py = y.Data, pc = codes.Data)
             Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc, reluInput);
-        return Tape.Record(y, reluInput ? "ReLU+Conv2d+ReLU+MaxPool2d" : "Conv2d+ReLU+MaxPool2d", bias is null ? [input, weight] : [input, weight, bias], dPooled =>
+        Tensor? dropMask = null;
+        if (dropout > 0f)
+        {
+            // F.Dropout's draw and product, on the pooled values.
+            CheckDropoutProbability(nameof(Dropout), dropout);
+            var pooled = y;
+            dropMask = Tensor.Empty(pooled.Shape);
+            y = Tensor.Empty(pooled.Shape);
+            BernoulliMask.Apply(pooled.Data, dropMask.Data, y.Data, dropout, dropout < 1f ? 1f / (1f - dropout) : 0f, Generator.Default.NextULong());
+        }
+        string name = (reluInput ? "ReLU+Conv2d+ReLU+MaxPool2d" : "Conv2d+ReLU+MaxPool2d") + (dropMask is null ? "" : "+Dropout");
+        return Tape.Record(y, name, bias is null ? [input, weight] : [input, weight, bias], dPooled =>
         {
             // The convolution's output gradient is rebuilt inside each kernel, a sample at a time, never whole.
             Tensor? dx = input.RequiresGrad ? Tensor.Empty(input.Shape) : null;
             Tensor? dw = weight.RequiresGrad ? Tape.NewGradient(weight) : null;
             Tensor? db = bias is { RequiresGrad: true } ? Tape.NewGradient(bias) : null;
-            fixed (float* pd = dPooled.Data, pc = codes.Data, px = input.Data, pw = weight.Data)
+            fixed (float* pd = dPooled.Data, pc = codes.Data, px = input.Data, pw = weight.Data, pm = dropMask is null ? default : dropMask.Data)
             {
-                byte* code = (byte*)pc;
-                if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, pd, code, pw, pdx, reluInput ? px : null);
-                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, pd, code, pdw, reluInput);
-                if (db is not null) fixed (float* pdb = db.Data) Winograd.BiasGradientPooled(g, pd, code, pdb);
+                var source = new Winograd.PooledGradient(pd, (byte*)pc, pm);
+                if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, source, pw, pdx, reluInput ? px : null);
+                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, source, pdw, reluInput);
+                if (db is not null) fixed (float* pdb = db.Data) Winograd.BiasGradientPooled(g, source, pdb);
             }
             return bias is null ? [dx, dw] : [dx, dw, db];
         });

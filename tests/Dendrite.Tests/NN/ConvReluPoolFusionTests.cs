@@ -1,5 +1,6 @@
 using Dendrite.Kernels;
 using Dendrite.NN;
+using Dendrite.Tests.TestSupport;
 
 namespace Dendrite.Tests.NN;
 
@@ -8,6 +9,7 @@ namespace Dendrite.Tests.NN;
 /// pooling windows. It may change neither a value nor a gradient, to the bit: windows that ReLU closes, tied maxima,
 /// NaN, odd sizes whose last row and column no window covers, padding.
 /// </summary>
+[Collection(ProcessStateCollection.Name)]   // the dropout test draws from Generator.Default
 public class ConvReluPoolFusionTests
 {
     public static TheoryData<int, int, int, int, int, int> Geometries => new()
@@ -63,6 +65,31 @@ public class ConvReluPoolFusionTests
         Assert.Contains(plain[1], v => v == 0f);   // input gradient closed where the input was ≤ 0
         var g = Geometry(batch, channels, height, width, outChannels, padding);
         Assert.Equal(Winograd.FitsPooled(g), F.Conv2dReluMaxPool2x2(x, conv.Weight, conv.Bias, 1, padding, 1, 1, false, reluInput: true) is not null);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_dropout_after_the_pooling_joins_with_the_same_mask_values_and_gradients(bool training)
+    {
+        // The W2 net's block: ReLU (after the first convolution), Conv2d, ReLU, MaxPool2d(2), Dropout(0.25).
+        var conv = new Conv2d(16, 16, 3, generator: new Generator(11));
+        var dropout = new Dropout(0.25f);
+        var model = new Sequential(new ReLU(), conv, new ReLU(), new MaxPool2d(2), dropout);
+        model.Train(training);
+        var x = Tensor.Randn(new Shape(3, 16, 12, 12), new Generator(12));
+        var upstream = Tensor.Randn(new Shape(3, 16, 5, 5), new Generator(13));
+        var state = Generator.Default.GetState();
+
+        var fused = Run(conv, x, upstream, input => model.Call(input));
+        var after = Generator.Default.GetState();
+        Generator.Default.SetState(state);
+        var plain = Run(conv, x, upstream, input => F.Dropout(F.MaxPool2d(F.ReLU(conv.Call(F.ReLU(input))), 2), 0.25f, training));
+
+        for (int i = 0; i < plain.Length; i++) Assert.Equal(Bits(plain[i]), Bits(fused[i]));
+        Assert.Equal(Generator.Default.GetState(), after);   // the same draws, as many
+        var undropped = F.MaxPool2d(F.ReLU(conv.Call(F.ReLU(x))), 2).ToArray();
+        Assert.Equal(!training, Bits(undropped).SequenceEqual(Bits(fused[0])));   // dropped and scaled only in training
     }
 
     [Fact]

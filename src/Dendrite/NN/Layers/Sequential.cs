@@ -27,21 +27,22 @@ public sealed class Sequential : Module
         {
             if (i + 3 < _layers.Count && _layers[i] is ReLU && _layers[i + 1] is Conv2d inner && _layers[i + 2] is ReLU
                 && _layers[i + 3] is MaxPool2d innerPool && IsHalving(innerPool) && !AnyHooked(i, 4)
-                && inner.ForwardReluMaxPool2x2(x, innerPool.CeilMode, reluInput: true) is { } innerPooled)
+                && inner.ForwardReluMaxPool2x2(x, innerPool.CeilMode, reluInput: true, DropoutAfter(i + 3, out int innerDrop)) is { } innerPooled)
             {
                 // The same, with the ReLU before the convolution read on the fly: its output is never written either.
                 x = innerPooled;
-                i += 3;
+                i += 3 + innerDrop;
                 continue;
             }
             if (i + 2 < _layers.Count && _layers[i] is Conv2d conv && _layers[i + 1] is ReLU && _layers[i + 2] is MaxPool2d pool
                 && IsHalving(pool) && !AnyHooked(i, 3)
-                && conv.ForwardReluMaxPool2x2(x, pool.CeilMode) is { } pooled)
+                && conv.ForwardReluMaxPool2x2(x, pool.CeilMode, reluInput: false, DropoutAfter(i + 2, out int drop)) is { } pooled)
             {
                 // Convolution, ReLU and 2×2 pooling in one pass where the convolution's 2×2 output tiles are the
                 // pooling windows (Winograd's): same values and gradients, and the full-size activation never written.
+                // A Dropout after them joins in: its backward product is taken as the pooled gradient is read.
                 x = pooled;
-                i += 2;
+                i += 2 + drop;
                 continue;
             }
             if (_layers[i] is ReLU relu && i + 1 < _layers.Count && _layers[i + 1] is MaxPool2d or MaxPool1d
@@ -57,6 +58,14 @@ public sealed class Sequential : Module
             x = _layers[i].Call(x);   // Call, so forward hooks on the layers run
         }
         return x;
+    }
+
+    /// <summary>The drop probability of an unhooked <see cref="Dropout"/> right after layer <paramref name="last"/> (0 in
+    /// eval mode, where it passes its input), and in <paramref name="layers"/> whether there is one to take along.</summary>
+    private float DropoutAfter(int last, out int layers)
+    {
+        layers = last + 1 < _layers.Count && _layers[last + 1] is Dropout { HasForwardHooks: false } ? 1 : 0;
+        return layers == 1 && _layers[last + 1] is Dropout { Training: true } d ? d.P : 0f;
     }
 
     private bool AnyHooked(int first, int count)
