@@ -31,7 +31,7 @@ public static class Convolution
         {
             float* x = px, w = pw, b = pb, y = py;
             bool hasBias = !bias.IsEmpty;
-            if (Winograd.Fits(g))
+            if (Winograd.FitsForward(g))
             {
                 Winograd.Forward(g, x, w, hasBias ? b : null, y);
                 return;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -27,8 +28,15 @@ internal static partial class Winograd
     /// with 512-bit vectors. Backward data asks the same of its transposed geometry.
     /// </summary>
     /// <remarks>The choice depends on the shapes only, never on the thread count, so neither do the results.</remarks>
-    internal static bool Fits(in ConvGeometry g) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Shape(g) && g.Batch >= 2 && g.ImageChannels >= 16 && g.ColumnChannels >= 16;
+    internal static bool Fits(in ConvGeometry g) => FitsForward(g) && g.Batch >= 2;
+
+    /// <summary>
+    /// Whether <see cref="Forward"/> takes <paramref name="g"/> at any batch size: <see cref="Fits"/> without the batch.
+    /// Fewer images than cores split each image's channels over the cores instead (see <see cref="RunSplit"/>), so one
+    /// image is Winograd's too, and gives the bits it gives in a batch.
+    /// </summary>
+    internal static bool FitsForward(in ConvGeometry g) =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Shape(g) && g.ImageChannels >= 16 && g.ColumnChannels >= 16;
 
     /// <summary>The geometry alone (no processor test, no size threshold): what <see cref="Forward"/> computes correctly.</summary>
     internal static bool Shape(in ConvGeometry g) =>
@@ -234,6 +242,11 @@ internal static partial class Winograd
         int planeSize = planeRows * PlaneRowFloats;
         long call = Interlocked.Increment(ref s_calls);
         var geometry = g;
+        if (g.Batch < Threading.NumThreads && !pooledX.IsGiven && Threading.Available > 1)
+        {
+            RunSplit(g, x, w, flipped, b, y, pooled, codes, reluImage, outputMask, call);
+            return;
+        }
         Threading.For(g.Batch, sample =>
         {
             var gg = geometry;
@@ -249,21 +262,82 @@ internal static partial class Winograd
                 // One MR-row block of output channels at a time through all 16 products and straight into the output
                 // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
                 for (int o0 = 0; o0 < k; o0 += mr)
-                {
-                    int rows = Math.Min(mr, k - o0);
-                    for (int e = 0; e < 16; e++)
-                        Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize, 0, panels,
-                            m + (long)e * mr * stride, stride, accumulate: false);
-                    long at = (long)sample * k * gg.OutSize;
-                    if (pooled is null) TransformOutput(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, outputMask is null ? null : outputMask + at);
-                    else
-                    {
-                        long pooledAt = (long)sample * k * (gg.OutHeight / 2) * (gg.OutWidth / 2);
-                        TransformOutputPooled(gg, o0, rows, m, stride, mr, tileCols, b, pooled + pooledAt, codes + pooledAt);
-                    }
-                }
+                    Products(gg, kernel, mr, nr, o0, pu, mPad, packedB, panelSize, panels, columns, m, stride, tileRows, tileCols,
+                        sample, b, y, pooled, codes, outputMask);
             }
         });
+    }
+
+    /// <summary>Output channels [o0, o0 + MR) of one sample: the 16 products of that block, then the output transform
+    /// (pooled or not) straight from M.</summary>
+    private static unsafe void Products(in ConvGeometry g, GemmKernel kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
+        int panelSize, int panels, int columns, float* m, int stride, int tileRows, int tileCols, int sample, float* b, float* y,
+        float* pooled, byte* codes, float* outputMask)
+    {
+        int k = g.ColumnChannels, c = g.ImageChannels, rows = Math.Min(mr, k - o0);
+        for (int e = 0; e < 16; e++)
+            Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize,
+                0, panels, m + (long)e * mr * stride, stride, accumulate: false);
+        long at = (long)sample * k * g.OutSize;
+        if (pooled is null) TransformOutput(g, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, outputMask is null ? null : outputMask + at);
+        else
+        {
+            long pooledAt = (long)sample * k * (g.OutHeight / 2) * (g.OutWidth / 2);
+            TransformOutputPooled(g, o0, rows, m, stride, mr, tileCols, b, pooled + pooledAt, codes + pooledAt);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> for fewer images than cores (inference on one image): per image, the cores transform ranges of
+    /// its channels into one shared set of packed B panels, then take output-channel blocks of the products and the
+    /// output transform. Every value is computed as in <see cref="Run"/>'s per-image tasks.
+    /// </summary>
+    private static unsafe void RunSplit(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y, float* pooled,
+        byte* codes, bool reluImage, float* outputMask, long call)
+    {
+        var kernel = Gemm.Kernel;
+        var (mr, nr) = Gemm.TileOf(kernel);
+        int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
+        int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
+        int columns = (tiles + 15) / 16 * 16, stride = columns + MaxTileColumns, panels = (tiles + nr - 1) / nr, planeRows = 2 * tileRows + 2;
+        int panelSize = panels * nr * c + 16, mSize = 16 * mr * stride, planeSize = planeRows * PlaneRowFloats;
+        int channelTasks = Math.Min(c, Threading.NumThreads), blocks = (k + mr - 1) / mr;
+        var shared = System.Buffers.ArrayPool<float>.Shared.Rent(16 * panelSize);
+        var geometry = g;
+        try
+        {
+            fixed (float* packedB = shared)
+            {
+                float* pb = packedB;
+                for (int sample = 0; sample < g.Batch; sample++)
+                {
+                    int n = sample;
+                    Threading.For(channelTasks, task =>
+                    {
+                        var gg = geometry;
+                        var scratch = t_scratch;
+                        if (scratch is null || scratch.Length < planeSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(planeSize);
+                        fixed (float* plane = scratch)
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, pb, reluImage,
+                                firstChannel: (int)((long)task * c / channelTasks), endChannel: (int)((long)(task + 1) * c / channelTasks));
+                    });
+                    Threading.For(blocks, block =>
+                    {
+                        var gg = geometry;
+                        var packedWeights = PackedWeights(call, w, k, c, flipped, mr, mPad);
+                        var scratch = t_scratch;
+                        if (scratch is null || scratch.Length < mSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(mSize);
+                        fixed (float* pu = packedWeights, m = scratch)
+                            Products(gg, kernel, mr, nr, block * mr, pu, mPad, pb, panelSize, panels, columns, m, stride, tileRows, tileCols,
+                                n, b, y, pooled, codes, outputMask);
+                    });
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(shared);
+        }
     }
 
     /// <summary>
@@ -272,10 +346,19 @@ internal static partial class Winograd
     /// </summary>
     private static unsafe float[] PackedWeights(long call, float* w, int k, int c, bool flipped, int mr, int mPad)
     {
-        int size = 16 * mPad * c + 16 * k * c;
+        int size = 16 * mPad * c + 16 * k * c, rawCount = k * c * 9;
         var packed = t_weights;
+        var raw = new ReadOnlySpan<float>(w, rawCount);
         if (packed is null || packed.Length < size) t_weights = packed = GC.AllocateUninitializedArray<float>(size);
         else if (t_call == call) return packed;
+        else if (t_weightsMadeFor == (k, c, flipped, mr) && t_weightsSource is { } source && source.Length >= rawCount
+            && MemoryMarshal.Cast<float, int>(raw).SequenceEqual(MemoryMarshal.Cast<float, int>(source.AsSpan(0, rawCount))))
+        {
+            // The same weights, bit for bit, as last time (inference, one image after another): comparing them costs
+            // a few microseconds where transforming them again cost a hundred, as much as the convolution itself.
+            t_call = call;
+            return packed;
+        }
         fixed (float* dst = packed)
         {
             float* u = dst + 16 * mPad * c;
@@ -286,8 +369,14 @@ internal static partial class Winograd
                 Gemm.PackAPanels(false, u + (long)e * k * c, c, k, 0, c, mr, dst + (long)e * mPad * c);
         }
         t_call = call;
+        if (t_weightsSource is null || t_weightsSource.Length < rawCount) t_weightsSource = GC.AllocateUninitializedArray<float>(rawCount);
+        raw.CopyTo(t_weightsSource);
+        t_weightsMadeFor = (k, c, flipped, mr);
         return packed;
     }
+
+    [ThreadStatic] private static float[]? t_weightsSource;
+    [ThreadStatic] private static (int K, int C, bool Flipped, int Mr) t_weightsMadeFor;
 
     /// <summary>U = G g Gᵀ for one 3×3 filter (reversed when <paramref name="flipped"/>): u[e·stride] for e = 4i + j.</summary>
     private static unsafe void TransformFilter(float* g, bool flipped, float* u, long stride)
@@ -326,20 +415,23 @@ internal static partial class Winograd
     /// With <paramref name="nr"/> 0 the layout is plain instead, as the weight gradient reads it: tile p of channel ch
     /// of product e at e·<paramref name="panelSize"/> + ch·<paramref name="rowStride"/> + p.
     /// </remarks>
+    /// <param name="firstChannel">With <paramref name="endChannel"/>, the channels to transform (all by default): the
+    /// cores share one image's channels when there are fewer images than cores.</param>
     private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int tileRows, int tileCols,
-        int nr, int panelSize, float* packed, bool relu, int rowStride = 0)
+        int nr, int panelSize, float* packed, bool relu, int rowStride = 0, int firstChannel = 0, int endChannel = -1)
     {
+        if (endChannel < 0) endChannel = g.ImageChannels;
         int h = g.Height, w = g.Width, padTop = g.PadTop, c = g.ImageChannels, tiles = tileRows * tileCols, planeRows = 2 * tileRows + 2;
         int tail = nr == 0 ? 0 : tiles % nr, lastPanel = nr == 0 ? 0 : tiles / nr;
         if (tail != 0)
             for (int e = 0; e < 16; e++)
-                for (int ch = 0; ch < c; ch++)
+                for (int ch = firstChannel; ch < endChannel; ch++)
                     new Span<float>(packed + (long)e * panelSize + ((long)lastPanel * c + ch) * nr + tail, nr - tail).Clear();
         var picks = new ColumnPicks(g.PadLeft);
-        for (int ch = 0; ch < c; ch++)
+        for (int ch = firstChannel; ch < endChannel; ch++)
         {
             float* src = image + (long)ch * h * w;
-            if (ch + 1 < c) PrefetchPlane(src + (long)h * w, h * w);
+            if (ch + 1 < endChannel) PrefetchPlane(src + (long)h * w, h * w);
             for (int r = 0; r < planeRows; r++)
             {
                 int sr = r - padTop;

@@ -11,9 +11,11 @@ namespace Dendrite.Kernels;
 /// </summary>
 internal static partial class Winograd
 {
-    /// <summary>Whether <see cref="ForwardPooled"/> takes <paramref name="g"/>: Winograd's convolution both ways (the
-    /// backward passes rebuild the output gradient inside its kernels) with at least one whole pooling window.</summary>
-    internal static bool FitsPooled(in ConvGeometry g) => Fits(g) && Fits(Transposed(g)) && g.OutHeight >= 2 && g.OutWidth >= 2;
+    /// <summary>Whether <see cref="ForwardPooled"/> takes <paramref name="g"/>: Winograd's convolution both ways, at any
+    /// batch size (the backward passes rebuild the output gradient inside its kernels), with at least one whole
+    /// pooling window.</summary>
+    internal static bool FitsPooled(in ConvGeometry g) =>
+        FitsForward(g) && FitsForward(Transposed(g)) && g.OutHeight >= 2 && g.OutWidth >= 2;
 
     /// <summary>Bytes <see cref="ForwardPooled"/> writes to its codes, and a vector's worth more that
     /// <see cref="UnpoolPlanes"/> may read past the last.</summary>

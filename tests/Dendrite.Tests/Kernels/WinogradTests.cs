@@ -177,6 +177,51 @@ public class WinogradTests
     }
 
     [Fact]
+    public unsafe void One_image_alone_gives_the_bits_it_gives_in_a_batch()
+    {
+        // One image splits its channels over the cores; in a batch each image is one core's.
+        var g = Geometry(3, 32, 12, 12, 24, 1);
+        Assert.Equal(Winograd.FitsForward(g), Winograd.FitsForward(g with { Batch = 1 }));
+        var x = Tensor.Randn(new Shape(g.Batch * g.ImageChannels * g.ImageSize), new Generator(21)).ToArray();
+        var w = Tensor.Randn(new Shape(g.ColumnChannels * g.ImageChannels * 9), new Generator(22)).ToArray();
+        var batch = new float[g.Batch * g.ColumnChannels * g.OutSize];
+        fixed (float* px = x, pw = w, py = batch) Winograd.Forward(g, px, pw, null, py);
+        int outSize = g.ColumnChannels * g.OutSize;
+        for (int n = 0; n < g.Batch; n++)
+        {
+            var alone = new float[outSize];
+            fixed (float* px = x, pw = w, py = alone) Winograd.Forward(g with { Batch = 1 }, px + n * g.ImageChannels * g.ImageSize, pw, null, py);
+            Assert.Equal(batch.AsSpan(n * outSize, outSize).ToArray(), alone);
+        }
+    }
+
+    [Fact]
+    public unsafe void Weights_changed_in_place_between_calls_are_transformed_again()
+    {
+        // The transformed weights are kept while the weights stay the same to the bit (inference); an optimiser
+        // updates them in place, at the same address.
+        var g = Geometry(1, 16, 6, 6, 16, 1);
+        var x = Tensor.Randn(new Shape(g.ImageChannels * g.ImageSize), new Generator(23)).ToArray();
+        var w = Tensor.Randn(new Shape(g.ColumnChannels * g.ImageChannels * 9), new Generator(24)).ToArray();
+        var first = new float[g.ColumnChannels * g.OutSize];
+        var again = new float[first.Length];
+        var changed = new float[first.Length];
+        fixed (float* px = x, pw = w, p1 = first, p2 = again, p3 = changed)
+        {
+            Winograd.Forward(g, px, pw, null, p1);
+            Winograd.Forward(g, px, pw, null, p2);
+            w[5] = -0f - w[5];   // one tap, negated
+            Winograd.Forward(g, px, pw, null, p3);
+        }
+        Assert.Equal(first, again);
+        var doubled = new float[first.Length];
+        for (int i = 0; i < w.Length; i++) w[i] *= 2;
+        fixed (float* px = x, pw = w, p4 = doubled) Winograd.Forward(g, px, pw, null, p4);
+        Assert.NotEqual(first, changed);
+        for (int i = 0; i < changed.Length; i++) Assert.Equal(2 * changed[i], doubled[i], 1e-4f * (1 + Math.Abs(doubled[i])));
+    }
+
+    [Fact]
     public void A_batch_gives_the_same_bits_on_one_and_two_threads_in_all_three_directions()
     {
         var g = Geometry(5, 32, 12, 12, 24, 1);

@@ -101,6 +101,22 @@ public class ConvReluPoolFusionTests
     }
 
     [Fact]
+    public void One_image_in_eval_mode_gives_the_unfused_values()
+    {
+        // W5's batch-1 inference: the fused forward with the image's channels split over the cores.
+        var conv = new Conv2d(32, 64, 3, generator: new Generator(14));
+        var model = new Sequential(new ReLU(), conv, new ReLU(), new MaxPool2d(2), new Dropout(0.25f));
+        model.Eval();
+        var x = Tensor.Randn(new Shape(1, 32, 26, 26), new Generator(15));
+        using var _ = Tensor.NoGrad();
+
+        var fused = model.Call(x).ToArray();
+        var plain = F.MaxPool2d(F.ReLU(conv.Call(F.ReLU(x))), 2).ToArray();
+
+        Assert.Equal(Bits(plain), Bits(fused));
+    }
+
+    [Fact]
     public void Ceil_mode_with_an_odd_side_runs_the_layers_one_by_one()
     {
         var conv = new Conv2d(16, 16, 3, generator: new Generator(4));
