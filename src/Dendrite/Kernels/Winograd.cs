@@ -342,7 +342,8 @@ internal static partial class Winograd
 
     /// <summary>
     /// This thread's transformed weights U = G g Gᵀ for this call, [16][K][C], each of the 16 packed as GEMM A panels:
-    /// made by the thread's first sample of the call and reused by its others.
+    /// made by the thread's first sample of the call and reused by its others, and by later calls while the weights
+    /// stay the same to the bit (compared with a copy kept of them).
     /// </summary>
     private static unsafe float[] PackedWeights(long call, float* w, int k, int c, bool flipped, int mr, int mPad)
     {
