@@ -69,16 +69,21 @@ internal static partial class Winograd
         int k = g.ColumnChannels, batch = g.Batch, oh = g.OutHeight, ow = g.OutWidth;
         Threading.For(k, o =>
         {
-            float* plane = stackalloc float[oh * ow];
+            // One plane of scratch: tall images (only their rows are bounded) would not fit on the stack.
+            var scratch = t_biasPlane;
+            if (scratch is null || scratch.Length < oh * ow) t_biasPlane = scratch = GC.AllocateUninitializedArray<float>(oh * ow);
             float sum = 0;
-            for (int n = 0; n < batch; n++)
-            {
-                UnpoolPlanes(source, oh, ow, (long)n * k + o, 1, plane);
-                sum += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(plane, oh * ow));
-            }
+            fixed (float* plane = scratch)
+                for (int n = 0; n < batch; n++)
+                {
+                    UnpoolPlanes(source, oh, ow, (long)n * k + o, 1, plane);
+                    sum += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(plane, oh * ow));
+                }
             db[o] = sum;
         }, parallel: (long)batch * k * oh * ow >= 1 << 18);
     }
+
+    [ThreadStatic] private static float[]? t_biasPlane;
 
     /// <summary>
     /// Planes [p0, p0 + count) of the convolution's output gradient (each <paramref name="oh"/> × <paramref name="ow"/>,
