@@ -3,7 +3,7 @@ using Dendrite.Data;
 using Dendrite.NN;
 using Dendrite.Optim;
 using Dendrite.Training;
-using Threading = Dendrite.Kernels.Threading;
+using Threading = Dendrite.Backends.Cpu.Threading;
 
 namespace Dendrite.Bench;
 

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Dendrite.Kernels;
+using Dendrite.Backends;
+using Dendrite.Backends.Cpu;
 
 namespace Dendrite.Benchmarks;
 

@@ -35,7 +35,7 @@ public static class AutoencoderRun
                 _ => AutoencoderExample.Dense(2),
             };
             output.WriteLine(string.Create(c,
-                $"Training the {name} autoencoder (code of {model.Bottleneck}) on {train.Count} MNIST images: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {o.Lr}, seed {o.Seed}, {Kernels.Threading.NumThreads} threads"));
+                $"Training the {name} autoencoder (code of {model.Bottleneck}) on {train.Count} MNIST images: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {o.Lr}, seed {o.Seed}, {Backends.Cpu.Threading.NumThreads} threads"));
             AutoencoderExample.Train(model, train, o.Epochs, o.BatchSize, o.Lr, o.Seed, output);
             double mse = AutoencoderExample.ReconstructionMse(model, AutoencoderExample.SelfSupervised(test));
             results[name] = mse;

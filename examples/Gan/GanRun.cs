@@ -47,7 +47,7 @@ public static class GanRun
         // dropLast: a last batch of one image would break batch norm's statistics.
         var loader = new DataLoader(train, o.BatchSize, shuffle: true, seed: o.Seed, dropLast: true, recycle: true);
         output.WriteLine(string.Create(c,
-            $"Training a {(o.Conditional ? "class-conditional " : "")}DCGAN on {train.Count} MNIST images: {o.Epochs} epochs of {loader.Count} steps, batch {o.BatchSize}, Adam lr {o.Lr} betas (0.5, 0.999), noise {o.Latent}, width {o.Width}, seed {o.Seed}{(o.TimeLimit is { } t ? $", time limit {t.TotalMinutes:0.#} min" : "")}, {Kernels.Threading.NumThreads} threads"));
+            $"Training a {(o.Conditional ? "class-conditional " : "")}DCGAN on {train.Count} MNIST images: {o.Epochs} epochs of {loader.Count} steps, batch {o.BatchSize}, Adam lr {o.Lr} betas (0.5, 0.999), noise {o.Latent}, width {o.Width}, seed {o.Seed}{(o.TimeLimit is { } t ? $", time limit {t.TotalMinutes:0.#} min" : "")}, {Backends.Cpu.Threading.NumThreads} threads"));
 
         var steps = new List<GanStep>();
         var csv = new StringBuilder(CsvHeader).Append('\n');

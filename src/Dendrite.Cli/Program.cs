@@ -86,7 +86,7 @@ public static class Program
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) is { } n)
-                Kernels.Threading.NumThreads = n >= 1 ? n : throw new ArgumentException($"--threads must be at least 1, got {n}.");
+                Backends.Cpu.Threading.NumThreads = n >= 1 ? n : throw new ArgumentException($"--threads must be at least 1, got {n}.");
             var options = new MnistRunOptions(
                 Model: parse.GetValue(model)!,
                 Epochs: parse.GetValue(epochs),

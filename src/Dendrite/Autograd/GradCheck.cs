@@ -102,7 +102,7 @@ public static class GradCheck
             Tensor y;
             using (Tensor.EnableGrad()) y = f(inputs);
             weights = Tensor.Randn(y.Shape, generator);
-            if (y.RequiresGrad) y.Backward(weights);
+            if (y.RequiresGrad) y.Backward(weights.To(y.Device));
             // An input the output does not depend on gets no Grad: its gradient is zero.
             return checkedInputs.Select(i => inputs[i].Grad?.ToArray() ?? new float[inputs[i].Numel]).ToArray();
         }
@@ -119,21 +119,24 @@ public static class GradCheck
         double maxAbs = 0, worstRel = -1, worstAnalytic = 0, worstNumeric = 0;
         int worst = 0;
         bool passed = true;
+        // Perturbed one element at a time through the tensor's backend, so any device can be checked.
+        var values = x.ToArray();
         for (int j = 0; j < x.Numel; j++)
         {
-            float original = x.Data[j];
+            float original = values[j];
             float up = original + eps, down = original - eps;
+            var element = x.Storage.Slice(j, 1);
             double sUp, sDown;
             try
             {
-                x.Data[j] = up;
+                x.Backend.Fill(element, up);
                 sUp = Contract(f(inputs), weights);
-                x.Data[j] = down;
+                x.Backend.Fill(element, down);
                 sDown = Contract(f(inputs), weights);
             }
             finally
             {
-                x.Data[j] = original;
+                x.Backend.Fill(element, original);
             }
 
             double numeric = (sUp - sDown) / ((double)up - down);
@@ -158,7 +161,7 @@ public static class GradCheck
                 $"GradCheck: the function returned shape {y.Shape} after a perturbation but {weights.Shape} before; " +
                 "its output shape must not depend on input values.");
         double s = 0;
-        ReadOnlySpan<float> yv = y.Data, wv = weights.Data;
+        float[] yv = y.ToArray(), wv = weights.ToArray();
         for (int k = 0; k < yv.Length; k++) s += (double)wv[k] * yv[k];
         return s;
     }

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Dendrite.Autograd;
 
 /// <summary>
@@ -31,7 +29,7 @@ public static class Tape
         {
             if (root.Numel != 1)
                 throw new InvalidOperationException($"Backward: gradient can be implied only for one-element outputs; this one has shape {root.Shape}. Pass an explicit gradient.");
-            gradient = Tensor.Full(root.Shape, 1f);
+            gradient = Tensor.Full(root.Shape, 1f, root.Device);
         }
         else if (gradient.Shape != root.Shape)
         {
@@ -83,7 +81,7 @@ public static class Tape
             input.GradInProgress = spare;
             return spare;
         }
-        return Tensor.Empty(input.Shape);
+        return Tensor.Empty(input.Shape, input.Device);
     }
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)
@@ -102,17 +100,17 @@ public static class Tape
         if (leaf.Grad is null)
         {
             var buffer = leaf.TakeSpareGrad();
-            if (buffer is not null) g.Data.CopyTo(buffer.Data);
+            if (buffer is not null) g.Backend.Copy(g.Storage, buffer.Storage);
             leaf.Grad = buffer ?? TensorScope.Outside(g.Clone);
         }
-        else TensorPrimitives.Add(leaf.Grad.Data, g.Data, leaf.Grad.Data);
+        else leaf.Backend.Accumulate(leaf.Grad.Storage, g.Storage);
     }
 
     // Out of place: either gradient may alias a tensor that another node still reads.
     private static Tensor Sum(Tensor a, Tensor b)
     {
-        var s = Tensor.Empty(a.Shape);
-        TensorPrimitives.Add(a.Data, b.Data, s.Data);
+        var s = Tensor.Empty(a.Shape, a.Device);
+        a.Backend.Binary(Backends.BinaryOp.Add, a.Storage, a.Shape.AsSpan(), b.Storage, b.Shape.AsSpan(), s.Storage, a.Shape.AsSpan());
         return s;
     }
 

@@ -1,4 +1,5 @@
-using Dendrite.Kernels;
+using Dendrite.Backends;
+using Dendrite.Backends.Cpu;
 
 namespace Dendrite.Data;
 
@@ -35,9 +36,9 @@ public sealed class RandomAffine(float degrees = 0f, float translate = 0f, float
             maps[i] = AffineMap.Inverse(angle, scale, dx, dy, (w - 1) / 2f, (h - 1) / 2f);
         }
         var output = Tensor.Empty(images.Shape);
-        var src = images.Storage;
-        var dst = output.Storage;
-        int srcOffset = images.Offset, dstOffset = output.Offset, plane = h * w;
+        var src = images.HostArray;
+        var dst = output.HostArray;
+        int srcOffset = images.HostOffset, dstOffset = output.HostOffset, plane = h * w;
         float fill = Fill;
         Threading.For(n, i =>
         {

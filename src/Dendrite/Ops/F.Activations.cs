@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -8,41 +8,36 @@ public static partial class F
     /// <summary>σ(x) = 1 / (1 + e⁻ˣ). dσ/dx = y(1 − y).</summary>
     public static Tensor Sigmoid(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Sigmoid);
-        return Tape.Record(y, nameof(Sigmoid), [x], dy => [ChainRule(dy, x, y, (_, yv) => yv * (1 - yv))]);
+        var y = Unary(UnaryOp.Sigmoid, x);
+        return Tape.Record(y, nameof(Sigmoid), [x], dy => [ChainRule(UnaryOp.Sigmoid, dy, x, y)]);
     }
 
     /// <summary>tanh(x). d/dx = 1 − y².</summary>
     public static Tensor Tanh(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Tanh);
-        return Tape.Record(y, nameof(Tanh), [x], dy => [ChainRule(dy, x, y, (_, yv) => 1 - yv * yv)]);
+        var y = Unary(UnaryOp.Tanh, x);
+        return Tape.Record(y, nameof(Tanh), [x], dy => [ChainRule(UnaryOp.Tanh, dy, x, y)]);
     }
 
     /// <summary>max(x, 0). The gradient is 1 for x &gt; 0 and 0 otherwise (0 at the kink, as in PyTorch).</summary>
     public static Tensor ReLU(Tensor x)
     {
-        var y = Map(x, Kernels.Elementwise.Relu);
-        return Tape.Record(y, nameof(ReLU), [x], dy =>
-        {
-            var dx = Tensor.Empty(x.Shape);
-            Kernels.Elementwise.ReluBackward(x.Data, dy.Data, dx.Data);
-            return [dx];
-        });
+        var y = Unary(UnaryOp.Relu, x);
+        return Tape.Record(y, nameof(ReLU), [x], dy => [ChainRule(UnaryOp.Relu, dy, x, y)]);
     }
 
     /// <summary>x for x &gt; 0, negativeSlope·x otherwise.</summary>
     public static Tensor LeakyReLU(Tensor x, float negativeSlope = 0.01f)
     {
-        var y = Map(x, (v, o) => { for (int i = 0; i < v.Length; i++) o[i] = v[i] > 0 ? v[i] : negativeSlope * v[i]; });
-        return Tape.Record(y, nameof(LeakyReLU), [x], dy => [ChainRule(dy, x, y, (xv, _) => xv > 0 ? 1f : negativeSlope)]);
+        var y = Unary(UnaryOp.LeakyRelu, x, negativeSlope);
+        return Tape.Record(y, nameof(LeakyReLU), [x], dy => [ChainRule(UnaryOp.LeakyRelu, dy, x, y, negativeSlope)]);
     }
 
     /// <summary>x for x &gt; 0, α(eˣ − 1) otherwise. d/dx = y + α for x ≤ 0.</summary>
     public static Tensor ELU(Tensor x, float alpha = 1f)
     {
-        var y = Map(x, (v, o) => { for (int i = 0; i < v.Length; i++) o[i] = v[i] > 0 ? v[i] : alpha * (MathF.Exp(v[i]) - 1); });
-        return Tape.Record(y, nameof(ELU), [x], dy => [ChainRule(dy, x, y, (xv, yv) => xv > 0 ? 1f : yv + alpha)]);
+        var y = Unary(UnaryOp.Elu, x, alpha);
+        return Tape.Record(y, nameof(ELU), [x], dy => [ChainRule(UnaryOp.Elu, dy, x, y, alpha)]);
     }
 
     /// <summary>
@@ -51,16 +46,8 @@ public static partial class F
     /// </summary>
     public static Tensor Softplus(Tensor x, float beta = 1f, float threshold = 20f)
     {
-        var y = Map(x, (v, o) =>
-        {
-            for (int i = 0; i < v.Length; i++)
-            {
-                float z = beta * v[i];
-                o[i] = z > threshold ? v[i] : (MathF.Max(z, 0) + MathF.Log(1 + MathF.Exp(-MathF.Abs(z)))) / beta;
-            }
-        });
-        return Tape.Record(y, nameof(Softplus), [x], dy =>
-            [ChainRule(dy, x, y, (xv, _) => beta * xv > threshold ? 1f : 1f / (1f + MathF.Exp(-beta * xv)))]);
+        var y = Unary(UnaryOp.Softplus, x, beta, threshold);
+        return Tape.Record(y, nameof(Softplus), [x], dy => [ChainRule(UnaryOp.Softplus, dy, x, y, beta, threshold)]);
     }
 
     /// <summary>
@@ -69,53 +56,29 @@ public static partial class F
     /// </summary>
     public static Tensor GELU(Tensor x, string approximate = "none")
     {
-        const float sqrt2OverPi = 0.7978845608028654f, c = 0.044715f, invSqrt2 = 0.7071067811865476f, invSqrt2Pi = 0.3989422804014327f;
-        bool tanh = approximate switch
+        var op = approximate switch
         {
-            "none" => false,
-            "tanh" => true,
+            "none" => UnaryOp.Gelu,
+            "tanh" => UnaryOp.GeluTanh,
             _ => throw new ArgumentException($"GELU: approximate must be \"none\" or \"tanh\", got \"{approximate}\"."),
         };
-        var y = Map(x, (v, o) =>
-        {
-            for (int i = 0; i < v.Length; i++)
-            {
-                float xv = v[i];
-                o[i] = tanh
-                    ? 0.5f * xv * (1 + MathF.Tanh(sqrt2OverPi * (xv + c * xv * xv * xv)))
-                    : (float)(0.5 * xv * (1 + SpecialFunctions.Erf(xv * invSqrt2)));
-            }
-        });
-        return Tape.Record(y, nameof(GELU), [x], dy => [ChainRule(dy, x, y, (xv, _) =>
-        {
-            if (!tanh) return (float)(0.5 * (1 + SpecialFunctions.Erf(xv * invSqrt2))) + xv * invSqrt2Pi * MathF.Exp(-0.5f * xv * xv);
-            float u = sqrt2OverPi * (xv + c * xv * xv * xv);
-            float t = MathF.Tanh(u);
-            return 0.5f * (1 + t) + 0.5f * xv * (1 - t * t) * sqrt2OverPi * (1 + 3 * c * xv * xv);
-        })]);
+        var y = Unary(op, x);
+        return Tape.Record(y, nameof(GELU), [x], dy => [ChainRule(op, dy, x, y)]);
     }
 
     /// <summary>x·σ(x) (also called swish). d/dx = σ(x)(1 + x(1 − σ(x))).</summary>
     public static Tensor SiLU(Tensor x)
     {
-        var y = Map(x, (v, o) =>
-        {
-            TensorPrimitives.Sigmoid(v, o);
-            TensorPrimitives.Multiply(o, v, o);
-        });
-        return Tape.Record(y, nameof(SiLU), [x], dy => [ChainRule(dy, x, y, (xv, _) =>
-        {
-            float s = 1f / (1f + MathF.Exp(-xv));
-            return s * (1 + xv * (1 - s));
-        })]);
+        var y = Unary(UnaryOp.Silu, x);
+        return Tape.Record(y, nameof(SiLU), [x], dy => [ChainRule(UnaryOp.Silu, dy, x, y)]);
     }
 
     /// <summary>exp(x) / Σ exp(x) along <paramref name="dim"/>. Backward: dx = y ∘ (dy − Σ(dy ∘ y)).</summary>
     public static Tensor Softmax(Tensor x, int dim)
     {
         var (outer, n, inner, _, _) = SplitAt(x.Shape, dim, keepDim: true);
-        var y = Tensor.Empty(x.Shape);
-        Kernels.Softmax.Forward(x.Data, outer, n, inner, y.Data, log: false);
+        var y = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.Softmax(x.Storage, outer, n, inner, y.Storage, log: false);
         return Tape.Record(y, nameof(Softmax), [x], dy =>
         {
             var dot = Sum(Mul(dy, y), dim, keepDim: true);
@@ -127,8 +90,8 @@ public static partial class F
     public static Tensor LogSoftmax(Tensor x, int dim)
     {
         var (outer, n, inner, _, _) = SplitAt(x.Shape, dim, keepDim: true);
-        var y = Tensor.Empty(x.Shape);
-        Kernels.Softmax.Forward(x.Data, outer, n, inner, y.Data, log: true);
+        var y = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.Softmax(x.Storage, outer, n, inner, y.Storage, log: true);
         return Tape.Record(y, nameof(LogSoftmax), [x], dy => [Sub(dy, Mul(Exp(y), Sum(dy, dim, keepDim: true)))]);
     }
 

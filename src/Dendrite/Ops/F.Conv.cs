@@ -1,5 +1,5 @@
 using Dendrite.Autograd;
-using Dendrite.Kernels;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -76,8 +76,9 @@ public static partial class F
     /// <summary>columns = weight ⊛ input: the forward pass of a convolution and the backward pass of its transpose.</summary>
     private static Tensor Convolve(string op, Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, Shape outputShape)
     {
-        var y = Tensor.Empty(outputShape);
-        Convolution.Forward(g, input.Data, weight.Data, bias is null ? default : bias.Data, y.Data);
+        CheckConvDevices(op, input, weight, bias);
+        var y = Tensor.Empty(outputShape, input.Device);
+        input.Backend.ConvForward(g, input.Storage, weight.Storage, bias?.Storage, y.Storage);
         return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy => ConvolveBackward(g, input, weight, bias, dy));
     }
 
@@ -87,18 +88,18 @@ public static partial class F
         Tensor? dx = null, dw = null, db = null;
         if (input.RequiresGrad)
         {
-            dx = Tensor.Empty(input.Shape);
-            Convolution.BackwardData(g, dy.Data, weight.Data, dx.Data);
+            dx = Tensor.Empty(input.Shape, input.Device);
+            input.Backend.ConvBackwardData(g, dy.Storage, weight.Storage, dx.Storage);
         }
         if (weight.RequiresGrad)
         {
             dw = Tape.NewGradient(weight);
-            Convolution.BackwardWeight(g, input.Data, dy.Data, dw.Data);
+            input.Backend.ConvBackwardWeight(g, input.Storage, dy.Storage, dw.Storage);
         }
         if (bias is { RequiresGrad: true })
         {
             db = Tape.NewGradient(bias);
-            Convolution.BackwardBias(g, dy.Data, db.Data);
+            input.Backend.ConvBackwardBias(g, dy.Storage, db.Storage);
         }
         return bias is null ? [dx, dw] : [dx, dw, db];
     }
@@ -113,44 +114,36 @@ public static partial class F
     /// product taken as the pooled gradient is read. Null when the geometry does not fit; then the caller runs the ops
     /// one by one. Errors in the arguments are <see cref="Conv2d"/>'s.
     /// </summary>
-    internal static unsafe Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
+    internal static Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
         Size2d dilation, int groups, bool ceilMode, bool reluInput = false, float dropout = 0f)
     {
         const string op = nameof(Conv2d);
         if (input.Rank != 4 || weight.Rank != 4) return null;
         var g = ConvolutionGeometry(op, input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3], weight.Shape,
             weight.Shape[2], weight.Shape[3], stride, padding, dilation, groups, bias);
+        var backend = input.Backend;
         // In ceil mode an odd side has a last, half window: the tiles no longer match the windows.
-        if (!Winograd.FitsPooled(g) || (ceilMode && (g.OutHeight % 2 != 0 || g.OutWidth % 2 != 0))) return null;
-        var y = Tensor.Empty(new Shape(g.Batch, g.ColumnChannels, g.OutHeight / 2, g.OutWidth / 2));
-        // One byte per pooled value: which position of its window won (or that ReLU closed it), in pooled storage.
-        var codes = Tensor.Empty(new Shape((int)((Winograd.PooledCodeBytes(g) + 3) / 4)));
-        fixed (float* px = input.Data, pw = weight.Data, pb = bias is null ? default : bias.Data, py = y.Data, pc = codes.Data)
-            Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc, reluInput);
+        if (!backend.FitsConvReluMaxPool(g) || (ceilMode && (g.OutHeight % 2 != 0 || g.OutWidth % 2 != 0))) return null;
+        CheckConvDevices(op, input, weight, bias);
+        var y = Tensor.Empty(new Shape(g.Batch, g.ColumnChannels, g.OutHeight / 2, g.OutWidth / 2), input.Device);
+        // Per pooled value, which position of its window won (or that ReLU closed it), in the backend's own coding.
+        var codes = Tensor.Empty(new Shape(backend.ConvReluMaxPoolCodeLength(g)), input.Device);
+        backend.ConvReluMaxPoolForward(g, input.Storage, weight.Storage, bias?.Storage, y.Storage, codes.Storage, reluInput);
         Tensor? dropMask = null;
         if (dropout > 0f)
         {
             // F.Dropout's draw and product, on the pooled values.
             CheckDropoutProbability(nameof(Dropout), dropout);
-            var pooled = y;
-            dropMask = Tensor.Empty(pooled.Shape);
-            y = Tensor.Empty(pooled.Shape);
-            BernoulliMask.Apply(pooled.Data, dropMask.Data, y.Data, dropout, dropout < 1f ? 1f / (1f - dropout) : 0f, Generator.Default.NextULong());
+            (y, dropMask) = DropoutValues(y, dropout, Generator.Default);
         }
         string name = (reluInput ? "ReLU+Conv2d+ReLU+MaxPool2d" : "Conv2d+ReLU+MaxPool2d") + (dropMask is null ? "" : "+Dropout");
         return Tape.Record(y, name, bias is null ? [input, weight] : [input, weight, bias], dPooled =>
         {
-            // The convolution's output gradient is rebuilt inside each kernel, a sample at a time, never whole.
-            Tensor? dx = input.RequiresGrad ? Tensor.Empty(input.Shape) : null;
+            Tensor? dx = input.RequiresGrad ? Tensor.Empty(input.Shape, input.Device) : null;
             Tensor? dw = weight.RequiresGrad ? Tape.NewGradient(weight) : null;
             Tensor? db = bias is { RequiresGrad: true } ? Tape.NewGradient(bias) : null;
-            fixed (float* pd = dPooled.Data, pc = codes.Data, px = input.Data, pw = weight.Data, pm = dropMask is null ? default : dropMask.Data)
-            {
-                var source = new Winograd.PooledGradient(pd, (byte*)pc, pm);
-                if (dx is not null) fixed (float* pdx = dx.Data) Winograd.BackwardDataPooled(g, source, pw, pdx, reluInput ? px : null);
-                if (dw is not null) fixed (float* pdw = dw.Data) Winograd.BackwardWeightPooled(g, px, source, pdw, reluInput);
-                if (db is not null) fixed (float* pdb = db.Data) Winograd.BiasGradientPooled(g, source, pdb);
-            }
+            backend.ConvReluMaxPoolBackward(g, dPooled.Storage, codes.Storage, dropMask?.Storage, input.Storage, weight.Storage,
+                dx?.Storage, dw?.Storage, db?.Storage, reluInput);
             return bias is null ? [dx, dw] : [dx, dw, db];
         });
     }
@@ -158,39 +151,37 @@ public static partial class F
     /// <summary>The transposed convolution runs the geometry backwards: its input is the column side.</summary>
     private static Tensor ConvolveTransposed(string op, Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, Shape outputShape)
     {
-        var y = Tensor.Empty(outputShape);
-        Convolution.BackwardData(g, input.Data, weight.Data, y.Data);
-        if (bias is not null) AddPerChannel(y.Data, bias.Data, g.Batch, g.ImageChannels, g.ImageSize);
+        CheckConvDevices(op, input, weight, bias);
+        var backend = input.Backend;
+        var y = Tensor.Empty(outputShape, input.Device);
+        backend.ConvBackwardData(g, input.Storage, weight.Storage, y.Storage);
+        if (bias is not null) backend.AddPerChannel(y.Storage, bias.Storage, g.Batch, g.ImageChannels, g.ImageSize);
         return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy =>
         {
             Tensor? dx = null, dw = null, db = null;
             if (input.RequiresGrad)
             {
-                dx = Tensor.Empty(input.Shape);
-                Convolution.Forward(g, dy.Data, weight.Data, default, dx.Data);
+                dx = Tensor.Empty(input.Shape, input.Device);
+                backend.ConvForward(g, dy.Storage, weight.Storage, null, dx.Storage);
             }
             if (weight.RequiresGrad)
             {
-                dw = Tensor.Empty(weight.Shape);
-                Convolution.BackwardWeight(g, dy.Data, input.Data, dw.Data);
+                dw = Tensor.Empty(weight.Shape, input.Device);
+                backend.ConvBackwardWeight(g, dy.Storage, input.Storage, dw.Storage);
             }
             if (bias is { RequiresGrad: true })
             {
-                db = Tensor.Empty(bias.Shape);
-                Convolution.SumPerChannel(dy.Data, g.Batch, g.ImageChannels, g.ImageSize, db.Data);
+                db = Tensor.Empty(bias.Shape, input.Device);
+                backend.SumPerChannel(dy.Storage, g.Batch, g.ImageChannels, g.ImageSize, db.Storage);
             }
             return bias is null ? [dx, dw] : [dx, dw, db];
         });
     }
 
-    private static void AddPerChannel(Span<float> values, ReadOnlySpan<float> perChannel, int batch, int channels, int size)
+    private static void CheckConvDevices(string op, Tensor input, Tensor weight, Tensor? bias)
     {
-        for (int n = 0; n < batch; n++)
-            for (int c = 0; c < channels; c++)
-            {
-                var plane = values.Slice((n * channels + c) * size, size);
-                System.Numerics.Tensors.TensorPrimitives.Add(plane, perChannel[c], plane);
-            }
+        CheckSameDevice(op, input, weight, "input", "weight");
+        CheckSameDevice(op, input, bias, "input", "bias");
     }
 
     private static ConvGeometry ConvolutionGeometry(string op, int batch, int channels, int height, int width, Shape weightShape,

@@ -1,6 +1,5 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
-using Dendrite.Kernels;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -16,11 +15,20 @@ public static partial class F
     {
         CheckDropoutProbability(nameof(Dropout), p);
         if (!training || p == 0f) return x;
-        var mask = Tensor.Empty(x.Shape);
-        var y = Tensor.Empty(x.Shape);
-        // One draw from the generator seeds the whole mask, which is filled in parallel chunks (Kernels.BernoulliMask).
-        BernoulliMask.Apply(x.Data, mask.Data, y.Data, p, p < 1f ? 1f / (1f - p) : 0f, (generator ?? Generator.Default).NextULong());
+        var (y, mask) = DropoutValues(x, p, generator ?? Generator.Default);
         return RecordDropout(x, y, mask, nameof(Dropout));
+    }
+
+    /// <summary>
+    /// y = x·mask with mask[i] = 0 with probability p, else 1/(1 − p). One draw from the generator seeds the whole
+    /// mask, which the backend fills from that seed alone (<see cref="Backend.BernoulliMask"/>).
+    /// </summary>
+    internal static (Tensor Y, Tensor Mask) DropoutValues(Tensor x, float p, Generator generator)
+    {
+        var mask = Tensor.Empty(x.Shape, x.Device);
+        var y = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.BernoulliMask(x.Storage, mask.Storage, y.Storage, p, p < 1f ? 1f / (1f - p) : 0f, generator.NextULong());
+        return (y, mask);
     }
 
     /// <summary>
@@ -38,12 +46,9 @@ public static partial class F
         int mapSize = x.Numel / Math.Max(maps, 1);
         Span<float> keep = maps <= 1024 ? stackalloc float[maps] : new float[maps];
         FillDropoutMask(keep, p, generator ?? Generator.Default);
-        var mask = Tensor.Empty(x.Shape);
-        var m = mask.Data;
-        for (int i = 0; i < maps; i++) m.Slice(i * mapSize, mapSize).Fill(keep[i]);
-        var y = Tensor.Empty(x.Shape);
-        TensorPrimitives.Multiply(x.Data, mask.Data, y.Data);
-        return RecordDropout(x, y, mask, nameof(Dropout2d));
+        var mask = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.FillBlocks(keep, mapSize, mask.Storage);
+        return RecordDropout(x, Product(x, mask), mask, nameof(Dropout2d));
     }
 
     private static void CheckDropoutProbability(string op, float p)
@@ -61,11 +66,6 @@ public static partial class F
     /// <summary>Records y = x ∘ mask; the mask, already scaled, is also the derivative.</summary>
     private static Tensor RecordDropout(Tensor x, Tensor y, Tensor mask, string op)
     {
-        return Tape.Record(y, op, [x], dy =>
-        {
-            var dx = Tensor.Empty(x.Shape);
-            TensorPrimitives.Multiply(dy.Data, mask.Data, dx.Data);
-            return [dx];
-        });
+        return Tape.Record(y, op, [x], dy => [Product(dy, mask)]);
     }
 }

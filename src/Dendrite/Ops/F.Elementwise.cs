@@ -1,6 +1,5 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
-using Dendrite.Kernels;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -8,16 +7,29 @@ public static partial class F
 {
     private static Tensor Binary(string op, BinaryOp kind, Tensor a, Tensor b)
     {
-        if (a.Shape == b.Shape)
-        {
-            var same = Tensor.Empty(a.Shape);
-            Elementwise.Apply(kind, a.Data, b.Data, same.Data);
-            return same;
-        }
-        var shape = BroadcastPlan.ResultShape(op, a.Shape.AsSpan(), b.Shape.AsSpan());
-        var y = Tensor.Empty(shape);
-        Elementwise.Binary(kind, a.Data, b.Data, y.Data, new BroadcastPlan(a.Shape.AsSpan(), b.Shape.AsSpan(), shape));
+        CheckSameDevice(op, a, b);
+        var shape = a.Shape == b.Shape ? a.Shape : new Shape(BroadcastShape(op, a.Shape.AsSpan(), b.Shape.AsSpan()));
+        var y = Tensor.Empty(shape, a.Device);
+        a.Backend.Binary(kind, a.Storage, a.Shape.AsSpan(), b.Storage, b.Shape.AsSpan(), y.Storage, shape.AsSpan());
         return y;
+    }
+
+    /// <summary>The broadcast shape of a and b (NumPy's rules); throws naming <paramref name="op"/> when they do not broadcast.</summary>
+    internal static int[] BroadcastShape(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var result = new int[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            int da = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
+            int db = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
+            if (da != db && da != 1 && db != 1)
+                throw new ShapeMismatchException(
+                    $"{op}: shapes [{string.Join(", ", a.ToArray())}] and [{string.Join(", ", b.ToArray())}] do not broadcast " +
+                    $"(dimension {d} of the result: {da} vs {db}; sizes must be equal or one of them 1).");
+            result[d] = da == 1 ? db : da;
+        }
+        return result;
     }
 
     /// <summary>a + b with broadcasting. d/da = 1, d/db = 1 (summed over broadcast dimensions).</summary>
@@ -30,7 +42,7 @@ public static partial class F
     /// <summary>a + s for a scalar s.</summary>
     public static Tensor Add(Tensor a, float s)
     {
-        var y = Map(a, (x, o) => TensorPrimitives.Add(x, s, o));
+        var y = Unary(UnaryOp.AddScalar, a, s);
         return Tape.Record(y, nameof(Add), [a], dy => [dy]);
     }
 
@@ -55,7 +67,7 @@ public static partial class F
     /// <summary>a · s for a scalar s.</summary>
     public static Tensor Mul(Tensor a, float s)
     {
-        var y = Map(a, (x, o) => TensorPrimitives.Multiply(x, s, o));
+        var y = Unary(UnaryOp.MulScalar, a, s);
         return Tape.Record(y, nameof(Mul), [a], dy => [Mul(dy, s)]);
     }
 
@@ -73,16 +85,15 @@ public static partial class F
     /// <summary>−x.</summary>
     public static Tensor Neg(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Negate);
+        var y = Unary(UnaryOp.Neg, x);
         return Tape.Record(y, nameof(Neg), [x], dy => [Neg(dy)]);
     }
 
     /// <summary>x^p for a scalar exponent. d/dx = p · x^(p−1).</summary>
     public static Tensor Pow(Tensor x, float exponent)
     {
-        var y = exponent == 2f ? Map(x, (v, o) => TensorPrimitives.Multiply(v, v, o)) : Map(x, (v, o) => TensorPrimitives.Pow(v, exponent, o));
-        return Tape.Record(y, nameof(Pow), [x], dy =>
-            [ChainRule(dy, x, y, (xv, _) => exponent == 0 ? 0 : exponent * MathF.Pow(xv, exponent - 1))]);
+        var y = exponent == 2f ? Unary(UnaryOp.Square, x) : Unary(UnaryOp.Pow, x, exponent);
+        return Tape.Record(y, nameof(Pow), [x], dy => [ChainRule(UnaryOp.Pow, dy, x, y, exponent)]);
     }
 
     /// <summary>a^b elementwise with broadcasting. d/da = b · a^(b−1), d/db = y · ln a.</summary>
@@ -91,7 +102,7 @@ public static partial class F
         var y = Binary(nameof(Pow), BinaryOp.Pow, a, b);
         return Tape.Record(y, nameof(Pow), [a, b], dy =>
         [
-            a.RequiresGrad ? SumTo(Mul(dy, Mul(b, Pow(a, Sub(b, Tensor.Scalar(1f))))), a.Shape) : null,
+            a.RequiresGrad ? SumTo(Mul(dy, Mul(b, Pow(a, Add(b, -1f)))), a.Shape) : null,
             b.RequiresGrad ? SumTo(Mul(dy, Mul(y, Log(BroadcastTo(a, y.Shape)))), b.Shape) : null,
         ]);
     }
@@ -99,29 +110,29 @@ public static partial class F
     /// <summary>eˣ. d/dx = y.</summary>
     public static Tensor Exp(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Exp);
+        var y = Unary(UnaryOp.Exp, x);
         return Tape.Record(y, nameof(Exp), [x], dy => [Mul(dy, y)]);
     }
 
     /// <summary>Natural logarithm. d/dx = 1/x.</summary>
     public static Tensor Log(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Log);
+        var y = Unary(UnaryOp.Log, x);
         return Tape.Record(y, nameof(Log), [x], dy => [Div(dy, x)]);
     }
 
     /// <summary>√x. d/dx = 1 / (2y).</summary>
     public static Tensor Sqrt(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Sqrt);
-        return Tape.Record(y, nameof(Sqrt), [x], dy => [ChainRule(dy, x, y, (_, yv) => 0.5f / yv)]);
+        var y = Unary(UnaryOp.Sqrt, x);
+        return Tape.Record(y, nameof(Sqrt), [x], dy => [ChainRule(UnaryOp.Sqrt, dy, x, y)]);
     }
 
     /// <summary>|x|. d/dx = sign(x), 0 at 0 as in PyTorch.</summary>
     public static Tensor Abs(Tensor x)
     {
-        var y = Map(x, TensorPrimitives.Abs);
-        return Tape.Record(y, nameof(Abs), [x], dy => [ChainRule(dy, x, y, (xv, _) => MathF.Sign(xv))]);
+        var y = Unary(UnaryOp.Abs, x);
+        return Tape.Record(y, nameof(Abs), [x], dy => [ChainRule(UnaryOp.Abs, dy, x, y)]);
     }
 
     /// <summary>
@@ -132,11 +143,7 @@ public static partial class F
     {
         if (min is null && max is null) throw new ArgumentException("Clamp: at least one of min and max must be given.");
         float lo = min ?? float.NegativeInfinity, hi = max ?? float.PositiveInfinity;
-        var y = Map(x, (v, o) =>
-        {
-            TensorPrimitives.Max(v, lo, o);
-            TensorPrimitives.Min(o, hi, o);
-        });
-        return Tape.Record(y, nameof(Clamp), [x], dy => [ChainRule(dy, x, y, (xv, _) => xv >= lo && xv <= hi ? 1f : 0f)]);
+        var y = Unary(UnaryOp.Clamp, x, lo, hi);
+        return Tape.Record(y, nameof(Clamp), [x], dy => [ChainRule(UnaryOp.Clamp, dy, x, y, lo, hi)]);
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
 
 namespace Dendrite;
@@ -18,8 +17,9 @@ public static partial class F
             throw new ShapeMismatchException($"Embedding: weight must be 2-D [num_embeddings, embedding_dim], got {weight.Shape}.");
         int vocabulary = weight.Shape[0], dim = weight.Shape[1];
         int? padding = paddingIdx is { } p ? NormalizePaddingIndex(p, vocabulary) : null;
+        CheckSameDevice(nameof(Embedding), weight, indices, "weight", "indices");
         var rows = new int[indices.Numel];
-        var values = indices.Data;
+        var values = HostValues(indices);
         for (int i = 0; i < rows.Length; i++)
         {
             float v = values[i];
@@ -28,21 +28,12 @@ public static partial class F
                     $"Embedding: index {v} at position {i} is outside the table of {vocabulary} rows [0, {vocabulary}).");
             rows[i] = (int)v;
         }
-        var y = Tensor.Empty([.. indices.Shape, dim]);
-        var w = weight.Data;
-        var yd = y.Data;
-        for (int i = 0; i < rows.Length; i++) w.Slice(rows[i] * dim, dim).CopyTo(yd.Slice(i * dim, dim));
+        var y = Tensor.Empty(new Shape([.. indices.Shape, dim]), weight.Device);
+        weight.Backend.GatherRows(weight.Storage, dim, rows, y.Storage);
         return Tape.Record(y, nameof(Embedding), [weight], dy =>
         {
-            var dW = Tensor.Zeros(weight.Shape);
-            var dw = dW.Data;
-            var g = dy.Data;
-            for (int i = 0; i < rows.Length; i++)
-            {
-                if (rows[i] == padding) continue;
-                var row = dw.Slice(rows[i] * dim, dim);
-                TensorPrimitives.Add(row, g.Slice(i * dim, dim), row);
-            }
+            var dW = Tensor.Empty(weight.Shape, weight.Device);
+            weight.Backend.ScatterAddRows(dy.Storage, dim, rows, padding ?? -1, dW.Storage);
             return [dW];
         });
     }

@@ -1,4 +1,5 @@
 using Dendrite.Autograd;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -8,6 +9,7 @@ public static partial class F
     {
         if (input.Shape != target.Shape)
             throw new ShapeMismatchException($"{op}: input and target shapes differ: input {input.Shape}, target {target.Shape}.");
+        CheckSameDevice(op, input, target, "input", "target");
     }
 
     private static Tensor Reduce(Tensor perElement, Reduction reduction) => reduction switch
@@ -56,15 +58,8 @@ public static partial class F
     /// </summary>
     private static Tensor PiecewiseQuadratic(string op, Tensor d, float t, float quadraticScale, float linearScale)
     {
-        var y = Map(d, (v, o) =>
-        {
-            for (int i = 0; i < v.Length; i++)
-            {
-                float a = MathF.Abs(v[i]);
-                o[i] = a < t ? 0.5f * quadraticScale * v[i] * v[i] : linearScale * (a - 0.5f * t);
-            }
-        });
-        return Tape.Record(y, op, [d], dy => [ChainRule(dy, d, y, (dv, _) => MathF.Abs(dv) < t ? quadraticScale * dv : linearScale * MathF.Sign(dv))]);
+        var y = Unary(UnaryOp.Huber, d, t, quadraticScale, linearScale);
+        return Tape.Record(y, op, [d], dy => [ChainRule(UnaryOp.Huber, dy, d, y, t, quadraticScale, linearScale)]);
     }
 
     /// <summary>
@@ -80,63 +75,42 @@ public static partial class F
         if (labelSmoothing < 0 || labelSmoothing > 1)
             throw new ArgumentOutOfRangeException(nameof(labelSmoothing), $"CrossEntropy: labelSmoothing must be in [0, 1], got {labelSmoothing}.");
         var (outer, c, inner) = ClassLayout(nameof(CrossEntropy), input);
+        CheckSameDevice(nameof(CrossEntropy), input, target, "input", "target");
         bool probabilities = target.Shape == input.Shape;
-        int[]? labels = probabilities ? null : ClassIndices(nameof(CrossEntropy), input, target, c, ignoreIndex);
+        int counted = probabilities ? outer * inner : CountClassIndices(nameof(CrossEntropy), input, target, c, ignoreIndex);
 
         // q[o, k, i]: the target distribution after smoothing; loss = −Σ_k q_k log p_k.
-        var logp = Tensor.Empty(input.Shape);
-        Kernels.Softmax.Forward(input.Data, outer, c, inner, logp.Data, log: true);
-        var q = Tensor.Zeros(input.Shape);
-        var qTarget = q.Data;
-        var perSample = new float[outer * inner];
-        int counted = 0;
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int s = o * inner + i;
-                if (labels is not null && labels[s] == ignoreIndex) continue;
-                counted++;
-                double loss = 0;
-                for (int k = 0; k < c; k++)
-                {
-                    int at = (o * c + k) * inner + i;
-                    float onehot = labels is null ? target.Data[at] : (labels[s] == k ? 1f : 0f);
-                    float qk = (1 - labelSmoothing) * onehot + labelSmoothing / c;
-                    qTarget[at] = qk;
-                    loss -= qk * logp.Data[at];
-                }
-                perSample[s] = (float)loss;
-            }
-
+        var backend = input.Backend;
+        var logp = Tensor.Empty(input.Shape, input.Device);
+        var q = Tensor.Empty(input.Shape, input.Device);
         var sampleShape = ClassSampleShape(input.Shape);
+        var perSample = Tensor.Empty(sampleShape, input.Device);
+        backend.CrossEntropyForward(input.Storage, target.Storage, probabilities, outer, c, inner, labelSmoothing, ignoreIndex,
+            logp.Storage, q.Storage, perSample.Storage);
         float scale = reduction == Reduction.Mean ? 1f / Math.Max(counted, 1) : 1f;
-        var y = reduction == Reduction.None
-            ? Tensor.FromArray(perSample, sampleShape.ToArray()).ViewAs(sampleShape)
-            : Tensor.Scalar(counted == 0 && reduction == Reduction.Mean ? float.NaN : (float)(perSample.Sum(v => (double)v) * scale));
+        var y = ReduceSamples(perSample, reduction, scale, counted);
         return Tape.Record(y, nameof(CrossEntropy), [input, target], dy =>
         {
-            // d/dlogits of −Σ q log softmax = softmax·Σq − q = softmax − q for rows whose q sums to 1 (ignored rows: 0).
-            var dx = Tensor.Empty(input.Shape);
-            var d = dx.Data;
-            var qd = q.Data;
-            for (int o = 0; o < outer; o++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int s = o * inner + i;
-                    float g = reduction == Reduction.None ? dy.Data[s] : dy.Data[0] * scale;
-                    bool ignored = labels is not null && labels[s] == ignoreIndex;
-                    float qSum = 0;
-                    for (int k = 0; k < c; k++) qSum += qd[(o * c + k) * inner + i];
-                    for (int k = 0; k < c; k++)
-                    {
-                        int at = (o * c + k) * inner + i;
-                        d[at] = ignored ? 0f : g * (MathF.Exp(logp.Data[at]) * qSum - qd[at]);
-                    }
-                }
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            backend.CrossEntropyBackward(logp.Storage, q.Storage, target.Storage, probabilities, outer, c, inner, ignoreIndex, dy.Storage,
+                reduction == Reduction.None, scale, dx.Storage);
             Tensor? dTarget = null;
             if (probabilities && target.RequiresGrad) dTarget = Mul(Mul(logp, labelSmoothing - 1), BroadcastTo(ReshapeForClassGrad(dy, reduction, scale, input.Shape), input.Shape));
             return [dx, dTarget];
         });
+    }
+
+    /// <summary>
+    /// Per-sample losses reduced as asked: the samples themselves, or their sum (times <paramref name="scale"/>, 1/counted
+    /// for a mean) taken in double; a mean over no counted sample is NaN, as in PyTorch.
+    /// </summary>
+    private static Tensor ReduceSamples(Tensor perSample, Reduction reduction, float scale, int counted)
+    {
+        if (reduction == Reduction.None) return perSample;
+        var y = Tensor.Empty(new Shape(), perSample.Device);
+        if (counted == 0 && reduction == Reduction.Mean) perSample.Backend.Fill(y.Storage, float.NaN);
+        else perSample.Backend.SumAllScaled(perSample.Storage, scale, y.Storage);
+        return y;
     }
 
     /// <summary>dy of a class loss placed on the class axis (size 1) so it broadcasts over classes.</summary>
@@ -144,7 +118,7 @@ public static partial class F
     {
         var kept = inputShape.ToArray();
         kept[inputShape.Rank == 1 ? 0 : 1] = 1;
-        if (reduction != Reduction.None) return Tensor.Full(new Shape(kept), dy.Item() * scale);
+        if (reduction != Reduction.None) return BroadcastTo(Mul(dy, scale).ViewAs(new Shape(Enumerable.Repeat(1, kept.Length).ToArray())), new Shape(kept));
         return dy.ViewAs(new Shape(kept));
     }
 
@@ -155,33 +129,17 @@ public static partial class F
     public static Tensor NLLLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean, int ignoreIndex = -100)
     {
         var (outer, c, inner) = ClassLayout(nameof(NLLLoss), input);
-        int[] labels = ClassIndices(nameof(NLLLoss), input, target, c, ignoreIndex);
-        var perSample = new float[outer * inner];
-        int counted = 0;
-        for (int o = 0; o < outer; o++)
-            for (int i = 0; i < inner; i++)
-            {
-                int s = o * inner + i;
-                if (labels[s] == ignoreIndex) continue;
-                counted++;
-                perSample[s] = -input.Data[(o * c + labels[s]) * inner + i];
-            }
-        var sampleShape = ClassSampleShape(input.Shape);
+        CheckSameDevice(nameof(NLLLoss), input, target, "input", "target");
+        int counted = CountClassIndices(nameof(NLLLoss), input, target, c, ignoreIndex);
+        var backend = input.Backend;
+        var perSample = Tensor.Empty(ClassSampleShape(input.Shape), input.Device);
+        backend.NllForward(input.Storage, target.Storage, outer, c, inner, ignoreIndex, perSample.Storage);
         float scale = reduction == Reduction.Mean ? 1f / Math.Max(counted, 1) : 1f;
-        var y = reduction == Reduction.None
-            ? Tensor.FromArray(perSample, sampleShape.ToArray()).ViewAs(sampleShape)
-            : Tensor.Scalar(counted == 0 && reduction == Reduction.Mean ? float.NaN : (float)(perSample.Sum(v => (double)v) * scale));
+        var y = ReduceSamples(perSample, reduction, scale, counted);
         return Tape.Record(y, nameof(NLLLoss), [input], dy =>
         {
-            var dx = Tensor.Zeros(input.Shape);
-            for (int o = 0; o < outer; o++)
-                for (int i = 0; i < inner; i++)
-                {
-                    int s = o * inner + i;
-                    if (labels[s] == ignoreIndex) continue;
-                    float g = reduction == Reduction.None ? dy.Data[s] : dy.Data[0] * scale;
-                    dx.Data[(o * c + labels[s]) * inner + i] = -g;
-                }
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            backend.NllBackward(target.Storage, outer, c, inner, ignoreIndex, dy.Storage, reduction == Reduction.None, scale, dx.Storage);
             return [dx];
         });
     }
@@ -193,26 +151,17 @@ public static partial class F
     public static Tensor BCELoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         CheckSameShape(nameof(BCELoss), input, target);
-        foreach (float p in input.Data)
-            if (!(p >= 0 && p <= 1))
-                throw new ArgumentOutOfRangeException(nameof(input), $"BCELoss: input values must be probabilities in [0, 1], found {p}. Hint: use BCEWithLogitsLoss on raw scores.");
-        var y = Tensor.Empty(input.Shape);
-        for (int i = 0; i < y.Numel; i++)
-        {
-            float p = input.Data[i], t = target.Data[i];
-            y.Data[i] = -(t * MathF.Max(MathF.Log(p), -100f) + (1 - t) * MathF.Max(MathF.Log(1 - p), -100f));
-        }
+        int outside = input.Backend.FindOutside(input.Storage, 0f, 1f);
+        if (outside >= 0)
+            throw new ArgumentOutOfRangeException(nameof(input), $"BCELoss: input values must be probabilities in [0, 1], " +
+                $"found {HostValues(input)[outside]} at position {outside}. Hint: use BCEWithLogitsLoss on raw scores.");
+        var y = Tensor.Empty(input.Shape, input.Device);
+        input.Backend.BinaryCrossEntropy(input.Storage, target.Storage, y.Storage);
         var loss = Tape.Record(y, nameof(BCELoss), [input, target], dy =>
         {
-            // d/dp = (p − t) / (p(1 − p)), the denominator clamped at 1e-12 as PyTorch's backward does.
-            var dx = Tensor.Empty(input.Shape);
-            Tensor? dt = target.RequiresGrad ? Tensor.Empty(target.Shape) : null;
-            for (int i = 0; i < dx.Numel; i++)
-            {
-                float p = input.Data[i], t = target.Data[i];
-                dx.Data[i] = dy.Data[i] * (p - t) / MathF.Max(p * (1 - p), 1e-12f);
-                if (dt is not null) dt.Data[i] = dy.Data[i] * (MathF.Max(MathF.Log(1 - p), -100f) - MathF.Max(MathF.Log(p), -100f));
-            }
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            Tensor? dt = target.RequiresGrad ? Tensor.Empty(target.Shape, input.Device) : null;
+            input.Backend.BinaryCrossEntropyBackward(input.Storage, target.Storage, dy.Storage, dx.Storage, dt?.Storage);
             return [dx, dt];
         });
         return Reduce(loss, reduction);
@@ -224,22 +173,13 @@ public static partial class F
     public static Tensor BCEWithLogitsLoss(Tensor input, Tensor target, Reduction reduction = Reduction.Mean)
     {
         CheckSameShape(nameof(BCEWithLogitsLoss), input, target);
-        var y = Tensor.Empty(input.Shape);
-        for (int i = 0; i < y.Numel; i++)
-        {
-            float x = input.Data[i], t = target.Data[i];
-            y.Data[i] = MathF.Max(x, 0) - x * t + MathF.Log(1 + MathF.Exp(-MathF.Abs(x)));
-        }
+        var y = Tensor.Empty(input.Shape, input.Device);
+        input.Backend.BinaryCrossEntropyWithLogits(input.Storage, target.Storage, y.Storage);
         var loss = Tape.Record(y, nameof(BCEWithLogitsLoss), [input, target], dy =>
         {
-            var dx = Tensor.Empty(input.Shape);
-            Tensor? dt = target.RequiresGrad ? Tensor.Empty(target.Shape) : null;
-            for (int i = 0; i < dx.Numel; i++)
-            {
-                float x = input.Data[i];
-                dx.Data[i] = dy.Data[i] * (1f / (1f + MathF.Exp(-x)) - target.Data[i]);
-                if (dt is not null) dt.Data[i] = -dy.Data[i] * x;
-            }
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            Tensor? dt = target.RequiresGrad ? Tensor.Empty(target.Shape, input.Device) : null;
+            input.Backend.BinaryCrossEntropyWithLogitsBackward(input.Storage, target.Storage, dy.Storage, dx.Storage, dt?.Storage);
             return [dx, dt];
         });
         return Reduce(loss, reduction);
@@ -249,14 +189,15 @@ public static partial class F
     public static Tensor OneHot(Tensor indices, int numClasses)
     {
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"OneHot: numClasses must be >= 1, got {numClasses}.");
-        var y = Tensor.Zeros([.. indices.Shape, numClasses]);
-        for (int i = 0; i < indices.Numel; i++)
+        var values = HostValues(indices);
+        for (int i = 0; i < values.Length; i++)
         {
-            float v = indices.Data[i];
+            float v = values[i];
             if (v != MathF.Floor(v) || v < 0 || v >= numClasses)
                 throw new ArgumentOutOfRangeException(nameof(indices), $"OneHot: value {v} at position {i} is not a class index in [0, {numClasses}).");
-            y.Data[i * numClasses + (int)v] = 1f;
         }
+        var y = Tensor.Empty(new Shape([.. indices.Shape, numClasses]), indices.Device);
+        indices.Backend.OneHot(indices.Storage, numClasses, y.Storage);
         return y;
     }
 
@@ -271,22 +212,24 @@ public static partial class F
     private static Shape ClassSampleShape(Shape input) =>
         input.Rank == 1 ? new Shape() : new Shape(input.Where((_, i) => i != 1).ToArray());
 
-    private static int[] ClassIndices(string op, Tensor input, Tensor target, int c, int ignoreIndex)
+    /// <summary>Checks that target holds class indices for input (or the ignore index), and counts those not ignored.</summary>
+    private static int CountClassIndices(string op, Tensor input, Tensor target, int c, int ignoreIndex)
     {
         var expected = ClassSampleShape(input.Shape);
         if (target.Shape != expected)
             throw new ShapeMismatchException(
                 $"{op}: target shape {target.Shape} does not fit input {input.Shape}: expected class indices of shape {expected}" +
                 (input.Rank >= 2 ? $" or class probabilities of shape {input.Shape}." : "."));
-        var labels = new int[target.Numel];
-        for (int i = 0; i < labels.Length; i++)
+        var values = HostValues(target);
+        int counted = 0;
+        for (int i = 0; i < values.Length; i++)
         {
-            float v = target.Data[i];
-            if (v == ignoreIndex) { labels[i] = ignoreIndex; continue; }
+            float v = values[i];
+            if (v == ignoreIndex) continue;
             if (v != MathF.Floor(v) || v < 0 || v >= c)
                 throw new ArgumentOutOfRangeException(nameof(target), $"{op}: target {v} at position {i} is not a class index in [0, {c}).");
-            labels[i] = (int)v;
+            counted++;
         }
-        return labels;
+        return counted;
     }
 }

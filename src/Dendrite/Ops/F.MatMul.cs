@@ -1,6 +1,4 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
-using Dendrite.Kernels;
 
 namespace Dendrite;
 
@@ -15,10 +13,11 @@ public static partial class F
     {
         if (a.Rank == 0 || b.Rank == 0)
             throw new ShapeMismatchException($"MatMul: both operands need at least one dimension, got a {a.Shape}, b {b.Shape}.");
+        CheckSameDevice(nameof(MatMul), a, b, "a", "b");
         int ka = a.Shape[-1], kb = b.Rank == 1 ? b.Shape[0] : b.Shape[-2];
         if (ka != kb)
             throw new ShapeMismatchException($"MatMul: inner dimensions differ: a {a.Shape}, b {b.Shape} (a's last {ka} ≠ b's {(b.Rank == 1 ? "only" : "second-to-last")} {kb}).");
-        // Checked here so the error shows both operands, not just the batch parts that BroadcastPlan sees.
+        // Checked here so the error shows both operands, not just the batch parts that BroadcastShape sees.
         var aBatch = a.Shape.AsSpan()[..Math.Max(a.Rank - 2, 0)];
         var bBatch = b.Shape.AsSpan()[..Math.Max(b.Rank - 2, 0)];
         for (int i = 1; i <= Math.Min(aBatch.Length, bBatch.Length); i++)
@@ -50,22 +49,36 @@ public static partial class F
         int n = transB ? b.Shape[-2] : b.Shape[-1];
         var aBatch = a.Shape.AsSpan()[..^2];
         var bBatch = b.Shape.AsSpan()[..^2];
-        var batch = BroadcastPlan.ResultShape(nameof(MatMul), aBatch, bBatch);
-        var y = Tensor.Empty([.. batch, m, n]);
+        var batch = BroadcastShape(nameof(MatMul), aBatch, bBatch);
+        var y = Tensor.Empty(new Shape([.. batch, m, n]), a.Device);
         int count = batch.Aggregate(1, (p, s) => p * s);
-        var plan = new BroadcastPlan(aBatch, bBatch, batch);
+        // Each output matrix's (a, b) operands: the batch index unravelled, each input's size-1 dimensions held at 0.
+        var aOffsets = new int[count];
+        var bOffsets = new int[count];
         int aSize = a.Shape[-1] * a.Shape[-2], bSize = b.Shape[-1] * b.Shape[-2];
         for (int i = 0; i < count; i++)
         {
-            // The plan yields inner runs; expand each run element into its (a, b) batch offsets.
-            int run = i / plan.Inner, within = i % plan.Inner;
-            var (oa, ob) = plan.Offsets(run);
-            oa += within * plan.AInnerStride;
-            ob += within * plan.BInnerStride;
-            Gemm.Multiply(transA, transB, m, n, k,
-                a.Data.Slice(oa * aSize, aSize), a.Shape[-1], b.Data.Slice(ob * bSize, bSize), b.Shape[-1],
-                y.Data.Slice(i * m * n, m * n), n, accumulate: false);
+            int rest = i, aIndex = 0, bIndex = 0, aStride = 1, bStride = 1;
+            for (int d = batch.Length - 1; d >= 0; d--)
+            {
+                int at = rest % batch[d];
+                rest /= batch[d];
+                int da = d - (batch.Length - aBatch.Length), db = d - (batch.Length - bBatch.Length);
+                if (da >= 0)
+                {
+                    if (aBatch[da] != 1) aIndex += at * aStride;
+                    aStride *= aBatch[da];
+                }
+                if (db >= 0)
+                {
+                    if (bBatch[db] != 1) bIndex += at * bStride;
+                    bStride *= bBatch[db];
+                }
+            }
+            aOffsets[i] = aIndex * aSize;
+            bOffsets[i] = bIndex * bSize;
         }
+        a.Backend.BatchedGemm(transA, transB, m, n, k, a.Storage, aOffsets, b.Storage, bOffsets, y.Storage);
         return y;
     }
 
@@ -82,33 +95,33 @@ public static partial class F
             throw new ShapeMismatchException($"Linear({inF} → {outF}): expected input with last dimension {inF}, got input {x.Shape} (weight {weight.Shape}).");
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outF))
             throw new ShapeMismatchException($"Linear({inF} → {outF}): bias must have shape [{outF}], got {bias.Shape}.");
+        CheckSameDevice(nameof(Linear), x, weight, "input", "weight");
+        CheckSameDevice(nameof(Linear), x, bias, "input", "bias");
         int rows = x.Numel / inF;
         var outDims = x.Shape.ToArray();
         outDims[^1] = outF;
-        var y = Tensor.Empty(outDims);
-        if (bias is not null)
-            for (int r = 0; r < rows; r++) bias.Data.CopyTo(y.Data.Slice(r * outF, outF));
-        Gemm.Multiply(false, true, rows, outF, inF, x.Data, inF, weight.Data, inF, y.Data, outF, accumulate: bias is not null);
+        var y = Tensor.Empty(new Shape(outDims), x.Device);
+        var backend = x.Backend;
+        if (bias is not null) backend.RepeatRows(bias.Storage, rows, y.Storage);
+        backend.Gemm(false, true, rows, outF, inF, x.Storage, 0, inF, weight.Storage, 0, inF, y.Storage, 0, outF, accumulate: bias is not null);
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return Tape.Record(y, nameof(Linear), inputs, dy =>
         {
             Tensor? dx = null, dW = null, db = null;
             if (x.RequiresGrad)
             {
-                dx = Tensor.Empty(x.Shape);
-                Gemm.Multiply(false, false, rows, inF, outF, dy.Data, outF, weight.Data, inF, dx.Data, inF, accumulate: false);
+                dx = Tensor.Empty(x.Shape, x.Device);
+                backend.Gemm(false, false, rows, inF, outF, dy.Storage, 0, outF, weight.Storage, 0, inF, dx.Storage, 0, inF, accumulate: false);
             }
             if (weight.RequiresGrad)
             {
                 dW = Tape.NewGradient(weight);
-                Gemm.Multiply(true, false, outF, inF, rows, dy.Data, outF, x.Data, inF, dW.Data, inF, accumulate: false);
+                backend.Gemm(true, false, outF, inF, rows, dy.Storage, 0, outF, x.Storage, 0, inF, dW.Storage, 0, inF, accumulate: false);
             }
             if (bias is not null && bias.RequiresGrad)
             {
                 db = Tape.NewGradient(bias);
-                if (rows == 0) db.Data.Clear();
-                else dy.Data[..outF].CopyTo(db.Data);
-                for (int r = 1; r < rows; r++) TensorPrimitives.Add(db.Data, dy.Data.Slice(r * outF, outF), db.Data);
+                backend.SumRows(dy.Storage, rows, outF, db.Storage);
             }
             return bias is null ? [dx, dW] : [dx, dW, db];
         });

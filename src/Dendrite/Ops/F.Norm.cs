@@ -1,5 +1,4 @@
 using Dendrite.Autograd;
-using Dendrite.Kernels;
 
 namespace Dendrite;
 
@@ -19,64 +18,67 @@ public static partial class F
             throw new ShapeMismatchException($"{op}: expected an input [N, C] or [N, C, ...], got {input.Shape}.");
         int batch = input.Shape[0], channels = input.Shape[1], size = input.Numel / Math.Max(1, batch * channels);
         foreach (var (t, name) in new[] { (runningMean, "running mean"), (runningVar, "running var"), (weight, "weight"), (bias, "bias") })
+        {
             if (t is not null && (t.Rank != 1 || t.Shape[0] != channels))
                 throw new ShapeMismatchException($"{op}: expected {name} [{channels}] for input {input.Shape}, got {t.Shape}.");
+            CheckSameDevice(op, input, t, "input", name);
+        }
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException($"{op}: evaluation needs the running mean and variance (or training: true to use the batch's).");
 
-        var y = Tensor.Empty(input.Shape);
+        var backend = input.Backend;
+        var device = input.Device;
+        var y = Tensor.Empty(input.Shape, device);
         Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
         if (training)
         {
             long count = (long)batch * size;
             if (count <= 1)
                 throw new ShapeMismatchException($"{op}: training needs more than 1 value per channel, got input {input.Shape}.");
-            var mean = Tensor.Empty(channels);
-            var variance = Tensor.Empty(channels);
-            var invStd = Tensor.Empty(channels);
-            Normalization.BatchNormTrain(batch, channels, size, input.Data, weight is null ? default : weight.Data,
-                bias is null ? default : bias.Data, eps, y.Data, mean.Data, variance.Data, invStd.Data);
+            var perChannel = new Shape(channels);
+            var mean = Tensor.Empty(perChannel, device);
+            var variance = Tensor.Empty(perChannel, device);
+            var invStd = Tensor.Empty(perChannel, device);
+            backend.BatchNormTrain(batch, channels, size, input.Storage, weight?.Storage, bias?.Storage, eps, y.Storage, mean.Storage,
+                variance.Storage, invStd.Storage);
             if (runningMean is not null && runningVar is not null)
-                UpdateRunningStatistics(runningMean.Data, runningVar.Data, mean.Data, variance.Data, momentum, count);
+                backend.UpdateRunningStatistics(runningMean.Storage, runningVar.Storage, mean.Storage, variance.Storage, momentum,
+                    (float)count / (count - 1));
             return Tape.Record(y, op, inputs, dy =>
             {
-                var dx = input.RequiresGrad ? Tensor.Empty(input.Shape) : null;
-                var dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape) : null;
-                var db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape) : null;
-                Normalization.BatchNormTrainBackward(batch, channels, size, input.Data, dy.Data, weight is null ? default : weight.Data,
-                    mean.Data, invStd.Data, dx is null ? default : dx.Data, dw is null ? default : dw.Data, db is null ? default : db.Data);
+                var dx = input.RequiresGrad ? Tensor.Empty(input.Shape, device) : null;
+                var dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape, device) : null;
+                var db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape, device) : null;
+                backend.BatchNormTrainBackward(batch, channels, size, input.Storage, dy.Storage, weight?.Storage, mean.Storage,
+                    invStd.Storage, dx?.Storage, dw?.Storage, db?.Storage);
                 return NormGradients(dx, weight, dw, bias, db);
             });
         }
 
         // Evaluation: an affine map per channel with the running statistics folded into scale and shift.
-        var scale = Tensor.Empty(channels);
-        var shift = Tensor.Empty(channels);
-        var invStdEval = Tensor.Empty(channels);
-        for (int c = 0; c < channels; c++)
-        {
-            float inv = 1f / MathF.Sqrt(runningVar!.Data[c] + eps);
-            invStdEval.Data[c] = inv;
-            scale.Data[c] = (weight is null ? 1f : weight.Data[c]) * inv;
-            shift.Data[c] = (bias is null ? 0f : bias.Data[c]) - runningMean!.Data[c] * scale.Data[c];
-        }
-        Normalization.ScaleShift(batch, channels, size, input.Data, scale.Data, shift.Data, y.Data);
-        var frozenMean = runningMean!.Clone();
+        var coefficients = new Shape(channels);
+        var scale = Tensor.Empty(coefficients, device);
+        var shift = Tensor.Empty(coefficients, device);
+        var invStdEval = Tensor.Empty(coefficients, device);
+        backend.BatchNormEvalCoefficients(runningMean!.Storage, runningVar!.Storage, weight?.Storage, bias?.Storage, eps, scale.Storage,
+            shift.Storage, invStdEval.Storage);
+        backend.ScaleShift(batch, channels, size, input.Storage, scale.Storage, shift.Storage, y.Storage);
+        var frozenMean = runningMean.Clone();
         return Tape.Record(y, op, inputs, dy =>
         {
             Tensor? dx = null, dw = null, db = null;
             if (input.RequiresGrad)
             {
-                dx = Tensor.Empty(input.Shape);
-                Normalization.ScaleShift(batch, channels, size, dy.Data, scale.Data, new float[channels], dx.Data);
+                dx = Tensor.Empty(input.Shape, device);
+                backend.ScaleShift(batch, channels, size, dy.Storage, scale.Storage, null, dx.Storage);
             }
             if (weight is { RequiresGrad: true } || bias is { RequiresGrad: true })
             {
                 // dγ[c] = Σ dy·(x − μ)·invStd and dβ[c] = Σ dy: the training kernel's sums with fixed statistics.
-                dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape) : null;
-                db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape) : null;
-                Normalization.BatchNormTrainBackward(batch, channels, size, input.Data, dy.Data, default, frozenMean.Data,
-                    invStdEval.Data, default, dw is null ? default : dw.Data, db is null ? default : db.Data);
+                dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape, device) : null;
+                db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape, device) : null;
+                backend.BatchNormTrainBackward(batch, channels, size, input.Storage, dy.Storage, null, frozenMean.Storage,
+                    invStdEval.Storage, null, dw?.Storage, db?.Storage);
             }
             return NormGradients(dx, weight, dw, bias, db);
         });
@@ -84,17 +86,6 @@ public static partial class F
 
     private static Tensor?[] NormGradients(Tensor? dx, Tensor? weight, Tensor? dw, Tensor? bias, Tensor? db) =>
         [dx, .. weight is null ? Array.Empty<Tensor?>() : [dw], .. bias is null ? Array.Empty<Tensor?>() : [db]];
-
-    private static void UpdateRunningStatistics(Span<float> runningMean, Span<float> runningVar, ReadOnlySpan<float> mean,
-        ReadOnlySpan<float> biasedVariance, float momentum, long count)
-    {
-        float unbias = (float)count / (count - 1);
-        for (int c = 0; c < runningMean.Length; c++)
-        {
-            runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean[c];
-            runningVar[c] = (1 - momentum) * runningVar[c] + momentum * biasedVariance[c] * unbias;
-        }
-    }
 
     /// <summary>
     /// Layer normalisation over the trailing dimensions <paramref name="normalizedShape"/>, as
@@ -111,20 +102,23 @@ public static partial class F
         foreach (var (t, name) in new[] { (weight, "weight"), (bias, "bias") })
             if (t is not null && t.Shape != normalized)
                 throw new ShapeMismatchException($"{op}: expected {name} {normalized}, got {t.Shape}.");
+        CheckSameDevice(op, input, weight, "input", "weight");
+        CheckSameDevice(op, input, bias, "input", "bias");
         int size = normalized.Numel, rows = input.Numel / Math.Max(1, size);
-        var y = Tensor.Empty(input.Shape);
-        var mean = Tensor.Empty(rows);
-        var invStd = Tensor.Empty(rows);
-        Normalization.LayerNorm(rows, size, input.Data, weight is null ? default : weight.Data, bias is null ? default : bias.Data,
-            eps, y.Data, mean.Data, invStd.Data);
+        var backend = input.Backend;
+        var device = input.Device;
+        var y = Tensor.Empty(input.Shape, device);
+        var mean = Tensor.Empty(new Shape(rows), device);
+        var invStd = Tensor.Empty(new Shape(rows), device);
+        backend.LayerNorm(rows, size, input.Storage, weight?.Storage, bias?.Storage, eps, y.Storage, mean.Storage, invStd.Storage);
         Tensor[] inputs = [input, .. weight is null ? Array.Empty<Tensor>() : [weight], .. bias is null ? Array.Empty<Tensor>() : [bias]];
         return Tape.Record(y, op, inputs, dy =>
         {
-            var dx = input.RequiresGrad ? Tensor.Empty(input.Shape) : null;
-            var dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape) : null;
-            var db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape) : null;
-            Normalization.LayerNormBackward(rows, size, input.Data, dy.Data, weight is null ? default : weight.Data, mean.Data,
-                invStd.Data, dx is null ? default : dx.Data, dw is null ? default : dw.Data, db is null ? default : db.Data);
+            var dx = input.RequiresGrad ? Tensor.Empty(input.Shape, device) : null;
+            var dw = weight is { RequiresGrad: true } ? Tensor.Empty(weight.Shape, device) : null;
+            var db = bias is { RequiresGrad: true } ? Tensor.Empty(bias.Shape, device) : null;
+            backend.LayerNormBackward(rows, size, input.Storage, dy.Storage, weight?.Storage, mean.Storage, invStd.Storage,
+                dx?.Storage, dw?.Storage, db?.Storage);
             return NormGradients(dx, weight, dw, bias, db);
         });
     }

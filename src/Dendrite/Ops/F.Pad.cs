@@ -24,47 +24,14 @@ public static partial class F
             before[dim] = pad[2 * i];
             outShape[dim] += pad[2 * i] + pad[2 * i + 1];
         }
-        var y = Tensor.Full(new Shape(outShape), value);
-        CopyRows(input.Shape, new Shape(outShape), before, input.Data, y.Data, toPadded: true);
+        var y = Tensor.Full(new Shape(outShape), value, input.Device);
+        input.Backend.PadInto(input.Storage, input.Shape.AsSpan(), before, y.Storage, outShape);
         return Tape.Record(y, nameof(Pad), [input], dy =>
         {
-            var dx = Tensor.Empty(input.Shape);
-            CopyRows(input.Shape, new Shape(outShape), before, dx.Data, dy.Data, toPadded: false);
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            input.Backend.UnpadFrom(dy.Storage, outShape, before, dx.Storage, input.Shape.AsSpan());
             return [dx];
         });
-    }
-
-    /// <summary>Copies each last-dimension row of the inner tensor to (or from) its place inside the padded one.</summary>
-    private static void CopyRows(Shape inner, Shape padded, int[] before, Span<float> innerData, Span<float> paddedData, bool toPadded)
-    {
-        int rank = inner.Rank;
-        if (inner.Numel == 0) return;
-        if (rank == 0)
-        {
-            if (toPadded) paddedData[0] = innerData[0]; else innerData[0] = paddedData[0];
-            return;
-        }
-        int rowLength = inner[-1], rows = inner.Numel / rowLength;
-        Span<int> index = stackalloc int[rank];
-        for (int r = 0; r < rows; r++)
-        {
-            // index = the row's coordinates in the inner tensor (last one 0); offset = where it starts in the padded one.
-            int rem = r, offset = 0, stride = padded[-1];
-            for (int d = rank - 2; d >= 0; d--)
-            {
-                index[d] = rem % inner[d];
-                rem /= inner[d];
-            }
-            offset = before[rank - 1];
-            for (int d = rank - 2; d >= 0; d--)
-            {
-                offset += (index[d] + before[d]) * stride;
-                stride *= padded[d];
-            }
-            var innerRow = innerData.Slice(r * rowLength, rowLength);
-            var paddedRow = paddedData.Slice(offset, rowLength);
-            if (toPadded) innerRow.CopyTo(paddedRow); else paddedRow.CopyTo(innerRow);
-        }
     }
 
     /// <summary>The inverse of <see cref="Flatten"/> for one dimension: splits dimension <paramref name="dim"/> into <paramref name="sizes"/>.</summary>

@@ -1,5 +1,5 @@
 using Dendrite.Autograd;
-using Dendrite.Kernels;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -53,8 +53,7 @@ public static partial class F
         if (outputSize.H < 1 || outputSize.W < 1)
             throw new ArgumentOutOfRangeException(nameof(outputSize), $"AdaptiveAvgPool2d: output size must be positive, got {outputSize}.");
         int h = input.Shape[-2], w = input.Shape[-1];
-        return Resample(nameof(AdaptiveAvgPool2d), input, h, w, outputSize.H, outputSize.W,
-            Resampling.AdaptiveAvgForward, Resampling.AdaptiveAvgBackward);
+        return Resample(nameof(AdaptiveAvgPool2d), input, h, w, outputSize.H, outputSize.W, adaptiveAverage: true);
     }
 
     /// <summary>Adaptive average pooling of [N, C, L] (or [C, L]) to <paramref name="outputSize"/> positions.</summary>
@@ -63,8 +62,7 @@ public static partial class F
         CheckPoolInput(nameof(AdaptiveAvgPool1d), input, 1);
         if (outputSize < 1)
             throw new ArgumentOutOfRangeException(nameof(outputSize), $"AdaptiveAvgPool1d: output size must be positive, got {outputSize}.");
-        return Resample(nameof(AdaptiveAvgPool1d), input, 1, input.Shape[-1], 1, outputSize,
-            Resampling.AdaptiveAvgForward, Resampling.AdaptiveAvgBackward);
+        return Resample(nameof(AdaptiveAvgPool1d), input, 1, input.Shape[-1], 1, outputSize, adaptiveAverage: true);
     }
 
     /// <summary>
@@ -81,48 +79,52 @@ public static partial class F
         var target = size ?? ((int)MathF.Floor(h * scaleFactor!.Value), (int)MathF.Floor(w * scaleFactor.Value));
         if (target.H < 1 || target.W < 1)
             throw new ArgumentOutOfRangeException(nameof(size), $"{op}: output size must be positive, got {target} for input {input.Shape}.");
-        return Resample(op, input, h, w, target.H, target.W, Resampling.NearestForward, Resampling.NearestBackward);
+        return Resample(op, input, h, w, target.H, target.W, adaptiveAverage: false);
     }
 
-    private delegate void ResampleKernel(int planes, int h, int w, int outH, int outW, ReadOnlySpan<float> x, Span<float> y);
-
-    /// <summary>An op over the last (one or) two dimensions, planes independent: forward and backward kernels given.</summary>
-    private static Tensor Resample(string op, Tensor input, int h, int w, int outH, int outW, ResampleKernel forward, ResampleKernel backward)
+    /// <summary>
+    /// An op over the last (one or) two dimensions, planes independent: adaptive average pooling, or nearest-neighbour
+    /// resampling.
+    /// </summary>
+    private static Tensor Resample(string op, Tensor input, int h, int w, int outH, int outW, bool adaptiveAverage)
     {
         int spatialDims = op.EndsWith("1d", StringComparison.Ordinal) ? 1 : 2;
         int planes = input.Numel / (h * w);
         var shape = input.Shape.AsSpan()[..^spatialDims].ToArray();
-        var y = Tensor.Empty(spatialDims == 2 ? [.. shape, outH, outW] : [.. shape, outW]);
-        forward(planes, h, w, outH, outW, input.Data, y.Data);
+        var y = Tensor.Empty(new Shape(spatialDims == 2 ? [.. shape, outH, outW] : [.. shape, outW]), input.Device);
+        var backend = input.Backend;
+        if (adaptiveAverage) backend.AdaptiveAvgPool(planes, h, w, outH, outW, input.Storage, y.Storage);
+        else backend.UpsampleNearest(planes, h, w, outH, outW, input.Storage, y.Storage);
         return Tape.Record(y, op, [input], dy =>
         {
-            var dx = Tensor.Empty(input.Shape);
-            backward(planes, h, w, outH, outW, dy.Data, dx.Data);
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            if (adaptiveAverage) backend.AdaptiveAvgPoolBackward(planes, h, w, outH, outW, dy.Storage, dx.Storage);
+            else backend.UpsampleNearestBackward(planes, h, w, outH, outW, dy.Storage, dx.Storage);
             return [dx];
         });
     }
 
     private static Tensor MaxPool(string op, Tensor input, PoolGeometry g)
     {
-        var y = Tensor.Empty(PooledShape(input, g, op));
-        var argMax = Tensor.Empty(y.Shape);
-        Pooling.MaxForward(g, input.Data, y.Data, argMax.Data);
+        var y = Tensor.Empty(PooledShape(input, g, op), input.Device);
+        var argMax = Tensor.Empty(y.Shape, input.Device);
+        input.Backend.MaxPoolForward(g, input.Storage, y.Storage, argMax.Storage);
         return Tape.Record(y, op, [input], dy =>
         {
-            var dx = Tensor.Empty(input.Shape);
-            Pooling.MaxBackward(g, dy.Data, argMax.Data, dx.Data);
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            input.Backend.MaxPoolBackward(g, dy.Storage, argMax.Storage, dx.Storage);
             return [dx];
         });
     }
 
     private static Tensor AvgPool(string op, Tensor input, PoolGeometry g, bool countIncludePad)
     {
-        var y = Tensor.Empty(PooledShape(input, g, op));
-        Pooling.AvgForward(g, countIncludePad, input.Data, y.Data);
+        var y = Tensor.Empty(PooledShape(input, g, op), input.Device);
+        input.Backend.AvgPoolForward(g, countIncludePad, input.Storage, y.Storage);
         return Tape.Record(y, op, [input], dy =>
         {
-            var dx = Tensor.Empty(input.Shape);
-            Pooling.AvgBackward(g, countIncludePad, dy.Data, dx.Data);
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            input.Backend.AvgPoolBackward(g, countIncludePad, dy.Storage, dx.Storage);
             return [dx];
         });
     }

@@ -1,3 +1,5 @@
+using Dendrite.Backends;
+
 namespace Dendrite;
 
 public static partial class F
@@ -79,7 +81,7 @@ public static partial class F
         h0 = CheckState(op, "h0", h0, stateShape, unbatched, batch, hidden);
         c0 = CheckState(op, "c0", c0, stateShape, unbatched, batch, hidden);
         if (c0 is not null && cell != RecurrentCell.Lstm) throw new ArgumentException($"{op}: only LSTM takes a cell state c0.");
-        float[]? maskValues = mask is null ? null : CheckMask(op, mask, unbatched, batch, steps);
+        var maskValues = mask is null ? null : CheckMask(op, mask, input, unbatched, batch, steps);
 
         var x = unbatched ? Reshape(input, steps, 1, inputSize) : batchFirst ? Transpose(input, 0, 1) : input;
         int perLayer = directions * (hasBias ? 4 : 2);
@@ -158,15 +160,17 @@ public static partial class F
         return unbatched ? Reshape(state, expected[0], 1, hidden) : state;
     }
 
-    private static float[] CheckMask(string op, Tensor mask, bool unbatched, int batch, int steps)
+    /// <summary>The validated mask, its values as [N, T] (1 = present), outside the graph.</summary>
+    private static Tensor CheckMask(string op, Tensor mask, Tensor input, bool unbatched, int batch, int steps)
     {
         var expected = unbatched ? new Shape(steps) : new Shape(batch, steps);
         if (mask.Shape != expected)
             throw new ShapeMismatchException($"{op}: mask must have shape {expected} ([batch, steps], 1 = present, 0 = padding), got {mask.Shape}.");
-        var values = mask.ToArray();
+        CheckSameDevice(op, input, mask, "input", "mask");
+        var values = HostValues(mask);
         for (int i = 0; i < values.Length; i++)
             if (values[i] is not (0f or 1f))
                 throw new ArgumentException($"{op}: mask values must be 0 or 1, got {values[i]} at position {i}.");
-        return values;
+        return mask.Detach();
     }
 }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
 
 namespace Dendrite;
@@ -8,16 +7,17 @@ public static partial class F
     /// <summary>Sum of all elements, as a 0-dimensional tensor. d/dx = 1.</summary>
     public static Tensor Sum(Tensor x)
     {
-        var y = Tensor.Scalar(TensorPrimitives.Sum(x.Data));
-        return Tape.Record(y, nameof(Sum), [x], dy => [Tensor.Full(x.Shape, dy.Item())]);
+        var y = Tensor.Empty(new Shape(), x.Device);
+        x.Backend.SumAll(x.Storage, y.Storage);
+        return Tape.Record(y, nameof(Sum), [x], dy => [BroadcastTo(dy, x.Shape)]);
     }
 
     /// <summary>Sum along <paramref name="dim"/>; kept as size 1 when <paramref name="keepDim"/>.</summary>
     public static Tensor Sum(Tensor x, int dim, bool keepDim = false)
     {
         var (outer, n, inner, keptShape, outShape) = SplitAt(x.Shape, dim, keepDim);
-        var y = Tensor.Empty(outShape);
-        Kernels.Reduce.Sum(x.Data, outer, n, inner, y.Data);
+        var y = Tensor.Empty(outShape, x.Device);
+        x.Backend.Sum(x.Storage, outer, n, inner, y.Storage);
         return Tape.Record(y, nameof(Sum), [x], dy => [BroadcastTo(dy.ViewAs(keptShape), x.Shape)]);
     }
 
@@ -41,17 +41,13 @@ public static partial class F
     {
         var (outer, n, inner, keptShape, outShape) = SplitAt(x.Shape, dim, keepDim);
         if (n == 0) throw new ArgumentException($"Max: dimension {dim} of shape {x.Shape} is empty.");
-        var y = Tensor.Empty(outShape);
-        int[] argmax = new int[outer * inner];
-        Kernels.Reduce.Max(x.Data, outer, n, inner, y.Data, argmax);
+        var y = Tensor.Empty(outShape, x.Device);
+        var argMax = Tensor.Empty(outShape, x.Device);
+        x.Backend.Max(x.Storage, outer, n, inner, y.Storage, argMax.Storage);
         return Tape.Record(y, nameof(Max), [x], dy =>
         {
-            var dx = Tensor.Zeros(x.Shape);
-            var g = dy.Data;
-            var d = dx.Data;
-            for (int o = 0; o < outer; o++)
-                for (int i = 0; i < inner; i++)
-                    d[(o * n + argmax[o * inner + i]) * inner + i] = g[o * inner + i];
+            var dx = Tensor.Empty(x.Shape, x.Device);
+            x.Backend.MaxBackward(dy.Storage, argMax.Storage, outer, n, inner, dx.Storage);
             return [dx];
         });
     }
@@ -63,10 +59,9 @@ public static partial class F
     public static Tensor ArgMax(Tensor x, int dim, bool keepDim = false)
     {
         var (outer, n, inner, _, outShape) = SplitAt(x.Shape, dim, keepDim);
-        var y = Tensor.Empty(outShape);
-        int[] argmax = new int[outer * inner];
-        Kernels.Reduce.Max(x.Data, outer, n, inner, Tensor.Empty(outShape).Data, argmax);
-        for (int i = 0; i < argmax.Length; i++) y.Data[i] = argmax[i];
+        if (n == 0) throw new ArgumentException($"ArgMax: dimension {dim} of shape {x.Shape} is empty.");
+        var y = Tensor.Empty(outShape, x.Device);
+        x.Backend.Max(x.Storage, outer, n, inner, Tensor.Empty(outShape, x.Device).Storage, y.Storage);
         return y;
     }
 

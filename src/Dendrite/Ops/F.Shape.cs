@@ -80,8 +80,8 @@ public static partial class F
         var y = x.RowView(start, length);
         return Tape.Record(y, nameof(Slice), [x], dy =>
         {
-            var dx = Tensor.Zeros(x.Shape);
-            dy.Data.CopyTo(dx.RowView(start, length).Data);
+            var dx = Tensor.Zeros(x.Shape, x.Device);
+            x.Backend.Copy(dy.Storage, dx.RowView(start, length).Storage);
             return [dx];
         });
     }
@@ -118,25 +118,8 @@ public static partial class F
 
     private static Tensor PermuteValues(Tensor x, int[] perm)
     {
-        int rank = x.Rank;
-        var outDims = perm.Select(p => x.Shape[p]).ToArray();
-        var y = Tensor.Empty(outDims);
-        var inStrides = new int[rank];
-        for (int d = rank - 1, s = 1; d >= 0; d--)
-        {
-            inStrides[d] = s;
-            s *= x.Shape[d];
-        }
-        var src = x.Data;
-        var dst = y.Data;
-        var index = new int[rank];
-        for (int i = 0; i < dst.Length; i++)
-        {
-            int offset = 0;
-            for (int d = 0; d < rank; d++) offset += index[d] * inStrides[perm[d]];
-            dst[i] = src[offset];
-            for (int d = rank - 1; d >= 0 && ++index[d] == outDims[d]; d--) index[d] = 0;
-        }
+        var y = Tensor.Empty(perm.Select(p => x.Shape[p]).ToArray(), x.Device);
+        x.Backend.Permute(x.Storage, x.Shape.AsSpan(), perm, y.Storage);
         return y;
     }
 
@@ -149,6 +132,7 @@ public static partial class F
         int total = 0;
         foreach (var t in tensors)
         {
+            CheckSameDevice(nameof(Cat), tensors[0], t, "tensors[0]", "another tensor");
             bool fits = t.Rank == first.Rank;
             for (int i = 0; fits && i < first.Rank; i++) fits = i == d || t.Shape[i] == first[i];
             if (!fits) throw new ShapeMismatchException($"Cat: shape {t.Shape} does not match {first} outside dimension {d}.");
@@ -156,13 +140,14 @@ public static partial class F
         }
         var dims = first.ToArray();
         dims[d] = total;
-        var y = Tensor.Empty(dims);
+        var device = tensors[0].Device;
+        var y = Tensor.Empty(new Shape(dims), device);
         int outer = first.Product(0, d), inner = first.Product(d + 1, first.Rank);
         int offset = 0;
         foreach (var t in tensors)
         {
             int run = t.Shape[d] * inner;
-            for (int o = 0; o < outer; o++) t.Data.Slice(o * run, run).CopyTo(y.Data.Slice(o * total * inner + offset, run));
+            device.Backend.CopyBlocks(t.Storage, 0, run, y.Storage, offset, total * inner, run, outer);
             offset += run;
         }
         return Tape.Record(y, nameof(Cat), tensors, dy =>
@@ -174,8 +159,8 @@ public static partial class F
                 int run = tensors[k].Shape[d] * inner;
                 if (tensors[k].RequiresGrad)
                 {
-                    var g = Tensor.Empty(tensors[k].Shape);
-                    for (int o = 0; o < outer; o++) dy.Data.Slice(o * total * inner + off, run).CopyTo(g.Data.Slice(o * run, run));
+                    var g = Tensor.Empty(tensors[k].Shape, device);
+                    device.Backend.CopyBlocks(dy.Storage, off, total * inner, g.Storage, 0, run, run, outer);
                     grads[k] = g;
                 }
                 off += run;

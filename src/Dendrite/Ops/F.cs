@@ -1,31 +1,27 @@
-using Dendrite.Kernels;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
 /// <summary>
 /// The functional API, mirroring <c>torch.nn.functional</c> and <c>torch</c>'s tensor ops: same names in PascalCase,
-/// same argument meaning and layouts. Every op records itself on the tape so that gradients flow through it.
+/// same argument meaning and layouts. Every op records itself on the tape so that gradients flow through it, and asks
+/// its inputs' backend for every number.
 /// </summary>
 public static partial class F
 {
-    /// <summary>Runs <paramref name="kernel"/> from x's values into a new tensor of x's shape.</summary>
-    private static Tensor Map(Tensor x, SpanAction kernel)
+    /// <summary>y = f(x) elementwise on x's device.</summary>
+    private static Tensor Unary(UnaryOp op, Tensor x, float a = 0f, float b = 0f, float c = 0f)
     {
-        var y = Tensor.Empty(x.Shape);
-        kernel(x.Data, y.Data);
+        var y = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.Unary(op, x.Storage, y.Storage, a, b, c);
         return y;
     }
 
-    private delegate void SpanAction(ReadOnlySpan<float> x, Span<float> y);
-    private delegate float Derivative(float x, float y);
-
-    /// <summary>dx = dy · f'(x, y), elementwise; f' may use the input, the saved output, or both.</summary>
-    private static Tensor ChainRule(Tensor dy, Tensor x, Tensor y, Derivative derivative)
+    /// <summary>dx = dy · f′(x), where y = f(x) came from <see cref="Unary"/> with the same arguments.</summary>
+    private static Tensor ChainRule(UnaryOp op, Tensor dy, Tensor x, Tensor y, float a = 0f, float b = 0f, float c = 0f)
     {
-        var dx = Tensor.Empty(x.Shape);
-        ReadOnlySpan<float> xs = x.Data, ys = y.Data, g = dy.Data;
-        var d = dx.Data;
-        for (int i = 0; i < d.Length; i++) d[i] = g[i] * derivative(xs[i], ys[i]);
+        var dx = Tensor.Empty(x.Shape, x.Device);
+        x.Backend.UnaryBackward(op, x.Storage, y.Storage, dy.Storage, dx.Storage, a, b, c);
         return dx;
     }
 
@@ -33,8 +29,8 @@ public static partial class F
     internal static Tensor SumTo(Tensor g, Shape shape)
     {
         if (g.Shape == shape) return g;
-        var t = Tensor.Empty(shape);
-        Elementwise.SumTo(g.Data, g.Shape.AsSpan(), t.Data, shape.AsSpan());
+        var t = Tensor.Empty(shape, g.Device);
+        g.Backend.SumTo(g.Storage, g.Shape.AsSpan(), t.Storage, shape.AsSpan());
         return t;
     }
 
@@ -42,8 +38,27 @@ public static partial class F
     internal static Tensor BroadcastTo(Tensor x, Shape shape)
     {
         if (x.Shape == shape) return x;
-        var y = Tensor.Empty(shape);
-        Elementwise.BroadcastTo(x.Data, x.Shape.AsSpan(), y.Data, shape.AsSpan());
+        var y = Tensor.Empty(shape, x.Device);
+        x.Backend.BroadcastTo(x.Storage, x.Shape.AsSpan(), y.Storage, shape.AsSpan());
         return y;
     }
+
+    /// <summary>a·b elementwise for two tensors of one shape, not recorded (inside ops and backward passes).</summary>
+    private static Tensor Product(Tensor a, Tensor b)
+    {
+        var y = Tensor.Empty(a.Shape, a.Device);
+        a.Backend.Binary(BinaryOp.Mul, a.Storage, a.Shape.AsSpan(), b.Storage, b.Shape.AsSpan(), y.Storage, a.Shape.AsSpan());
+        return y;
+    }
+
+    /// <summary>Throws naming both devices when <paramref name="b"/> lives elsewhere than <paramref name="a"/>.</summary>
+    internal static void CheckSameDevice(string op, Tensor a, Tensor? b, string aName = "input", string bName = "other")
+    {
+        if (b is not null && !ReferenceEquals(a.Device, b.Device))
+            throw new ArgumentException($"{op}: expected all tensors on one device, but {aName} is on {a.Device} and {bName} on {b.Device}. " +
+                "Move one with To(device).");
+    }
+
+    /// <summary>Values of a small tensor in host memory, for checks and index lists (a copy from the device where there is one).</summary>
+    private static float[] HostValues(Tensor t) => t.ToArray();
 }

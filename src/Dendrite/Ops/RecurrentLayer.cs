@@ -1,11 +1,7 @@
-using System.Numerics.Tensors;
 using Dendrite.Autograd;
-using Dendrite.Kernels;
+using Dendrite.Backends;
 
 namespace Dendrite;
-
-/// <summary>The recurrent cells of <see cref="F.RNN"/>, <see cref="F.LSTM"/> and <see cref="F.GRU"/>.</summary>
-internal enum RecurrentCell { RnnTanh, RnnRelu, Lstm, Gru }
 
 /// <summary>
 /// One layer of a recurrent network, all its directions, over a whole sequence, recorded as ONE tape node with a
@@ -16,7 +12,7 @@ internal enum RecurrentCell { RnnTanh, RnnRelu, Lstm, Gru }
 /// x [T, N, I]; per direction W_ih [G·H, I], W_hh [G·H, H], b_ih and b_hh [G·H]; mask [N, T] (1 = step present).
 /// The node's output packs, flat: y [T, N, D·H], then h_n [D, N, H], then (LSTM) c_n [D, N, H].
 /// Forward per direction: the input projection of all T steps is one GEMM; each step is one GEMM for all gates
-/// (W_hh·h, accumulated onto the projection) and one fused pass over the row (<see cref="RecurrentCells"/>).
+/// (W_hh·h, accumulated onto the projection) and one fused pass over the row (<see cref="Backend.RecurrentForwardStep"/>).
 /// Backward per direction: each step is one fused pass and one GEMM (dh_prev = dGates·W_hh); the weight gradients,
 /// bias gradients and dx are then single GEMMs or sums over all T·N rows.
 /// A masked step (mask 0) leaves the state as it was and outputs 0, so padding changes nothing, in either direction.
@@ -26,9 +22,11 @@ internal sealed class RecurrentLayer
     private readonly RecurrentCell _cell;
     private readonly int _steps, _batch, _inputSize, _hidden, _directions, _gateWidth;
     private readonly bool _hasBias;
-    private readonly float[]? _mask;
+    private readonly Tensor? _mask;
     private readonly Tensor _x;
     private readonly Tensor[] _weights;
+    private readonly Backend _backend;
+    private readonly Device _device;
 
     // Saved for the backward, per direction, indexed by time (not by processing order).
     private readonly Tensor[] _gates;   // [T, N, G·H] gate activations (RNN: h_t)
@@ -37,31 +35,21 @@ internal sealed class RecurrentLayer
     private readonly Tensor?[] _tanhC;  // LSTM [T, N, H]: tanh of the cell after step t
     private readonly Tensor?[] _hpN;    // GRU [T, N, H]: W_hn·h + b_hn
 
-    // The step the row workers are on (set before each parallel pass).
-    private int _t, _dir;
-    private Span<float> Packed => _packed!.Data;
-    private Tensor? _packed, _h, _c, _hp, _dPacked, _dh, _dhNext, _dc, _dG, _dGh;
-    private readonly Action<int> _forwardRows, _backwardRows;
-    private readonly int _chunks;
-
     // Without h0 the first step of each direction starts from h = 0: its W_hh product is zero and is skipped, and so
     // are the gradient of that zero state and its rows in dW_hh (1/T of the recurrent GEMM work each way).
     private bool _zeroInitialState;
 
-    private RecurrentLayer(RecurrentCell cell, Tensor x, Tensor[] weights, int directions, int hidden, bool hasBias, float[]? mask)
+    private RecurrentLayer(RecurrentCell cell, Tensor x, Tensor[] weights, int directions, int hidden, bool hasBias, Tensor? mask)
     {
         (_cell, _x, _weights, _directions, _hidden, _hasBias, _mask) = (cell, x, weights, directions, hidden, hasBias, mask);
         (_steps, _batch, _inputSize) = (x.Shape[0], x.Shape[1], x.Shape[2]);
+        (_backend, _device) = (x.Backend, x.Device);
         _gateWidth = GateCount(cell) * hidden;
         _gates = new Tensor[directions];
         _hIn = new Tensor[directions];
         _cIn = new Tensor?[directions];
         _tanhC = new Tensor?[directions];
         _hpN = new Tensor?[directions];
-        _forwardRows = ForwardRows;
-        _backwardRows = BackwardRows;
-        // The fused row pass is cheap next to the step's GEMM; split it only when each thread gets real work.
-        _chunks = _batch * hidden >= 8192 ? Math.Min(Threading.NumThreads, _batch) : 1;
     }
 
     public static int GateCount(RecurrentCell cell) => cell switch
@@ -76,15 +64,17 @@ internal sealed class RecurrentLayer
     private Tensor WeightHh(int d) => _weights[d * ParamsPerDirection + 1];
     private Tensor? BiasIh(int d) => _hasBias ? _weights[d * ParamsPerDirection + 2] : null;
     private Tensor? BiasHh(int d) => _hasBias ? _weights[d * ParamsPerDirection + 3] : null;
-    private bool Present(int n, int t) => _mask is null || _mask[n * _steps + t] != 0f;
 
     /// <summary>
     /// Runs the layer and records it: x [T, N, I], h0 and c0 [D, N, H] or null (zeros), weights W_ih, W_hh, b_ih, b_hh
-    /// per direction (biases optional); returns the packed output described on the class.
+    /// per direction (biases optional), mask [N, T] or null; returns the packed output described on the class.
     /// </summary>
     public static Tensor Apply(string op, RecurrentCell cell, Tensor x, Tensor? h0, Tensor? c0, Tensor[] weights,
-        int directions, int hidden, bool hasBias, float[]? mask)
+        int directions, int hidden, bool hasBias, Tensor? mask)
     {
+        foreach (var w in weights) F.CheckSameDevice(op, x, w, "input", "a weight");
+        F.CheckSameDevice(op, x, h0, "input", "h0");
+        F.CheckSameDevice(op, x, c0, "input", "c0");
         var layer = new RecurrentLayer(cell, x, weights, directions, hidden, hasBias, mask);
         var packed = layer.Forward(h0, c0);
         var inputs = new List<Tensor> { x };
@@ -105,222 +95,149 @@ internal sealed class RecurrentLayer
     private int OutputLength => _steps * _batch * _directions * _hidden;
     private int StateLength => _directions * _batch * _hidden;
 
+    private Tensor Empty(int length) => Tensor.Empty(new Shape(length), _device);
+
+    /// <summary>The step's buffers that forward and backward share.</summary>
+    private RecurrentStep Step(int d, int t, Tensor output) => new()
+    {
+        Cell = _cell, Steps = _steps, Batch = _batch, Hidden = _hidden, Directions = _directions, Direction = d, Time = t,
+        Mask = _mask?.Storage, Gates = _gates[d].Storage, Output = output.Storage, TanhC = _tanhC[d]?.Storage,
+        HiddenProjectionN = _hpN[d]?.Storage,
+    };
+
     private Tensor Forward(Tensor? h0, Tensor? c0)
     {
         int rows = _steps * _batch, gh = _gateWidth, nh = _batch * _hidden;
         bool lstm = _cell == RecurrentCell.Lstm, gru = _cell == RecurrentCell.Gru;
-        _packed = Tensor.Empty(OutputLength + StateLength * (lstm ? 2 : 1));
-        _h = Tensor.Empty(nh);
-        _c = lstm ? Tensor.Empty(nh) : null;
-        _hp = gru ? Tensor.Empty(_batch * gh) : null;
-        var biasRow = _hasBias ? new float[gh] : null;
+        var b = _backend;
+        var packed = Empty(OutputLength + StateLength * (lstm ? 2 : 1));
+        var h = Empty(nh);
+        var c = lstm ? Empty(nh) : null;
+        var hp = gru ? Empty(_batch * gh) : null;
+        var biasRow = _hasBias ? Empty(gh) : null;
         _zeroInitialState = h0 is null;
         for (int d = 0; d < _directions; d++)
         {
-            _dir = d;
-            var gates = _gates[d] = Tensor.Empty(rows * gh);
-            _hIn[d] = Tensor.Empty(rows * _hidden);
+            var gates = _gates[d] = Empty(rows * gh);
+            _hIn[d] = Empty(rows * _hidden);
             if (lstm)
             {
-                _cIn[d] = Tensor.Empty(rows * _hidden);
-                _tanhC[d] = Tensor.Empty(rows * _hidden);
+                _cIn[d] = Empty(rows * _hidden);
+                _tanhC[d] = Empty(rows * _hidden);
             }
-            if (gru) _hpN[d] = Tensor.Empty(rows * _hidden);
+            if (gru) _hpN[d] = Empty(rows * _hidden);
 
             // The input projection of every step at once; b_hh joins b_ih except for GRU, whose n gate needs it apart.
             if (biasRow is not null)
             {
-                BiasIh(d)!.Data.CopyTo(biasRow);
-                if (!gru) TensorPrimitives.Add(biasRow, BiasHh(d)!.Data, biasRow);
-                var g = gates.Data;
-                for (int r = 0; r < rows; r++) biasRow.CopyTo(g.Slice(r * gh, gh));
+                if (gru) b.Copy(BiasIh(d)!.Storage, biasRow.Storage);
+                else b.Binary(BinaryOp.Add, BiasIh(d)!.Storage, [gh], BiasHh(d)!.Storage, [gh], biasRow.Storage, [gh]);
+                b.RepeatRows(biasRow.Storage, rows, gates.Storage);
             }
-            Gemm.Multiply(false, true, rows, gh, _inputSize, _x.Data, _inputSize, WeightIh(d).Data, _inputSize,
-                gates.Data, gh, accumulate: biasRow is not null);
+            b.Gemm(false, true, rows, gh, _inputSize, _x.Storage, 0, _inputSize, WeightIh(d).Storage, 0, _inputSize,
+                gates.Storage, 0, gh, accumulate: biasRow is not null);
 
-            if (h0 is null) _h.Data.Clear();
-            else h0.Data.Slice(d * nh, nh).CopyTo(_h.Data);
-            if (_c is not null)
+            if (h0 is null) b.Fill(h.Storage, 0f);
+            else b.CopyBlocks(h0.Storage, d * nh, 0, h.Storage, 0, 0, nh, 1);
+            if (c is not null)
             {
-                if (c0 is null) _c.Data.Clear();
-                else c0.Data.Slice(d * nh, nh).CopyTo(_c.Data);
+                if (c0 is null) b.Fill(c.Storage, 0f);
+                else b.CopyBlocks(c0.Storage, d * nh, 0, c.Storage, 0, 0, nh, 1);
             }
 
             for (int k = 0; k < _steps; k++)
             {
                 int t = d == 1 ? _steps - 1 - k : k;
-                _t = t;
-                _h.Data.CopyTo(_hIn[d].Data.Slice(t * nh, nh));
-                if (_c is not null) _c.Data.CopyTo(_cIn[d]!.Data.Slice(t * nh, nh));
+                b.CopyBlocks(h.Storage, 0, 0, _hIn[d].Storage, t * nh, 0, nh, 1);
+                if (c is not null) b.CopyBlocks(c.Storage, 0, 0, _cIn[d]!.Storage, t * nh, 0, nh, 1);
                 bool fromZero = k == 0 && _zeroInitialState;
-                if (_hp is not null)
+                if (hp is not null)
                 {
-                    var hp = _hp.Data;
-                    if (_hasBias) for (int n = 0; n < _batch; n++) BiasHh(d)!.Data.CopyTo(hp.Slice(n * gh, gh));
-                    else if (fromZero) hp.Clear();
+                    if (_hasBias) b.RepeatRows(BiasHh(d)!.Storage, _batch, hp.Storage);
+                    else if (fromZero) b.Fill(hp.Storage, 0f);
                     if (!fromZero)
-                        Gemm.Multiply(false, true, _batch, gh, _hidden, _h.Data, _hidden, WeightHh(d).Data, _hidden, hp, gh, accumulate: _hasBias);
+                        b.Gemm(false, true, _batch, gh, _hidden, h.Storage, 0, _hidden, WeightHh(d).Storage, 0, _hidden,
+                            hp.Storage, 0, gh, accumulate: _hasBias);
                 }
                 else if (!fromZero)
                 {
-                    Gemm.Multiply(false, true, _batch, gh, _hidden, _h.Data, _hidden, WeightHh(d).Data, _hidden,
-                        gates.Data.Slice(t * _batch * gh, _batch * gh), gh, accumulate: true);
+                    b.Gemm(false, true, _batch, gh, _hidden, h.Storage, 0, _hidden, WeightHh(d).Storage, 0, _hidden,
+                        gates.Storage, t * _batch * gh, gh, accumulate: true);
                 }
-                Threading.For(_chunks, _forwardRows, parallel: _chunks > 1);
+                b.RecurrentForwardStep(Step(d, t, packed) with { H = h.Storage, C = c?.Storage, HiddenProjection = hp?.Storage });
             }
-            _h.Data.CopyTo(Packed.Slice(OutputLength + d * nh, nh));
-            if (_c is not null) _c.Data.CopyTo(Packed.Slice(OutputLength + StateLength + d * nh, nh));
+            b.CopyBlocks(h.Storage, 0, 0, packed.Storage, OutputLength + d * nh, 0, nh, 1);
+            if (c is not null) b.CopyBlocks(c.Storage, 0, 0, packed.Storage, OutputLength + StateLength + d * nh, 0, nh, 1);
         }
-        return _packed;
-    }
-
-    private (int Start, int End) RowRange(int chunk) =>
-        (chunk * _batch / _chunks, (chunk + 1) * _batch / _chunks);
-
-    private void ForwardRows(int chunk)
-    {
-        var (start, end) = RowRange(chunk);
-        int t = _t, d = _dir, hs = _hidden, gh = _gateWidth;
-        var gates = _gates[d].Data;
-        var packed = Packed;
-        var h = _h!.Data;
-        for (int n = start; n < end; n++)
-        {
-            var y = packed.Slice(((t * _batch + n) * _directions + d) * hs, hs);
-            if (!Present(n, t))
-            {
-                y.Clear(); // a padded step outputs 0 and keeps the state
-                continue;
-            }
-            int row = t * _batch + n;
-            var g = gates.Slice(row * gh, gh);
-            var hRow = h.Slice(n * hs, hs);
-            switch (_cell)
-            {
-                case RecurrentCell.Lstm:
-                    RecurrentCells.LstmForward(g, _c!.Data.Slice(n * hs, hs), _tanhC[d]!.Data.Slice(row * hs, hs), hRow);
-                    break;
-                case RecurrentCell.Gru:
-                    RecurrentCells.GruForward(g, _hp!.Data.Slice(n * gh, gh), _hpN[d]!.Data.Slice(row * hs, hs), hRow);
-                    break;
-                default:
-                    RecurrentCells.RnnForward(g, _cell == RecurrentCell.RnnRelu, hRow);
-                    break;
-            }
-            hRow.CopyTo(y);
-        }
+        return packed;
     }
 
     private (Tensor? Dx, Tensor? Dh0, Tensor? Dc0, Tensor?[] DWeights) Backward(Tensor dPacked, bool needH0, bool needC0)
     {
         int rows = _steps * _batch, gh = _gateWidth, nh = _batch * _hidden;
         bool lstm = _cell == RecurrentCell.Lstm, gru = _cell == RecurrentCell.Gru;
-        _dPacked = dPacked;
-        _dh = Tensor.Empty(nh);
-        _dhNext = Tensor.Empty(nh);
-        _dc = lstm ? Tensor.Empty(nh) : null;
-        var dx = _x.RequiresGrad ? Tensor.Empty(_x.Shape) : null;
-        var dh0 = needH0 ? Tensor.Empty(_directions, _batch, _hidden) : null;
-        var dc0 = needC0 ? Tensor.Empty(_directions, _batch, _hidden) : null;
+        var b = _backend;
+        var dh = Empty(nh);
+        var dhNext = Empty(nh);
+        var dc = lstm ? Empty(nh) : null;
+        var dx = _x.RequiresGrad ? Tensor.Empty(_x.Shape, _device) : null;
+        var dh0 = needH0 ? Tensor.Empty(new Shape(_directions, _batch, _hidden), _device) : null;
+        var dc0 = needC0 ? Tensor.Empty(new Shape(_directions, _batch, _hidden), _device) : null;
         var dWeights = new Tensor?[_weights.Length];
-        var dp = dPacked.Data;
         for (int d = 0; d < _directions; d++)
         {
-            _dir = d;
-            _dG = Tensor.Empty(rows * gh);
-            _dGh = gru ? Tensor.Empty(rows * gh) : _dG;
-            dp.Slice(OutputLength + d * nh, nh).CopyTo(_dh.Data);
-            if (_dc is not null) dp.Slice(OutputLength + StateLength + d * nh, nh).CopyTo(_dc.Data);
+            var dG = Empty(rows * gh);
+            var dGh = gru ? Empty(rows * gh) : dG;
+            b.CopyBlocks(dPacked.Storage, OutputLength + d * nh, 0, dh.Storage, 0, 0, nh, 1);
+            if (dc is not null) b.CopyBlocks(dPacked.Storage, OutputLength + StateLength + d * nh, 0, dc.Storage, 0, 0, nh, 1);
 
             // Against the direction of the forward pass: a forward direction walks back from T − 1.
             for (int k = 0; k < _steps; k++)
             {
                 int t = d == 1 ? k : _steps - 1 - k;
-                _t = t;
-                Threading.For(_chunks, _backwardRows, parallel: _chunks > 1);
+                b.RecurrentBackwardStep(Step(d, t, dPacked) with
+                {
+                    CellIn = _cIn[d]?.Storage, HiddenIn = _hIn[d].Storage, Dh = dh.Storage, DhNext = dhNext.Storage,
+                    Dc = dc?.Storage, DGates = dG.Storage, DGatesHidden = dGh.Storage,
+                });
                 if (k == _steps - 1 && dh0 is null) break; // what would flow on is the gradient of an h0 nobody asked for
-                Gemm.Multiply(false, false, _batch, _hidden, gh, _dGh.Data.Slice(t * _batch * gh, _batch * gh), gh,
-                    WeightHh(d).Data, _hidden, _dhNext.Data, _hidden, accumulate: true);
-                (_dh, _dhNext) = (_dhNext, _dh);
+                b.Gemm(false, false, _batch, _hidden, gh, dGh.Storage, t * _batch * gh, gh, WeightHh(d).Storage, 0, _hidden,
+                    dhNext.Storage, 0, _hidden, accumulate: true);
+                (dh, dhNext) = (dhNext, dh);
             }
-            if (dh0 is not null) _dh.Data.CopyTo(dh0.Data.Slice(d * nh, nh));
-            if (dc0 is not null) _dc!.Data.CopyTo(dc0.Data.Slice(d * nh, nh));
+            if (dh0 is not null) b.CopyBlocks(dh.Storage, 0, 0, dh0.Storage, d * nh, 0, nh, 1);
+            if (dc0 is not null) b.CopyBlocks(dc!.Storage, 0, 0, dc0.Storage, d * nh, 0, nh, 1);
 
             // Everything that does not feed the recurrence: one product or sum over all T·N rows.
             int p = d * ParamsPerDirection;
             if (_weights[p].RequiresGrad)
             {
-                var dW = dWeights[p] = Tensor.Empty(WeightIh(d).Shape);
-                Gemm.Multiply(true, false, gh, _inputSize, rows, _dG.Data, gh, _x.Data, _inputSize, dW.Data, _inputSize, accumulate: false);
+                var dW = dWeights[p] = Tensor.Empty(WeightIh(d).Shape, _device);
+                b.Gemm(true, false, gh, _inputSize, rows, dG.Storage, 0, gh, _x.Storage, 0, _inputSize, dW.Storage, 0, _inputSize,
+                    accumulate: false);
             }
             if (_weights[p + 1].RequiresGrad)
             {
-                var dW = dWeights[p + 1] = Tensor.Empty(WeightHh(d).Shape);
+                var dW = dWeights[p + 1] = Tensor.Empty(WeightHh(d).Shape, _device);
                 // Rows of a zero initial state add nothing: the forward direction's step 0, the reverse one's step T − 1.
                 int skip = _zeroInitialState ? _batch : 0, from = d == 0 ? skip : 0;
-                Gemm.Multiply(true, false, gh, _hidden, rows - skip, _dGh.Data.Slice(from * gh), gh, _hIn[d].Data.Slice(from * _hidden),
-                    _hidden, dW.Data, _hidden, accumulate: false);
+                b.Gemm(true, false, gh, _hidden, rows - skip, dGh.Storage, from * gh, gh, _hIn[d].Storage, from * _hidden, _hidden,
+                    dW.Storage, 0, _hidden, accumulate: false);
             }
-            if (_hasBias && _weights[p + 2].RequiresGrad) dWeights[p + 2] = ColumnSums(_dG, rows, gh);
+            if (_hasBias && _weights[p + 2].RequiresGrad) dWeights[p + 2] = ColumnSums(dG, rows, gh);
             if (_hasBias && _weights[p + 3].RequiresGrad)
-                dWeights[p + 3] = gru || dWeights[p + 2] is null ? ColumnSums(_dGh, rows, gh) : dWeights[p + 2]!.Clone();
+                dWeights[p + 3] = gru || dWeights[p + 2] is null ? ColumnSums(dGh, rows, gh) : dWeights[p + 2]!.Clone();
             if (dx is not null)
-                Gemm.Multiply(false, false, rows, _inputSize, gh, _dG.Data, gh, WeightIh(d).Data, _inputSize, dx.Data, _inputSize,
-                    accumulate: d > 0);
+                b.Gemm(false, false, rows, _inputSize, gh, dG.Storage, 0, gh, WeightIh(d).Storage, 0, _inputSize, dx.Storage, 0,
+                    _inputSize, accumulate: d > 0);
         }
         return (dx, dh0, dc0, dWeights);
     }
 
-    private void BackwardRows(int chunk)
+    private Tensor ColumnSums(Tensor m, int rows, int cols)
     {
-        var (start, end) = RowRange(chunk);
-        int t = _t, d = _dir, hs = _hidden, gh = _gateWidth;
-        var dp = _dPacked!.Data;
-        var dh = _dh!.Data;
-        var dhNext = _dhNext!.Data;
-        var dG = _dG!.Data;
-        var gates = _gates[d].Data;
-        for (int n = start; n < end; n++)
-        {
-            int row = t * _batch + n;
-            var dhRow = dh.Slice(n * hs, hs);
-            var nextRow = dhNext.Slice(n * hs, hs);
-            var dGRow = dG.Slice(row * gh, gh);
-            if (!Present(n, t))
-            {
-                // A padded step passed the state through: so does its gradient. Its output was the constant 0.
-                dGRow.Clear();
-                if (_cell == RecurrentCell.Gru) _dGh!.Data.Slice(row * gh, gh).Clear();
-                dhRow.CopyTo(nextRow);
-                continue;
-            }
-            var dy = dp.Slice(((t * _batch + n) * _directions + d) * hs, hs);
-            var g = gates.Slice(row * gh, gh);
-            switch (_cell)
-            {
-                case RecurrentCell.Lstm:
-                    RecurrentCells.LstmBackward(g, _cIn[d]!.Data.Slice(row * hs, hs), _tanhC[d]!.Data.Slice(row * hs, hs),
-                        dhRow, dy, _dc!.Data.Slice(n * hs, hs), dGRow);
-                    nextRow.Clear();
-                    break;
-                case RecurrentCell.Gru:
-                    RecurrentCells.GruBackward(g, _hpN[d]!.Data.Slice(row * hs, hs), _hIn[d].Data.Slice(row * hs, hs),
-                        dhRow, dy, dGRow, _dGh!.Data.Slice(row * gh, gh), nextRow);
-                    break;
-                default:
-                    RecurrentCells.RnnBackward(g, _cell == RecurrentCell.RnnRelu, dhRow, dy, dGRow);
-                    nextRow.Clear();
-                    break;
-            }
-        }
-    }
-
-    private static Tensor ColumnSums(Tensor m, int rows, int cols)
-    {
-        var s = Tensor.Zeros(cols);
-        var sd = s.Data;
-        var md = m.Data;
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sd, md.Slice(r * cols, cols), sd);
+        var s = Empty(cols);
+        _backend.SumRows(m.Storage, rows, cols, s.Storage);
         return s;
     }
 }

@@ -1,3 +1,4 @@
+using Dendrite.Backends;
 using Dendrite.NN;
 
 namespace Dendrite.Optim;
@@ -19,19 +20,10 @@ public sealed class Adadelta : Optimizer
     }
 
     // state: [0] v (square average of gradients), [1] u (square average of updates)
-    protected override float[][] NewState(int length) => [new float[length], new float[length]];
+    protected override int BufferCount => 2;
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
-    {
-        float lr = group.Lr, wd = group.WeightDecay;
-        float[] v = state[0], u = state[1];
-        for (int i = 0; i < p.Length; i++)
-        {
-            float g = grad[i] + wd * p[i];
-            v[i] = Rho * v[i] + (1 - Rho) * g * g;
-            float delta = MathF.Sqrt(u[i] + Eps) / MathF.Sqrt(v[i] + Eps) * g;
-            u[i] = Rho * u[i] + (1 - Rho) * delta * delta;
-            p[i] -= lr * delta;
-        }
-    }
+    protected override Storage?[] NewState(Parameter parameter) => [Zeros(parameter), Zeros(parameter)];
+
+    protected override void Update(ParamGroup group, Parameter p, Tensor grad, Storage?[] state, int step) =>
+        p.Backend.AdadeltaUpdate(p.Storage, grad.Storage, state[0]!, state[1]!, group.Lr, group.WeightDecay, Rho, Eps);
 }

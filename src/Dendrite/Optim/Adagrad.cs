@@ -1,3 +1,4 @@
+using Dendrite.Backends;
 using Dendrite.NN;
 
 namespace Dendrite.Optim;
@@ -22,22 +23,10 @@ public sealed class Adagrad : Optimizer
         (LrDecay, InitialAccumulatorValue, Eps) = (lrDecay, initialAccumulatorValue, eps);
     }
 
-    protected override float[][] NewState(int length)
-    {
-        var sum = new float[length];
-        Array.Fill(sum, InitialAccumulatorValue);
-        return [sum];
-    }
+    protected override int BufferCount => 1;
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
-    {
-        float clr = group.Lr / (1 + (step - 1) * LrDecay), wd = group.WeightDecay;
-        float[] sum = state[0];
-        for (int i = 0; i < p.Length; i++)
-        {
-            float g = grad[i] + wd * p[i];
-            sum[i] += g * g;
-            p[i] -= clr * g / (MathF.Sqrt(sum[i]) + Eps);
-        }
-    }
+    protected override Storage?[] NewState(Parameter parameter) => [Zeros(parameter, InitialAccumulatorValue)];
+
+    protected override void Update(ParamGroup group, Parameter p, Tensor grad, Storage?[] state, int step) =>
+        p.Backend.AdagradUpdate(p.Storage, grad.Storage, state[0]!, group.Lr, group.WeightDecay, LrDecay, Eps, step);
 }

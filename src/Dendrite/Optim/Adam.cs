@@ -1,4 +1,4 @@
-using System.Numerics;
+using Dendrite.Backends;
 using Dendrite.NN;
 
 namespace Dendrite.Optim;
@@ -31,60 +31,14 @@ public class Adam : Optimizer
         foreach (var g in ParamGroups) g.Momentum = beta1;
     }
 
-    // 64K elements (256 KB of each buffer) per slice: large enough that a slice outweighs the fork-join.
-    protected override int ParallelChunk => 1 << 16;
+    protected override int BufferCount => Amsgrad ? 3 : 2;
 
-    protected override float[][] NewState(int length) => Amsgrad ? [new float[length], new float[length], new float[length]] : [new float[length], new float[length]];
+    protected override Storage?[] NewState(Parameter parameter) =>
+        Amsgrad ? [Zeros(parameter), Zeros(parameter), Zeros(parameter)] : [Zeros(parameter), Zeros(parameter)];
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
-    {
-        float lr = group.Lr, wd = group.WeightDecay, b1 = group.Momentum ?? Beta1, b2 = Beta2;
-        if (_decoupled && wd != 0)
-        {
-            float shrink = 1 - lr * wd;
-            for (int i = 0; i < p.Length; i++) p[i] *= shrink;
-        }
-        float l2 = _decoupled ? 0f : wd;
-        float biasCorrection1 = 1 - MathF.Pow(b1, step);
-        float biasCorrection2Sqrt = MathF.Sqrt(1 - MathF.Pow(b2, step));
-        float stepSize = lr / biasCorrection1;
-        var m = state[0].AsSpan(offset, p.Length);
-        var v = state[1].AsSpan(offset, p.Length);
-        var vMax = Amsgrad ? state[2].AsSpan(offset, p.Length) : default;
-        int i0 = 0;
-        if (!Amsgrad && Vector.IsHardwareAccelerated)
-        {
-            // Same arithmetic as the scalar loop below, lane by lane.
-            int w = Vector<float>.Count;
-            var vb1 = new Vector<float>(b1);
-            var vb1c = new Vector<float>(1 - b1);
-            var vb2 = new Vector<float>(b2);
-            var vb2c = new Vector<float>(1 - b2);
-            var vl2 = new Vector<float>(l2);
-            var vbc2 = new Vector<float>(biasCorrection2Sqrt);
-            var veps = new Vector<float>(Eps);
-            var vstep = new Vector<float>(stepSize);
-            for (; i0 + w <= p.Length; i0 += w)
-            {
-                var pv = new Vector<float>(p[i0..]);
-                var g = new Vector<float>(grad[i0..]) + vl2 * pv;
-                var mv = vb1 * new Vector<float>(m[i0..]) + vb1c * g;
-                var vv = vb2 * new Vector<float>(v[i0..]) + vb2c * g * g;
-                mv.CopyTo(m[i0..]);
-                vv.CopyTo(v[i0..]);
-                (pv - vstep * mv / (Vector.SquareRoot(vv) / vbc2 + veps)).CopyTo(p[i0..]);
-            }
-        }
-        for (int i = i0; i < p.Length; i++)
-        {
-            float g = grad[i] + l2 * p[i];
-            m[i] = b1 * m[i] + (1 - b1) * g;
-            v[i] = b2 * v[i] + (1 - b2) * g * g;
-            float vHat = v[i];
-            if (Amsgrad) vHat = vMax[i] = MathF.Max(vMax[i], v[i]);
-            p[i] -= stepSize * m[i] / (MathF.Sqrt(vHat) / biasCorrection2Sqrt + Eps);
-        }
-    }
+    protected override void Update(ParamGroup group, Parameter p, Tensor grad, Storage?[] state, int step) =>
+        p.Backend.AdamUpdate(p.Storage, grad.Storage, state[0]!, state[1]!, Amsgrad ? state[2] : null, group.Lr, group.WeightDecay,
+            _decoupled, group.Momentum ?? Beta1, Beta2, Eps, step);
 }
 
 /// <summary>

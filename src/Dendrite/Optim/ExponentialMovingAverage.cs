@@ -30,7 +30,7 @@ public sealed class ExponentialMovingAverage
         (Model, Average, Decay) = (model, average, decay);
         (_live, _averaged) = Pair(model.NamedParameters().ToList(), average.NamedParameters().ToList(), "parameter");
         (_liveBuffers, _averagedBuffers) = Pair(model.NamedBuffers().ToList(), average.NamedBuffers().ToList(), "buffer");
-        for (int i = 0; i < _live.Length; i++) _live[i].Data.CopyTo(_averaged[i].Data);
+        for (int i = 0; i < _live.Length; i++) _live[i].Backend.Copy(_live[i].Storage, _averaged[i].Storage);
         CopyBuffers();
     }
 
@@ -46,20 +46,15 @@ public sealed class ExponentialMovingAverage
     /// <summary>Moves the average toward the model's current weights and copies its buffers. Call after each optimiser step.</summary>
     public void Update()
     {
-        float keep = Decay, take = 1f - Decay;
         for (int i = 0; i < _live.Length; i++)
-        {
-            Span<float> avg = _averaged[i].Data;
-            ReadOnlySpan<float> now = _live[i].Data;
-            for (int j = 0; j < avg.Length; j++) avg[j] = keep * avg[j] + take * now[j];
-        }
+            _averaged[i].Backend.MovingAverageUpdate(_averaged[i].Storage, _live[i].Storage, Decay);
         CopyBuffers();
     }
 
     // Running statistics are already averages over recent batches; averaging them again would only make them lag.
     private void CopyBuffers()
     {
-        for (int i = 0; i < _liveBuffers.Length; i++) _liveBuffers[i].Data.CopyTo(_averagedBuffers[i].Data);
+        for (int i = 0; i < _liveBuffers.Length; i++) _liveBuffers[i].Backend.Copy(_liveBuffers[i].Storage, _averagedBuffers[i].Storage);
     }
 
     private static (T[] Live, T[] Averaged) Pair<T>(List<(string Name, T Tensor)> live, List<(string Name, T Tensor)> averaged, string what)

@@ -1,15 +1,18 @@
 using System.Runtime.CompilerServices;
+using Dendrite.Backends;
 using Dendrite.NN;
 
 namespace Dendrite.Optim;
 
 /// <summary>
 /// Base of the optimisers: parameter groups, per-parameter state, <see cref="Step"/> and <see cref="ZeroGrad"/>.
-/// Update rules follow PyTorch's documentation; parameters without a gradient are skipped, as in PyTorch.
+/// Update rules follow PyTorch's documentation; parameters without a gradient are skipped, as in PyTorch. The
+/// arithmetic of each rule is the parameter's backend's (<see cref="Backend.AdamUpdate"/> …); the state buffers live
+/// beside the parameter, on its device.
 /// </summary>
 public abstract class Optimizer
 {
-    private readonly ConditionalWeakTable<Parameter, float[][]> _state = new();
+    private readonly ConditionalWeakTable<Parameter, Storage?[]> _state = new();
     private readonly Dictionary<Parameter, int> _steps = new(ReferenceEqualityComparer.Instance);
 
     protected Optimizer(IEnumerable<Parameter> parameters, float lr, float weightDecay)
@@ -40,23 +43,8 @@ public abstract class Optimizer
             {
                 if (p.Grad is null) continue;
                 int step = _steps[p] = _steps.GetValueOrDefault(p) + 1;
-                var state = _state.GetValue(p, _ => NewState(p.Numel));
-                int chunk = ParallelChunk;
-                if (chunk > 0 && p.Numel >= 2 * chunk && Kernels.Threading.NumThreads > 1)
-                {
-                    // Purely elementwise rules split a large parameter across threads; each element's arithmetic is
-                    // unchanged, so the result does not depend on the split.
-                    var grad = p.Grad;
-                    Kernels.Threading.For((p.Numel + chunk - 1) / chunk, c =>
-                    {
-                        int offset = c * chunk, length = Math.Min(chunk, p.Numel - offset);
-                        Update(group, p.Data.Slice(offset, length), grad.Data.Slice(offset, length), state, step, offset);
-                    });
-                }
-                else
-                {
-                    Update(group, p.Data, p.Grad.Data, state, step, 0);
-                }
+                var state = _state.GetValue(p, NewState);
+                Update(group, p, p.Grad, state, step);
             }
     }
 
@@ -67,25 +55,32 @@ public abstract class Optimizer
             foreach (var p in group.Params)
             {
                 if (setToNone) p.ReleaseGrad();
-                else p.Grad?.Data.Clear();
+                else if (p.Grad is { } grad) grad.Backend.Fill(grad.Storage, 0f);
             }
     }
 
-    /// <summary>Zero-filled state buffers for one parameter (momentum, moments…), as many as the rule needs.</summary>
-    protected abstract float[][] NewState(int length);
+    /// <summary>How many state buffers the rule keeps per parameter (momentum, moments…).</summary>
+    protected abstract int BufferCount { get; }
 
     /// <summary>
-    /// One update of parameter values <paramref name="p"/> from gradient <paramref name="g"/>; <paramref name="step"/>
-    /// counts from 1. p and g may be a slice of the parameter starting at element <paramref name="offset"/> (only when
-    /// <see cref="ParallelChunk"/> is set); the state buffers always cover the whole parameter.
+    /// The state buffers for one parameter, on its device: zeros (or the rule's initial value), or null for a buffer the
+    /// rule creates lazily (<see cref="Zeros"/> then).
     /// </summary>
-    protected abstract void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> g, float[][] state, int step, int offset);
+    protected abstract Storage?[] NewState(Parameter parameter);
+
+    /// <summary>A buffer of <paramref name="parameter"/>'s size on its backend, filled with <paramref name="value"/>.</summary>
+    protected static Storage Zeros(Parameter parameter, float value = 0f)
+    {
+        var buffer = parameter.Backend.Allocate(parameter.Numel);
+        parameter.Backend.Fill(buffer, value);
+        return buffer;
+    }
 
     /// <summary>
-    /// Elements per slice when a large parameter is updated on several threads, or 0 to update it whole on the calling
-    /// thread. Only rules in which each element's update reads nothing but that element's state may set it.
+    /// One update of parameter <paramref name="p"/> from its gradient <paramref name="grad"/>; <paramref name="step"/>
+    /// counts from 1. A rule may create a null buffer of <paramref name="state"/> in place.
     /// </summary>
-    protected virtual int ParallelChunk => 0;
+    protected abstract void Update(ParamGroup group, Parameter p, Tensor grad, Storage?[] state, int step);
 
     /// <summary>
     /// Per-parameter state, for checkpoints: step count and buffers, by parameter. A buffer an update has not needed
@@ -96,12 +91,22 @@ public abstract class Optimizer
         var result = new Dictionary<Parameter, (int, float[][])>(ReferenceEqualityComparer.Instance);
         foreach (var group in ParamGroups)
             foreach (var p in group.Params)
-                if (_steps.TryGetValue(p, out int s) && _state.TryGetValue(p, out var buffers)) result[p] = (s, buffers);
+                if (_steps.TryGetValue(p, out int s) && _state.TryGetValue(p, out var buffers))
+                    result[p] = (s, buffers.Select(b => b is null ? null! : HostValues(p.Backend, b)).ToArray());
         return result;
     }
 
+    /// <summary>A buffer's values in host memory: the array itself for a whole host buffer, else a copy.</summary>
+    private static float[] HostValues(Backend backend, Storage buffer)
+    {
+        if (buffer is CpuStorage { Offset: 0 } host && host.Length == host.Array.Length) return host.Array;
+        var values = new float[buffer.Length];
+        backend.Download(buffer, values);
+        return values;
+    }
+
     /// <summary>How many state buffers this rule keeps per parameter (the length of each entry of <see cref="State"/>).</summary>
-    public int StateBufferCount => NewState(0).Length;
+    public int StateBufferCount => BufferCount;
 
     /// <summary>
     /// Restores one parameter's state from a checkpoint: its step count and buffers as <see cref="State"/> gave them
@@ -113,16 +118,14 @@ public abstract class Optimizer
         if (!ParamGroups.Any(g => g.Params.Contains(parameter)))
             throw new ArgumentException($"{GetType().Name}.SetState: the parameter {parameter.Shape} is not in any parameter group.");
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), $"{GetType().Name}.SetState: step must be >= 0, got {step}.");
-        var fresh = NewState(parameter.Numel);
-        if (buffers.Length != fresh.Length)
-            throw new ArgumentException($"{GetType().Name}.SetState: expected {fresh.Length} state buffers, got {buffers.Length}.");
+        if (buffers.Length != BufferCount)
+            throw new ArgumentException($"{GetType().Name}.SetState: expected {BufferCount} state buffers, got {buffers.Length}.");
         for (int k = 0; k < buffers.Length; k++)
-        {
-            if (buffers[k] is not { } b) continue;
-            if (b.Length != parameter.Numel)
+            if (buffers[k] is { } b && b.Length != parameter.Numel)
                 throw new ArgumentException($"{GetType().Name}.SetState: buffer {k} holds {b.Length} values, the parameter {parameter.Numel}.");
-            fresh[k] = (float[])b.Clone();
-        }
+        var fresh = NewState(parameter);
+        for (int k = 0; k < buffers.Length; k++)
+            if (buffers[k] is { } b) fresh[k] = parameter.Backend.Upload(b);
         _state.AddOrUpdate(parameter, fresh);
         if (step > 0) _steps[parameter] = step;
         else _steps.Remove(parameter);

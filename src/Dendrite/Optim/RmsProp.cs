@@ -1,3 +1,4 @@
+using Dendrite.Backends;
 using Dendrite.NN;
 
 namespace Dendrite.Optim;
@@ -24,32 +25,14 @@ public sealed class RmsProp : Optimizer
     }
 
     // state: [0] v (square average), [1] momentum buffer, [2] gradient average (centred)
-    protected override float[][] NewState(int length) => [new float[length], new float[length], new float[length]];
+    protected override int BufferCount => 3;
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
+    protected override Storage?[] NewState(Parameter parameter) => [Zeros(parameter), Zeros(parameter), Zeros(parameter)];
+
+    protected override void Update(ParamGroup group, Parameter p, Tensor grad, Storage?[] state, int step)
     {
-        float lr = group.Lr, wd = group.WeightDecay, mu = group.Momentum ?? MomentumFactor;
-        float[] v = state[0], buf = state[1], gAvg = state[2];
-        for (int i = 0; i < p.Length; i++)
-        {
-            float g = grad[i] + wd * p[i];
-            v[i] = Alpha * v[i] + (1 - Alpha) * g * g;
-            float avg = v[i];
-            if (Centered)
-            {
-                gAvg[i] = Alpha * gAvg[i] + (1 - Alpha) * g;
-                avg -= gAvg[i] * gAvg[i];
-            }
-            float denom = MathF.Sqrt(avg) + Eps;
-            if (mu > 0)
-            {
-                buf[i] = mu * buf[i] + g / denom;
-                p[i] -= lr * buf[i];
-            }
-            else
-            {
-                p[i] -= lr * g / denom;
-            }
-        }
+        float mu = group.Momentum ?? MomentumFactor;
+        p.Backend.RmsPropUpdate(p.Storage, grad.Storage, state[0]!, state[1], Centered ? state[2] : null, group.Lr, group.WeightDecay,
+            Alpha, Eps, mu);
     }
 }

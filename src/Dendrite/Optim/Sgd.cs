@@ -1,3 +1,4 @@
+using Dendrite.Backends;
 using Dendrite.NN;
 
 namespace Dendrite.Optim;
@@ -27,24 +28,15 @@ public sealed class Sgd : Optimizer
 
     // state: [0] momentum buffer, created on the first step that has a nonzero momentum (PyTorch's
     // `momentum_buffer is None`), so a schedule such as OneCycleLR can switch momentum on for an Sgd built without it.
-    protected override float[][] NewState(int length) => new float[1][];
+    protected override int BufferCount => 1;
 
-    protected override void Update(ParamGroup group, Span<float> p, ReadOnlySpan<float> grad, float[][] state, int step, int offset)
+    protected override Storage?[] NewState(Parameter parameter) => new Storage?[1];
+
+    protected override void Update(ParamGroup group, Parameter p, Tensor grad, Storage?[] state, int step)
     {
-        float lr = group.Lr, wd = group.WeightDecay, mu = group.Momentum ?? MomentumFactor;
-        if (mu == 0)
-        {
-            for (int i = 0; i < p.Length; i++) p[i] -= lr * (grad[i] + wd * p[i]);
-            return;
-        }
-        bool first = state[0] is null;
-        float[] buf = state[0] ??= new float[p.Length];
-        for (int i = 0; i < p.Length; i++)
-        {
-            float g = grad[i] + wd * p[i];
-            buf[i] = first ? g : mu * buf[i] + (1 - Dampening) * g;
-            g = Nesterov ? g + mu * buf[i] : buf[i];
-            p[i] -= lr * g;
-        }
+        float mu = group.Momentum ?? MomentumFactor;
+        bool first = mu != 0 && state[0] is null;
+        if (first) state[0] = p.Backend.Allocate(p.Numel); // written whole by the first momentum step
+        p.Backend.SgdUpdate(p.Storage, grad.Storage, mu == 0 ? null : state[0], group.Lr, group.WeightDecay, mu, Dampening, Nesterov, first);
     }
 }

@@ -1,3 +1,5 @@
+using Dendrite.Backends;
+
 namespace Dendrite;
 
 /// <summary>
@@ -17,7 +19,7 @@ public sealed class Generator
     public void Reseed(ulong seed)
     {
         ulong x = seed;
-        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+        _s0 = Xoshiro256.SplitMix(ref x); _s1 = Xoshiro256.SplitMix(ref x); _s2 = Xoshiro256.SplitMix(ref x); _s3 = Xoshiro256.SplitMix(ref x);
         _spareNormal = null;
     }
 
@@ -31,27 +33,7 @@ public sealed class Generator
         _spareNormal = state[4] == 0 ? null : BitConverter.UInt32BitsToSingle((uint)(state[4] - 1));
     }
 
-    /// <summary>SplitMix64: one step of the seeding sequence (Vigna), also used to seed independent streams.</summary>
-    internal static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    public ulong NextULong() => Xoshiro(ref _s0, ref _s1, ref _s2, ref _s3);
-
-    /// <summary>One step of xoshiro256** on the state (s0, s1, s2, s3): returns the next output and advances the state.</summary>
-    internal static ulong Xoshiro(ref ulong s0, ref ulong s1, ref ulong s2, ref ulong s3)
-    {
-        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
-        return result;
-    }
+    public ulong NextULong() => Xoshiro256.Next(ref _s0, ref _s1, ref _s2, ref _s3);
 
     /// <summary>Uniform in [0, 1) with 24 random bits, the float32 resolution.</summary>
     public float NextFloat() => (NextULong() >> 40) * (1f / (1 << 24));

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Dendrite.Autograd;
+using Dendrite.Backends;
 
 namespace Dendrite;
 
@@ -13,25 +14,44 @@ namespace Dendrite;
 /// </remarks>
 public partial class Tensor
 {
-    private readonly float[] _storage;
-    private readonly int _offset;
+    private readonly Storage _storage;
     private bool _requiresGrad;
 
-    /// <summary>Wraps <paramref name="storage"/> (not copied) from <paramref name="offset"/> as a tensor of <paramref name="shape"/>.</summary>
+    /// <summary>A tensor of <paramref name="shape"/> over <paramref name="storage"/> (not copied), made by <paramref name="device"/>'s backend.</summary>
+    internal Tensor(Storage storage, Shape shape, Device device)
+    {
+        if (shape.Numel > storage.Length)
+            throw new ArgumentException($"Tensor: shape {shape} does not fit a storage of {storage.Length} elements.");
+        // Views keep exactly their own values, so a backend can take a storage's length as the element count.
+        _storage = storage.Length == shape.Numel ? storage : storage.Slice(0, shape.Numel);
+        Shape = shape;
+        Device = device;
+    }
+
+    /// <summary>Wraps host memory <paramref name="storage"/> (not copied) from <paramref name="offset"/> as a CPU tensor of <paramref name="shape"/>.</summary>
     internal Tensor(float[] storage, int offset, Shape shape)
+        : this(HostStorage(storage, offset, shape), shape, Device.Cpu) { }
+
+    internal Tensor(Shape shape) : this(shape, Device.Cpu) { }
+
+    internal Tensor(Shape shape, Device device) : this(NewStorage(shape.Numel, device), shape, device) { }
+
+    private static CpuStorage HostStorage(float[] storage, int offset, Shape shape)
     {
         if (offset < 0 || offset + shape.Numel > storage.Length)
             throw new ArgumentException($"Tensor: shape {shape} at offset {offset} does not fit a storage of {storage.Length} elements.");
-        _storage = storage;
-        _offset = offset;
-        Shape = shape;
+        return new CpuStorage(storage, offset, shape.Numel);
     }
 
-    internal Tensor(Shape shape) : this(NewStorage(shape.Numel), 0, shape) { }
-
-    /// <summary>Uninitialised storage: from the current <see cref="TensorScope"/> when one is open, else fresh memory.</summary>
-    private static float[] NewStorage(int length) =>
-        length == 0 ? [] : TensorScope.Current?.Rent(length) ?? GC.AllocateUninitializedArray<float>(length);
+    /// <summary>
+    /// Uninitialised storage. Host memory comes from the current <see cref="TensorScope"/> when one is open (so a
+    /// training step recycles its buffers), else fresh; other devices allocate through their backend.
+    /// </summary>
+    private static Storage NewStorage(int length, Device device)
+    {
+        if (!device.IsHost) return device.Backend.Allocate(length);
+        return new CpuStorage(length == 0 ? [] : TensorScope.Current?.Rent(length) ?? GC.AllocateUninitializedArray<float>(length));
+    }
 
     public Shape Shape { get; }
     public int Rank => Shape.Rank;
@@ -40,11 +60,29 @@ public partial class Tensor
     /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public int Size(int dim) => Shape[dim];
 
-    /// <summary>The tensor's values in row-major order, as a writable span over its storage.</summary>
-    public Span<float> Data => _storage.AsSpan(_offset, Shape.Numel);
+    /// <summary>The device whose backend holds this tensor's values and computes on them.</summary>
+    public Device Device { get; }
 
-    internal float[] Storage => _storage;
-    internal int Offset => _offset;
+    /// <summary>The backend of <see cref="Device"/>, which the ops ask for every number.</summary>
+    public Backend Backend => Device.Backend;
+
+    /// <summary>
+    /// The tensor's values in row-major order, as a writable span over its host storage: for host-side code (readers,
+    /// pictures, checkpoints). A tensor on another device has no span; copy it with <see cref="To"/>(Device.Cpu).
+    /// </summary>
+    public Span<float> Data => _storage is CpuStorage host
+        ? host.Span
+        : throw new InvalidOperationException(
+            $"Tensor.Data: this tensor {Shape} lives on {Device}, not in host memory; copy it with To(Device.Cpu) to read its values.");
+
+    /// <summary>The backend storage holding the values: exactly <see cref="Numel"/> of them.</summary>
+    internal Storage Storage => _storage;
+
+    /// <summary>The host array behind a CPU tensor (shared with its views), for host-side code that works on arrays.</summary>
+    internal float[] HostArray => ((CpuStorage)_storage).Array;
+
+    /// <summary>Where this tensor's values start in <see cref="HostArray"/>.</summary>
+    internal int HostOffset => ((CpuStorage)_storage).Offset;
 
     /// <summary>The gradient accumulated by <see cref="Backward"/>; null until a backward pass reaches this tensor.</summary>
     public Tensor? Grad { get; set; }
@@ -135,24 +173,31 @@ public partial class Tensor
         return t;
     }
 
+    /// <summary>A 0-dimensional tensor holding one value, on <paramref name="device"/>.</summary>
+    internal static Tensor Scalar(float value, Device device) => Full(new Shape(), value, device);
+
     /// <summary>An uninitialised tensor: every element must be written before it is read.</summary>
     public static Tensor Empty(params int[] shape) => new(new Shape(shape));
     internal static Tensor Empty(Shape shape) => new(shape);
 
+    /// <summary>An uninitialised tensor on <paramref name="device"/>.</summary>
+    public static Tensor Empty(Shape shape, Device device) => new(shape, device);
+
     public static Tensor Zeros(params int[] shape) => Zeros(new Shape(shape));
-    public static Tensor Zeros(Shape shape)
-    {
-        var t = new Tensor(shape);
-        t.Data.Clear();
-        return t;
-    }
+    public static Tensor Zeros(Shape shape) => Full(shape, 0f, Device.Cpu);
+
+    /// <summary>Zeros on <paramref name="device"/>.</summary>
+    public static Tensor Zeros(Shape shape, Device device) => Full(shape, 0f, device);
 
     public static Tensor Ones(params int[] shape) => Full(new Shape(shape), 1f);
 
-    public static Tensor Full(Shape shape, float value)
+    public static Tensor Full(Shape shape, float value) => Full(shape, value, Device.Cpu);
+
+    /// <summary>A tensor of <paramref name="shape"/> with every element <paramref name="value"/>, on <paramref name="device"/>.</summary>
+    public static Tensor Full(Shape shape, float value, Device device)
     {
-        var t = new Tensor(shape);
-        t.Data.Fill(value);
+        var t = new Tensor(shape, device);
+        device.Backend.Fill(t._storage, value);
         return t;
     }
 
@@ -202,8 +247,8 @@ public partial class Tensor
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params int[] index]
     {
-        get => _storage[_offset + FlatIndex(index)];
-        set => _storage[_offset + FlatIndex(index)] = value;
+        get => Data[FlatIndex(index)];
+        set => Data[FlatIndex(index)] = value;
     }
 
     private int FlatIndex(int[] index)
@@ -226,22 +271,50 @@ public partial class Tensor
     public float Item()
     {
         if (Numel != 1) throw new InvalidOperationException($"Item: only one-element tensors convert to a number; this one has shape {Shape}.");
-        return _storage[_offset];
+        if (_storage is CpuStorage host) return host.Span[0];
+        Span<float> value = stackalloc float[1];
+        Backend.Download(_storage, value);
+        return value[0];
     }
 
-    /// <summary>A copy of the values in row-major order.</summary>
-    public float[] ToArray() => Data.ToArray();
+    /// <summary>A copy of the values in row-major order, in host memory (waiting for the device where there is one).</summary>
+    public float[] ToArray()
+    {
+        if (_storage is CpuStorage host) return host.Span.ToArray();
+        var values = new float[Numel];
+        Backend.Download(_storage, values);
+        return values;
+    }
 
-    /// <summary>A copy with its own storage, outside the graph.</summary>
+    /// <summary>A copy with its own storage on the same device, outside the graph.</summary>
     public Tensor Clone()
     {
-        var t = new Tensor(Shape);
-        Data.CopyTo(t.Data);
+        var t = new Tensor(Shape, Device);
+        Backend.Copy(_storage, t._storage);
         return t;
     }
 
     /// <summary>A tensor sharing this one's storage but cut from the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => new(_storage, _offset, Shape);
+    public Tensor Detach() => new(_storage, Shape, Device);
+
+    /// <summary>
+    /// This tensor on <paramref name="device"/>, as PyTorch's <c>to(device)</c>: itself when it is already there, else a
+    /// copy; recorded on the tape, so gradients flow back to this device.
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        if (ReferenceEquals(device, Device)) return this;
+        var storage = device.IsHost ? NewStorage(Numel, device) : device.Backend.Upload(ToArray());
+        if (storage is CpuStorage target) CopyToHost(target.Span);
+        var y = new Tensor(storage, Shape, device);
+        return Tape.Record(y, nameof(To), [this], dy => [dy.To(Device)]);
+    }
+
+    private void CopyToHost(Span<float> destination)
+    {
+        if (_storage is CpuStorage host) host.Span.CopyTo(destination);
+        else Backend.Download(_storage, destination);
+    }
 
     // ---------------------------------------------------------------- views
 
@@ -260,14 +333,14 @@ public partial class Tensor
     /// <summary>Rows [start, start + length) of dimension 0, as a view sharing storage.</summary>
     public Tensor Slice(int start, int length) => F.Slice(this, start, length);
 
-    internal Tensor ViewAs(Shape shape) => new(_storage, _offset, shape);
+    internal Tensor ViewAs(Shape shape) => new(_storage, shape, Device);
 
     internal Tensor RowView(int start, int length)
     {
         int rowSize = Rank == 0 ? 1 : Shape.Product(1, Rank);
         var dims = Shape.ToArray();
         dims[0] = length;
-        return new Tensor(_storage, _offset + start * rowSize, new Shape(dims));
+        return new Tensor(_storage.Slice(start * rowSize, length * rowSize), new Shape(dims), Device);
     }
 
     // ---------------------------------------------------------------- autograd entry points

@@ -70,7 +70,7 @@ public static class MnistRun
         int stepsPerEpoch = (trainSet.Count + batchSize - 1) / batchSize;
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads"));
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Backends.Cpu.Threading.NumThreads} threads"));
         // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;

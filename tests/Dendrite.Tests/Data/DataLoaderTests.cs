@@ -114,11 +114,11 @@ public class DataLoaderRecycleTests
         {
             var doubled = F.Mul(xb, 2f);               // made inside the iteration: recycled with it
             firstValues.Add(doubled[0, 0]);
-            storages.Add(xb.Storage);
+            storages.Add(xb.HostArray);
         }
         Assert.Equal([0f, 40f], firstValues);
         // The second batch of a second epoch lands in storage the first epoch gave back.
-        foreach (var (xb, _) in loader) storages.Add(xb.Storage);
+        foreach (var (xb, _) in loader) storages.Add(xb.HostArray);
         Assert.Contains(storages[2], storages.Take(2));
     }
 }

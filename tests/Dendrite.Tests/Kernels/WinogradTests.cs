@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels;
+using Dendrite.Backends;
+using Dendrite.Backends.Cpu;
 using Dendrite.Tests.TestSupport;
 
 namespace Dendrite.Tests.Kernels;

@@ -1,4 +1,5 @@
-using Dendrite.Kernels;
+using Dendrite.Backends;
+using Dendrite.Backends.Cpu;
 using Dendrite.NN;
 using Dendrite.Tests.TestSupport;
 

@@ -11,12 +11,12 @@ public class TensorScopeTests
         using (Tensor.Scope())
         {
             var t = Tensor.Zeros(1237);
-            first = t.Storage;
+            first = t.HostArray;
         }
         using (Tensor.Scope())
         {
             var t = Tensor.Empty(1237);
-            Assert.Same(first, t.Storage);
+            Assert.Same(first, t.HostArray);
         }
     }
 

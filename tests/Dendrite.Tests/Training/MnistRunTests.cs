@@ -20,7 +20,7 @@ public class MnistRunTests
         Assert.True(accuracy >= 0.8, $"test accuracy {accuracy:P2} after 2 epochs on 1,000 images");
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("Training mnist-mlp on MNIST: 1000 training and 10000 test images, 2 epochs, batch 50, lr 0.001, seed 3, "
-            + Dendrite.Kernels.Threading.NumThreads + " threads", lines[0]);
+            + Dendrite.Backends.Cpu.Threading.NumThreads + " threads", lines[0]);
         Assert.StartsWith("Epoch 1/2 - ", lines[1]);
         Assert.StartsWith("Epoch 2/2 - ", lines[2]);
         Assert.Equal($"Final test accuracy: {accuracy * 100:0.00}%", lines[3]);

@@ -1,4 +1,4 @@
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>
 /// How many threads the kernels use: all cores by default, <c>DENDRITE_NUM_THREADS</c> or <see cref="NumThreads"/> to change it.

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>
 /// Single-precision matrix multiply, row-major: C[M, N] (+)= op(A)[M, K] · op(B)[K, N],

@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>
 /// Dropout's masks, drawn fast enough not to show in a training step: four xoshiro256** streams run side by side in
@@ -18,7 +18,7 @@ internal static class BernoulliMask
 
     /// <summary>
     /// mask[i] = 0 with probability <paramref name="p"/>, else <paramref name="keep"/>; then y[i] = x[i]·mask[i]. A
-    /// uniform u (24 bits) drops its element when u·2⁻²⁴ &lt; p, as <see cref="Generator.NextFloat"/> compared with p would.
+    /// uniform u (24 bits) drops its element when u·2⁻²⁴ &lt; p, as Generator.NextFloat compared with p would.
     /// </summary>
     public static void Apply(ReadOnlySpan<float> x, Span<float> mask, Span<float> y, float p, float keep, ulong seed) =>
         Apply(x, mask, y, p, keep, seed, vectorised: Vector256.IsHardwareAccelerated);
@@ -46,7 +46,7 @@ internal static class BernoulliMask
         // SplitMix64 from a per-chunk starting point spreads nearby (seed, chunk) pairs over unrelated states.
         ulong sm = seed ^ (chunk * 0xD1B54A32D192ED03UL);
         Span<ulong> s = stackalloc ulong[16]; // 4 words of each of the 4 lanes: s[word·4 + lane]
-        for (int i = 0; i < 16; i++) s[i] = Generator.SplitMix(ref sm);
+        for (int i = 0; i < 16; i++) s[i] = Xoshiro256.SplitMix(ref sm);
         if (vectorised) FillVector(x, mask, y, count, threshold, keep, s);
         else FillScalar(x, mask, y, count, threshold, keep, s);
     }
@@ -97,7 +97,7 @@ internal static class BernoulliMask
         {
             for (int lane = 0; lane < 4; lane++)
             {
-                ulong result = Generator.Xoshiro(ref s[lane], ref s[4 + lane], ref s[8 + lane], ref s[12 + lane]);
+                ulong result = Xoshiro256.Next(ref s[lane], ref s[4 + lane], ref s[8 + lane], ref s[12 + lane]);
                 // Little-endian halves, as the vector path's reinterpretation as eight 32-bit lanes orders them.
                 for (int half = 0; half < 2; half++)
                 {

@@ -1,7 +1,7 @@
 using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>
 /// Batch and layer normalisation over [N, C, S] (S = positions per channel) and [Rows, S]. Statistics are summed in

@@ -1,4 +1,4 @@
-namespace Dendrite;
+namespace Dendrite.Backends;
 
 /// <summary>Functions .NET's Math lacks.</summary>
 internal static class SpecialFunctions

@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>Softmax and log-softmax along one dimension of x viewed as [outer, n, inner], max-shifted for stability.</summary>
 internal static class Softmax

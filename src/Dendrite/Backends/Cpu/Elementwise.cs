@@ -1,9 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
-internal enum BinaryOp { Add, Sub, Mul, Div, Pow }
 
 /// <summary>Elementwise kernels over spans; binary ones follow a <see cref="BroadcastPlan"/>.</summary>
 internal static class Elementwise

@@ -1,4 +1,4 @@
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>
 /// NumPy broadcasting, planned once per op: the output's dimensions with each input's stride (0 where it repeats),

@@ -1,4 +1,4 @@
-namespace Dendrite.Kernels.Reference;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>The scalar twin of <see cref="Gemm"/>: the definition, summed in double, for tests to compare against.</summary>
 internal static class GemmReference

@@ -1,4 +1,4 @@
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>Adaptive average pooling and nearest-neighbour upsampling: windows and sources computed from the two sizes.</summary>
 public static class Resampling

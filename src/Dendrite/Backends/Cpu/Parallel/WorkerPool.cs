@@ -1,4 +1,4 @@
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>
 /// A fork-join pool for microsecond-scale kernels: a fixed set of worker threads that spin briefly after each job

@@ -1,4 +1,4 @@
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends;
 
 /// <summary>
 /// The shape of one 2-D convolution, seen from the convolution that maps an "image" [N, ImageChannels, Height, Width]

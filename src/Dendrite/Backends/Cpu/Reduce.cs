@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Dendrite.Kernels;
+namespace Dendrite.Backends.Cpu;
 
 /// <summary>Reductions along one dimension of x viewed as [outer, n, inner]; y is [outer, inner].</summary>
 internal static class Reduce
@@ -26,7 +26,7 @@ internal static class Reduce
     }
 
     /// <summary>Maximum and the index of its first occurrence (NaN wins, as in PyTorch).</summary>
-    public static void Max(ReadOnlySpan<float> x, int outer, int n, int inner, Span<float> y, Span<int> argmax)
+    public static void Max(ReadOnlySpan<float> x, int outer, int n, int inner, Span<float> y, Span<float> argmax)
     {
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
