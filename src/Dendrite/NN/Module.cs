@@ -153,8 +153,20 @@ public abstract class Module
         foreach (var p in Parameters())
         {
             if (setToNone) p.ReleaseGrad();
-            else p.Grad?.Data.Clear();
+            else if (p.Grad is { } grad) grad.Backend.Fill(grad.Storage, 0f);
         }
+    }
+
+    /// <summary>
+    /// Moves every parameter and buffer of this module and its descendants to <paramref name="device"/>, in place (the
+    /// same <see cref="Parameter"/> objects, as PyTorch's <c>module.to(device)</c>), and returns this module. Build the
+    /// optimiser after moving, as PyTorch advises: its state lives on the device its parameters had.
+    /// </summary>
+    public Module To(Device device)
+    {
+        foreach (var (_, p) in NamedParameters()) p.MoveTo(device);
+        foreach (var (_, b) in NamedBuffers()) b.MoveTo(device);
+        return this;
     }
 
     /// <summary>Parameters and buffers by dotted name (the tensors themselves, not copies), in PyTorch's order.</summary>

@@ -5,6 +5,6 @@ public sealed class Parameter : Tensor
 {
     public Parameter(Shape shape) : base(new float[shape.Numel], 0, shape) => RequiresGrad = true;
 
-    /// <summary>A parameter holding a copy of <paramref name="values"/>.</summary>
-    public Parameter(Tensor values) : this(values.Shape) => values.Data.CopyTo(Data);
+    /// <summary>A parameter holding a copy of <paramref name="values"/>, on their device.</summary>
+    public Parameter(Tensor values) : base(values.Clone().Storage, values.Shape, values.Device) => RequiresGrad = true;
 }

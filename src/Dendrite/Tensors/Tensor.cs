@@ -14,7 +14,7 @@ namespace Dendrite;
 /// </remarks>
 public partial class Tensor
 {
-    private readonly Storage _storage;
+    private Storage _storage;
     private bool _requiresGrad;
 
     /// <summary>A tensor of <paramref name="shape"/> over <paramref name="storage"/> (not copied), made by <paramref name="device"/>'s backend.</summary>
@@ -61,7 +61,7 @@ public partial class Tensor
     public int Size(int dim) => Shape[dim];
 
     /// <summary>The device whose backend holds this tensor's values and computes on them.</summary>
-    public Device Device { get; }
+    public Device Device { get; private set; }
 
     /// <summary>The backend of <see cref="Device"/>, which the ops ask for every number.</summary>
     public Backend Backend => Device.Backend;
@@ -308,6 +308,21 @@ public partial class Tensor
         if (storage is CpuStorage target) CopyToHost(target.Span);
         var y = new Tensor(storage, Shape, device);
         return Tape.Record(y, nameof(To), [this], dy => [dy.To(Device)]);
+    }
+
+    /// <summary>
+    /// Moves this tensor's values (and gradient) to <paramref name="device"/> in place: what <c>Module.To</c> does to
+    /// parameters and buffers, which must stay the same objects.
+    /// </summary>
+    internal void MoveTo(Device device)
+    {
+        if (ReferenceEquals(device, Device)) return;
+        Tensor moved;
+        using (NoGrad()) moved = TensorScope.Outside(() => To(device));
+        _storage = moved._storage;
+        Device = device;
+        if (Grad is { } grad) Grad = TensorScope.Outside(() => grad.To(device));
+        _spareGrad = null;
     }
 
     private void CopyToHost(Span<float> destination)
