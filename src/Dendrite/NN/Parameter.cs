@@ -6,5 +6,5 @@ public sealed class Parameter : Tensor
     public Parameter(Shape shape) : base(new float[shape.Numel], 0, shape) => RequiresGrad = true;
 
     /// <summary>A parameter holding a copy of <paramref name="values"/>, on their device.</summary>
-    public Parameter(Tensor values) : base(values.Clone().Storage, values.Shape, values.Device) => RequiresGrad = true;
+    public Parameter(Tensor values) : base(TensorScope.Outside(values.Clone).Storage, values.Shape, values.Device) => RequiresGrad = true;
 }
