@@ -105,17 +105,32 @@ public static partial class F
     }
 
     /// <summary>
-    /// relu(max_pool2d(conv2d(input, weight, bias), 2)) as one op when the convolution runs as Winograd's (3×3,
-    /// stride 1, a batch): the pooling windows are its output tiles, so the full-size activation is never written.
-    /// With <paramref name="reluInput"/> the convolution reads relu(input) instead, also never written: its values
-    /// are taken as the kernels read the input, and ReLU's backward mask applied as they write its gradient. The
-    /// values and gradients are the separate ops' to the bit. A <paramref name="dropout"/> probability above 0 adds
-    /// <see cref="Dropout"/> after the pooling (in training), its mask drawn as Dropout draws it and its backward
-    /// product taken as the pooled gradient is read. Null when the geometry does not fit; then the caller runs the ops
-    /// one by one. Errors in the arguments are <see cref="Conv2d"/>'s.
+    /// A convolution block as one op: dropout(max_pool2d(relu(conv2d(x, weight, bias, …)), 2)), where x is relu(input)
+    /// when <paramref name="reluInput"/> and the dropout (probability <paramref name="dropout"/>, in training only) is
+    /// left out at 0. The arguments mean what they mean in <see cref="Conv2d"/>, <see cref="MaxPool2d"/> (kernel and
+    /// stride 2, <paramref name="ceilMode"/>) and <see cref="Dropout"/>. A backend that has a fused kernel for the
+    /// geometry runs it (the CPU: Winograd's 2×2 output tiles are the pooling windows, so neither the convolution's
+    /// output nor relu(input) is ever written); otherwise the separate ops run. Either way the values, the gradients and
+    /// the dropout mask's draw are the separate ops', to the bit.
     /// </summary>
-    internal static Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
-        Size2d dilation, int groups, bool ceilMode, bool reluInput = false, float dropout = 0f)
+    public static Tensor Conv2dReluMaxPool2d(Tensor input, Tensor weight, Tensor? bias = null, Size2d? stride = null,
+        ConvPadding padding = default, Size2d? dilation = null, int groups = 1, bool ceilMode = false, bool reluInput = false,
+        float dropout = 0f, bool training = true, Generator? generator = null)
+    {
+        CheckDropoutProbability(nameof(Dropout), dropout);
+        float p = training ? dropout : 0f;
+        var fused = Conv2dReluMaxPool2x2(input, weight, bias, stride ?? 1, padding, dilation ?? 1, groups, ceilMode, reluInput, p,
+            generator ?? Generator.Default);
+        if (fused is not null) return fused;
+        var x = reluInput ? ReLU(input) : input;
+        // Pooling before ReLU is the same, exactly (ReLU keeps order), and ReLU then touches a quarter of the values.
+        var y = ReLU(MaxPool2d(Conv2d(x, weight, bias, stride, padding, dilation, groups), 2, ceilMode: ceilMode));
+        return p > 0f ? Dropout(y, p, training: true, generator) : y;
+    }
+
+    /// <summary>The fused kernel of <see cref="Conv2dReluMaxPool2d"/>, or null when the backend declines the geometry.</summary>
+    private static Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
+        Size2d dilation, int groups, bool ceilMode, bool reluInput, float dropout, Generator generator)
     {
         const string op = nameof(Conv2d);
         if (input.Rank != 4 || weight.Rank != 4) return null;
@@ -133,8 +148,7 @@ public static partial class F
         if (dropout > 0f)
         {
             // F.Dropout's draw and product, on the pooled values.
-            CheckDropoutProbability(nameof(Dropout), dropout);
-            (y, dropMask) = DropoutValues(y, dropout, Generator.Default);
+            (y, dropMask) = DropoutValues(y, dropout, generator);
         }
         string name = (reluInput ? "ReLU+Conv2d+ReLU+MaxPool2d" : "Conv2d+ReLU+MaxPool2d") + (dropMask is null ? "" : "+Dropout");
         return Tape.Record(y, name, bias is null ? [input, weight] : [input, weight, bias], dPooled =>

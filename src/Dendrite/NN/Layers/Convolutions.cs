@@ -33,18 +33,6 @@ public sealed class Conv2d : Module
         return F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
     }
 
-    /// <summary>
-    /// relu(max_pool2d(this(input), 2)) in one pass, as <see cref="Sequential"/> runs [Conv2d, ReLU, MaxPool2d(2)]
-    /// (of relu(input) with <paramref name="reluInput"/>: a ReLU before it too; then dropout with probability
-    /// <paramref name="dropout"/> when above 0: a Dropout after it, in training): null when the fused kernel does not
-    /// take this geometry (see <see cref="F.Conv2dReluMaxPool2x2"/>).
-    /// </summary>
-    internal Tensor? ForwardReluMaxPool2x2(Tensor input, bool ceilMode, bool reluInput = false, float dropout = 0f)
-    {
-        ConvLayers.CheckInput(this, input, 4, In, "[N, C, H, W]");
-        return F.Conv2dReluMaxPool2x2(input, Weight, Bias, Stride, Padding, Dilation, Groups, ceilMode, reluInput, dropout);
-    }
-
     protected override string ExtraRepr() => ConvLayers.Repr(In, Out, KernelSize, Stride, Padding.ToString(), Dilation, Groups, Bias);
 }
 

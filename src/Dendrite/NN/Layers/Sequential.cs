@@ -5,6 +5,9 @@ public sealed class Sequential : Module
 {
     private readonly List<Module> _layers = [];
 
+    /// <summary>Which layers run together as one fused op: planned once for the layers there are (PyTorch's fuse_modules).</summary>
+    private FusionSegment[]? _plan;
+
     public Sequential(params Module[] layers)
     {
         foreach (var layer in layers) Add(layer);
@@ -12,8 +15,10 @@ public sealed class Sequential : Module
 
     public Sequential Add(Module layer)
     {
+        ArgumentNullException.ThrowIfNull(layer);
         AddModule(_layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
         _layers.Add(layer);
+        _plan = null;
         return this;
     }
 
@@ -23,58 +28,23 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        for (int i = 0; i < _layers.Count; i++)
-        {
-            if (i + 3 < _layers.Count && _layers[i] is ReLU && _layers[i + 1] is Conv2d inner && _layers[i + 2] is ReLU
-                && _layers[i + 3] is MaxPool2d innerPool && IsHalving(innerPool) && !AnyHooked(i, 4)
-                && inner.ForwardReluMaxPool2x2(x, innerPool.CeilMode, reluInput: true, DropoutAfter(i + 3, out int innerDrop)) is { } innerPooled)
-            {
-                // The same, with the ReLU before the convolution read on the fly: its output is never written either.
-                x = innerPooled;
-                i += 3 + innerDrop;
-                continue;
-            }
-            if (i + 2 < _layers.Count && _layers[i] is Conv2d conv && _layers[i + 1] is ReLU && _layers[i + 2] is MaxPool2d pool
-                && IsHalving(pool) && !AnyHooked(i, 3)
-                && conv.ForwardReluMaxPool2x2(x, pool.CeilMode, reluInput: false, DropoutAfter(i + 2, out int drop)) is { } pooled)
-            {
-                // Convolution, ReLU and 2×2 pooling in one pass where the convolution's 2×2 output tiles are the
-                // pooling windows (Winograd's): same values and gradients, and the full-size activation never written.
-                // A Dropout after them joins in: its backward product is taken as the pooled gradient is read.
-                x = pooled;
-                i += 2 + drop;
-                continue;
-            }
-            if (_layers[i] is ReLU relu && i + 1 < _layers.Count && _layers[i + 1] is MaxPool2d or MaxPool1d
-                && !relu.HasForwardHooks && !_layers[i + 1].HasForwardHooks)
-            {
-                // ReLU then max pooling, run as pooling then ReLU: max(relu(x)) = relu(max(x)) exactly, and so are the
-                // gradients (ReLU keeps order, and a window whose max it zeroes passes no gradient either way). ReLU
-                // then touches a quarter of the values, forward and backward: 9.4 MB less traffic each way in the W2 net.
-                x = relu.Forward(_layers[i + 1].Forward(x));
-                i++;
-                continue;
-            }
-            x = _layers[i].Call(x);   // Call, so forward hooks on the layers run
-        }
+        foreach (var segment in _plan ??= FusionPlan.Of(_layers))
+            x = segment.Kind == FusionKind.None || AnyHooked(segment) ? RunEach(segment, x) : segment.RunFused(_layers, x);
         return x;
     }
 
-    /// <summary>The drop probability of an unhooked <see cref="Dropout"/> right after layer <paramref name="last"/> (0 in
-    /// eval mode, where it passes its input), and in <paramref name="layers"/> whether there is one to take along.</summary>
-    private float DropoutAfter(int last, out int layers)
+    /// <summary>The segment's layers one by one, through <see cref="Module.Call"/> so that their forward hooks run.</summary>
+    private Tensor RunEach(FusionSegment segment, Tensor x)
     {
-        layers = last + 1 < _layers.Count && _layers[last + 1] is Dropout { HasForwardHooks: false } ? 1 : 0;
-        return layers == 1 && _layers[last + 1] is Dropout { Training: true } d ? d.P : 0f;
+        for (int i = segment.First; i < segment.First + segment.Count; i++) x = _layers[i].Call(x);
+        return x;
     }
 
-    private bool AnyHooked(int first, int count)
+    /// <summary>A hooked layer is run on its own, so that its hook sees its own output.</summary>
+    private bool AnyHooked(FusionSegment segment)
     {
-        for (int i = first; i < first + count; i++)
+        for (int i = segment.First; i < segment.First + segment.Count; i++)
             if (_layers[i].HasForwardHooks) return true;
         return false;
     }
-
-    private static bool IsHalving(MaxPool2d pool) =>
-        pool.KernelSize == new Size2d(2, 2) && pool.Stride == new Size2d(2, 2) && pool.Padding == new Size2d(0, 0) && pool.Dilation == new Size2d(1, 1);
 }
