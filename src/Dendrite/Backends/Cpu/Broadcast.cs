@@ -14,24 +14,6 @@ internal sealed class BroadcastPlan
     public readonly int AInnerStride; // 0 or 1
     public readonly int BInnerStride; // 0 or 1
 
-    /// <summary>The broadcast shape of a and b; throws naming <paramref name="op"/> when they do not broadcast.</summary>
-    public static int[] ResultShape(string op, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
-    {
-        int rank = Math.Max(a.Length, b.Length);
-        var result = new int[rank];
-        for (int d = 0; d < rank; d++)
-        {
-            int da = d - (rank - a.Length) >= 0 ? a[d - (rank - a.Length)] : 1;
-            int db = d - (rank - b.Length) >= 0 ? b[d - (rank - b.Length)] : 1;
-            if (da != db && da != 1 && db != 1)
-                throw new ShapeMismatchException(
-                    $"{op}: shapes [{string.Join(", ", a.ToArray())}] and [{string.Join(", ", b.ToArray())}] do not broadcast " +
-                    $"(dimension {d} of the result: {da} vs {db}; sizes must be equal or one of them 1).");
-            result[d] = da == 1 ? db : da;
-        }
-        return result;
-    }
-
     public BroadcastPlan(ReadOnlySpan<int> a, ReadOnlySpan<int> b, ReadOnlySpan<int> result)
     {
         int rank = result.Length;
