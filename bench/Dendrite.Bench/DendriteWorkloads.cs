@@ -64,6 +64,13 @@ internal static class DendriteWorkloads
         Train("w2", Presets.MnistCnn, Protocol.CnnBatch, Protocol.CnnLr, epochs, Protocol.CnnTrainLimit(quick), dataDirectory, Protocol.CnnTrainRate);
 
     /// <summary>
+    /// W2 with the network written as a custom <see cref="Module"/> (<see cref="MnistNet"/>, PyTorch's examples/mnist
+    /// style) instead of the preset's <see cref="Sequential"/>: the same training, for the same-speed check of the fused op.
+    /// </summary>
+    public static IEnumerable<Figure> CnnModule(string? dataDirectory, bool quick, int epochs) =>
+        Train("w2m", () => new MnistNet(), Protocol.CnnBatch, Protocol.CnnLr, epochs, Protocol.CnnTrainLimit(quick), dataDirectory, rate: null);
+
+    /// <summary>
     /// W3: Presets.MnistLstm (sequential MNIST: the 28 rows of an image as 28 time steps of 28 pixels for LSTM(28, 128),
     /// its last hidden state to Linear(128, 10)), Adam lr 1e-3, batch 128, cross-entropy, <paramref name="epochs"/> epochs.
     /// </summary>

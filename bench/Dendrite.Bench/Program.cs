@@ -15,7 +15,8 @@ public static class Program
         usage: dotnet run --project bench/Dendrite.Bench -c Release -- [w0] [w1] [w2] [w3] [infer] [w5] [w4] [options]
           workloads   any of w0 (FMA peak), w1 (MNIST MLP training), w2 (MNIST CNN training), w3 (sequential MNIST
                       LSTM training), infer (W1 net inference), w5 (W2 net inference), w4 (GEMM); default all.
-                      w2, w5 and w4 bring w0 along (their % of peak).
+                      w2, w5 and w4 bring w0 along (their % of peak). w2m: W2 with the net written as a custom
+                      Module (PyTorch's examples/mnist style, the public fused op), Dendrite only, on request.
           --quick     shortened smoke run (W1, W2 and W3 on 6,000 images, fewer samples): not protocol figures
           --w2-epochs N  W2's epochs, N >= 2 (default 2: epoch 2 is the protocol's time; 3 for its accuracy line)
           --w3-epochs N  W3's epochs, N >= 2 (default 2, as W2)
@@ -57,6 +58,7 @@ public static class Program
                 case "-h" or "--help":
                     Console.WriteLine(Usage);
                     return 0;
+                case "w2m": chosen.Add(a); break; // W2 as a custom Module: Dendrite only, never part of "all"
                 default:
                     if (Protocol.Workloads.Contains(a)) { chosen.Add(a); break; }
                     Console.Error.WriteLine($"bench: unknown argument '{a}'\n{Usage}");
@@ -90,6 +92,7 @@ public static class Program
         RunDendrite("w1", () => DendriteWorkloads.Mlp(dataDir, quick));
         RunDendrite("infer", () => DendriteWorkloads.Inference(dataDir, quick));
         RunDendrite("w2", () => DendriteWorkloads.Cnn(dataDir, quick, cnnEpochs));
+        RunDendrite("w2m", () => DendriteWorkloads.CnnModule(dataDir, quick, cnnEpochs));
         RunDendrite("w3", () => DendriteWorkloads.Lstm(dataDir, quick, lstmEpochs));
         RunDendrite("w5", () => DendriteWorkloads.CnnInference(dataDir, quick));
         RunDendrite("w4", () => DendriteWorkloads.Gemm(quick));
@@ -97,7 +100,7 @@ public static class Program
         others["Dendrite"] = MachineLoad.Now().OthersShareSince(before);
 
         PeerRun? plain = null, tuned = null;
-        var peerWorkloads = chosen.Where(w => w != "w0").ToList();
+        var peerWorkloads = chosen.Where(w => w is not ("w0" or "w2m")).ToList();
         if (!noPeer && peerWorkloads.Count > 0)
         {
             peerDll ??= FindPeer();
