@@ -130,13 +130,16 @@ public static class GradCheck
             try
             {
                 x.Backend.Fill(element, up);
+                x.MarkModified();
                 sUp = Contract(f(inputs), weights);
                 x.Backend.Fill(element, down);
+                x.MarkModified();
                 sDown = Contract(f(inputs), weights);
             }
             finally
             {
                 x.Backend.Fill(element, original);
+                x.MarkModified();
             }
 
             double numeric = (sUp - sDown) / ((double)up - down);

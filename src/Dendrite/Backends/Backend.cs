@@ -143,8 +143,18 @@ public abstract class Backend
 
     // ------------------------------------------------------------------ convolution
 
-    /// <summary>columns = weight ⊛ image (+ bias per column channel): the forward convolution of <see cref="ConvGeometry"/>.</summary>
-    public abstract void ConvForward(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage columns);
+    /// <summary>
+    /// columns = weight ⊛ image (+ bias per column channel): the forward convolution of <see cref="ConvGeometry"/>.
+    /// <paramref name="packed"/>, when given, is <paramref name="weight"/> as <see cref="PackConvWeights"/> made it.
+    /// </summary>
+    public abstract void ConvForward(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage columns,
+        PackedWeights? packed = null);
+
+    /// <summary>
+    /// The weights of convolutions of geometry g (any batch) packed once for this backend's forward kernel, for a
+    /// caller that runs them many times unchanged; null when the backend gains nothing from it (the default).
+    /// </summary>
+    public virtual PackedWeights? PackConvWeights(in ConvGeometry g, Storage weight) => null;
 
     /// <summary>image gradient = the adjoint of <see cref="ConvForward"/> applied to the columns' gradient.</summary>
     public abstract void ConvBackwardData(in ConvGeometry g, Storage columnsGrad, Storage weight, Storage imageGrad);
@@ -176,7 +186,7 @@ public abstract class Backend
     /// relu(x). The values are the separate ops' to the bit.
     /// </summary>
     public virtual void ConvReluMaxPoolForward(in ConvGeometry g, Storage x, Storage weight, Storage? bias, Storage pooled,
-        Storage codes, bool reluInput) => throw Declined(nameof(ConvReluMaxPoolForward));
+        Storage codes, bool reluInput, PackedWeights? packed = null) => throw Declined(nameof(ConvReluMaxPoolForward));
 
     /// <summary>
     /// The gradients of <see cref="ConvReluMaxPoolForward"/> (those not null) from the pooled gradient, times an

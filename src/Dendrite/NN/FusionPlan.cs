@@ -35,7 +35,7 @@ internal readonly record struct FusionSegment(int First, int Count, FusionKind K
         var dropout = convAt + 3 < First + Count ? (Dropout)layers[convAt + 3] : null;
         ConvLayers.CheckInput(conv, x, 4, conv.In, "[N, C, H, W]");
         return F.Conv2dReluMaxPool2d(x, conv.Weight, conv.Bias, conv.Stride, conv.Padding, conv.Dilation, conv.Groups, pool.CeilMode,
-            reluInput, dropout?.P ?? 0f, dropout?.Training ?? false);
+            reluInput, dropout?.P ?? 0f, dropout?.Training ?? false, packedWeight: conv.PackedForEvaluation(x));
     }
 }
 

@@ -10,18 +10,30 @@ public static partial class F
     /// [Cout, Cin/groups, kH, kW], bias [Cout] → [N, Cout, OutH, OutW] with OutH = ⌊(H + 2·pad − dilation·(kH − 1) − 1) / stride⌋ + 1.
     /// </summary>
     /// <param name="padding">Zeros per side, or "same"/"valid" (see <see cref="ConvPadding"/>).</param>
+    /// <param name="packedWeight">
+    /// <paramref name="weight"/> as <see cref="Backend.PackConvWeights"/> packed it for the forward kernel (a layer in
+    /// evaluation mode keeps one), or null. It must hold weight's current values.
+    /// </param>
     /// <exception cref="ShapeMismatchException">The input is not 4-D, or its channels, the weight and the bias disagree.</exception>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, Size2d? stride = null,
-        ConvPadding padding = default, Size2d? dilation = null, int groups = 1)
+        ConvPadding padding = default, Size2d? dilation = null, int groups = 1, PackedWeights? packedWeight = null)
+    {
+        var g = Conv2dGeometry(input, weight, bias, stride ?? 1, padding, dilation ?? 1, groups);
+        return Convolve(nameof(Conv2d), input, weight, bias, g, new Shape(g.Batch, g.ColumnChannels, g.OutHeight, g.OutWidth),
+            packedWeight);
+    }
+
+    /// <summary>The geometry of <see cref="Conv2d"/> for these arguments, checked as Conv2d checks them.</summary>
+    internal static ConvGeometry Conv2dGeometry(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
+        Size2d dilation, int groups)
     {
         const string op = nameof(Conv2d);
         if (input.Rank != 4)
             throw new ShapeMismatchException($"{op}: expected a 4-D input [N, C, H, W], got {input.Shape}.");
         if (weight.Rank != 4)
             throw new ShapeMismatchException($"{op}: expected a 4-D weight [Cout, Cin/groups, kH, kW], got {weight.Shape}.");
-        var g = ConvolutionGeometry(op, input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3], weight.Shape,
-            weight.Shape[2], weight.Shape[3], stride ?? 1, padding, dilation ?? 1, groups, bias);
-        return Convolve(op, input, weight, bias, g, new Shape(g.Batch, g.ColumnChannels, g.OutHeight, g.OutWidth));
+        return ConvolutionGeometry(op, input.Shape[0], input.Shape[1], input.Shape[2], input.Shape[3], weight.Shape,
+            weight.Shape[2], weight.Shape[3], stride, padding, dilation, groups, bias);
     }
 
     /// <summary>
@@ -74,11 +86,12 @@ public static partial class F
     }
 
     /// <summary>columns = weight ⊛ input: the forward pass of a convolution and the backward pass of its transpose.</summary>
-    private static Tensor Convolve(string op, Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, Shape outputShape)
+    private static Tensor Convolve(string op, Tensor input, Tensor weight, Tensor? bias, ConvGeometry g, Shape outputShape,
+        PackedWeights? packedWeight = null)
     {
         CheckConvDevices(op, input, weight, bias);
         var y = Tensor.Empty(outputShape, input.Device);
-        input.Backend.ConvForward(g, input.Storage, weight.Storage, bias?.Storage, y.Storage);
+        input.Backend.ConvForward(g, input.Storage, weight.Storage, bias?.Storage, y.Storage, packedWeight);
         return Tape.Record(y, op, bias is null ? [input, weight] : [input, weight, bias], dy => ConvolveBackward(g, input, weight, bias, dy));
     }
 
@@ -113,24 +126,25 @@ public static partial class F
     /// output nor relu(input) is ever written); otherwise the separate ops run. Either way the values, the gradients and
     /// the dropout mask's draw are the separate ops', to the bit.
     /// </summary>
+    /// <param name="packedWeight">As in <see cref="Conv2d"/>: the weight packed for the forward kernel, or null.</param>
     public static Tensor Conv2dReluMaxPool2d(Tensor input, Tensor weight, Tensor? bias = null, Size2d? stride = null,
         ConvPadding padding = default, Size2d? dilation = null, int groups = 1, bool ceilMode = false, bool reluInput = false,
-        float dropout = 0f, bool training = true, Generator? generator = null)
+        float dropout = 0f, bool training = true, Generator? generator = null, PackedWeights? packedWeight = null)
     {
         CheckDropoutProbability(nameof(Dropout), dropout);
         float p = training ? dropout : 0f;
         var fused = Conv2dReluMaxPool2x2(input, weight, bias, stride ?? 1, padding, dilation ?? 1, groups, ceilMode, reluInput, p,
-            generator ?? Generator.Default);
+            generator ?? Generator.Default, packedWeight);
         if (fused is not null) return fused;
         var x = reluInput ? ReLU(input) : input;
         // Pooling before ReLU is the same, exactly (ReLU keeps order), and ReLU then touches a quarter of the values.
-        var y = ReLU(MaxPool2d(Conv2d(x, weight, bias, stride, padding, dilation, groups), 2, ceilMode: ceilMode));
+        var y = ReLU(MaxPool2d(Conv2d(x, weight, bias, stride, padding, dilation, groups, packedWeight), 2, ceilMode: ceilMode));
         return p > 0f ? Dropout(y, p, training: true, generator) : y;
     }
 
     /// <summary>The fused kernel of <see cref="Conv2dReluMaxPool2d"/>, or null when the backend declines the geometry.</summary>
     private static Tensor? Conv2dReluMaxPool2x2(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
-        Size2d dilation, int groups, bool ceilMode, bool reluInput, float dropout, Generator generator)
+        Size2d dilation, int groups, bool ceilMode, bool reluInput, float dropout, Generator generator, PackedWeights? packedWeight)
     {
         const string op = nameof(Conv2d);
         if (input.Rank != 4 || weight.Rank != 4) return null;
@@ -143,7 +157,7 @@ public static partial class F
         var y = Tensor.Empty(new Shape(g.Batch, g.ColumnChannels, g.OutHeight / 2, g.OutWidth / 2), input.Device);
         // Per pooled value, which position of its window won (or that ReLU closed it), in the backend's own coding.
         var codes = Tensor.Empty(new Shape(backend.ConvReluMaxPoolCodeLength(g)), input.Device);
-        backend.ConvReluMaxPoolForward(g, input.Storage, weight.Storage, bias?.Storage, y.Storage, codes.Storage, reluInput);
+        backend.ConvReluMaxPoolForward(g, input.Storage, weight.Storage, bias?.Storage, y.Storage, codes.Storage, reluInput, packedWeight);
         Tensor? dropMask = null;
         if (dropout > 0f)
         {

@@ -30,7 +30,11 @@ public sealed class ExponentialMovingAverage
         (Model, Average, Decay) = (model, average, decay);
         (_live, _averaged) = Pair(model.NamedParameters().ToList(), average.NamedParameters().ToList(), "parameter");
         (_liveBuffers, _averagedBuffers) = Pair(model.NamedBuffers().ToList(), average.NamedBuffers().ToList(), "buffer");
-        for (int i = 0; i < _live.Length; i++) _live[i].Backend.Copy(_live[i].Storage, _averaged[i].Storage);
+        for (int i = 0; i < _live.Length; i++)
+        {
+            _live[i].Backend.Copy(_live[i].Storage, _averaged[i].Storage);
+            _averaged[i].MarkModified();
+        }
         CopyBuffers();
     }
 
@@ -47,7 +51,10 @@ public sealed class ExponentialMovingAverage
     public void Update()
     {
         for (int i = 0; i < _live.Length; i++)
+        {
             _averaged[i].Backend.MovingAverageUpdate(_averaged[i].Storage, _live[i].Storage, Decay);
+            _averaged[i].MarkModified();
+        }
         CopyBuffers();
     }
 

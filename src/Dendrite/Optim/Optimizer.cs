@@ -45,6 +45,7 @@ public abstract class Optimizer
                 int step = _steps[p] = _steps.GetValueOrDefault(p) + 1;
                 var state = _state.GetValue(p, NewState);
                 Update(group, p, p.Grad, state, step);
+                p.MarkModified();
             }
     }
 

@@ -70,10 +70,30 @@ public partial class Tensor
     /// The tensor's values in row-major order, as a writable span over its host storage: for host-side code (readers,
     /// pictures, checkpoints). A tensor on another device has no span; copy it with <see cref="To"/>(Device.Cpu).
     /// </summary>
-    public Span<float> Data => _storage is CpuStorage host
-        ? host.Span
-        : throw new InvalidOperationException(
-            $"Tensor.Data: this tensor {Shape} lives on {Device}, not in host memory; copy it with To(Device.Cpu) to read its values.");
+    /// <remarks>Taking the span counts as a write (<see cref="Version"/>): weights packed for a kernel are made anew
+    /// after it. Write through a span taken after a forward call, not one held across calls.</remarks>
+    public Span<float> Data
+    {
+        get
+        {
+            if (_storage is not CpuStorage host)
+                throw new InvalidOperationException(
+                    $"Tensor.Data: this tensor {Shape} lives on {Device}, not in host memory; copy it with To(Device.Cpu) to read its values.");
+            _version++;
+            return host.Span;
+        }
+    }
+
+    private int _version;
+
+    /// <summary>
+    /// Counts the writes this tensor's values may have had (PyTorch's <c>_version</c>): host spans taken, optimiser steps,
+    /// moves. A layer that keeps its weights packed for a kernel packs them again when the count moves.
+    /// </summary>
+    internal int Version => _version;
+
+    /// <summary>Records a write made through the backend (an optimiser's update, a perturbation).</summary>
+    internal void MarkModified() => _version++;
 
     /// <summary>The backend storage holding the values: exactly <see cref="Numel"/> of them.</summary>
     internal Storage Storage => _storage;
@@ -321,6 +341,7 @@ public partial class Tensor
         using (NoGrad()) moved = TensorScope.Outside(() => To(device));
         _storage = moved._storage;
         Device = device;
+        _version++;
         if (Grad is { } grad) Grad = TensorScope.Outside(() => grad.To(device));
         _spareGrad = null;
     }

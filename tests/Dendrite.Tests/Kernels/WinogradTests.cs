@@ -199,8 +199,8 @@ public class WinogradTests
     [Fact]
     public unsafe void Weights_changed_in_place_between_calls_are_transformed_again()
     {
-        // The transformed weights are kept while the weights stay the same to the bit (inference); an optimiser
-        // updates them in place, at the same address.
+        // Without a pack handed in, each call transforms the weights it is given; an optimiser updates them in place,
+        // at the same address, and the next call must see it.
         var g = Geometry(1, 16, 6, 6, 16, 1);
         var x = Tensor.Randn(new Shape(g.ImageChannels * g.ImageSize), new Generator(23)).ToArray();
         var w = Tensor.Randn(new Shape(g.ColumnChannels * g.ImageChannels * 9), new Generator(24)).ToArray();
@@ -253,5 +253,25 @@ public class WinogradTests
         var two = Run(2);
         Assert.Equal(one.Y, two.Y);
         Assert.Equal(one.Dx, two.Dx);
+    }
+
+    [Fact]
+    public unsafe void Prepacked_weights_give_the_bits_of_weights_transformed_in_the_call()
+    {
+        foreach (int batch in new[] { 1, 3 })
+        {
+            var g = Geometry(batch, 16, 10, 10, 24, 1);
+            var x = Tensor.Randn(new Shape(g.Batch * g.ImageChannels * g.ImageSize), new Generator(31)).ToArray();
+            var w = Tensor.Randn(new Shape(g.ColumnChannels * g.ImageChannels * 9), new Generator(32)).ToArray();
+            var packed = Winograd.Pack(w, g.ColumnChannels, g.ImageChannels);
+            var plain = new float[g.Batch * g.ColumnChannels * g.OutSize];
+            var withPack = new float[plain.Length];
+            fixed (float* px = x, pw = w, p1 = plain, p2 = withPack)
+            {
+                Winograd.Forward(g, px, pw, null, p1);
+                Winograd.Forward(g, px, pw, null, p2, packed);
+            }
+            Assert.Equal(plain, withPack);
+        }
     }
 }

@@ -227,8 +227,12 @@ public sealed partial class CpuBackend : Backend
 
     // ------------------------------------------------------------------ convolution
 
-    public override void ConvForward(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage columns) =>
-        Convolution.Forward(g, S(image), S(weight), Optional(bias), S(columns));
+    public override void ConvForward(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage columns,
+        PackedWeights? packed = null) =>
+        Convolution.Forward(g, S(image), S(weight), Optional(bias), S(columns), packed as WinogradWeights);
+
+    public override PackedWeights? PackConvWeights(in ConvGeometry g, Storage weight) =>
+        Winograd.FitsForward(g) ? Winograd.Pack(S(weight), g.ColumnChannels, g.ImageChannels) : null;
 
     public override void ConvBackwardData(in ConvGeometry g, Storage columnsGrad, Storage weight, Storage imageGrad) =>
         Convolution.BackwardData(g, S(columnsGrad), S(weight), S(imageGrad));
@@ -259,10 +263,10 @@ public sealed partial class CpuBackend : Backend
     public override int ConvReluMaxPoolCodeLength(in ConvGeometry g) => (int)((Winograd.PooledCodeBytes(g) + 3) / 4);
 
     public override unsafe void ConvReluMaxPoolForward(in ConvGeometry g, Storage x, Storage weight, Storage? bias, Storage pooled,
-        Storage codes, bool reluInput)
+        Storage codes, bool reluInput, PackedWeights? packed = null)
     {
         fixed (float* px = S(x), pw = S(weight), pb = Optional(bias), py = S(pooled), pc = S(codes))
-            Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc, reluInput);
+            Winograd.ForwardPooled(g, px, pw, pb, py, (byte*)pc, reluInput, packed as WinogradWeights);
     }
 
     public override unsafe void ConvReluMaxPoolBackward(in ConvGeometry g, Storage dPooled, Storage codes, Storage? dropMask, Storage x,

@@ -1,3 +1,5 @@
+using Dendrite.Backends;
+
 namespace Dendrite.NN;
 
 /// <summary>
@@ -30,7 +32,27 @@ public sealed class Conv2d : Module
     public override Tensor Forward(Tensor input)
     {
         ConvLayers.CheckInput(this, input, 4, In, "[N, C, H, W]");
-        return F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+        return F.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, PackedForEvaluation(input));
+    }
+
+    private PackedWeights? _packed;
+    private int _packedVersion;
+    private Backend? _packedBy;
+
+    /// <summary>
+    /// In evaluation mode, the weight packed for the backend's forward kernel (<see cref="Backend.PackConvWeights"/>):
+    /// packed on the first call and kept while the weight's values stay (its version: any write through the tensor API or
+    /// an optimiser step counts), so that inference one image at a time does not re-transform the weights each call.
+    /// Null in training, where every step changes them, and where the backend packs nothing for this geometry.
+    /// </summary>
+    internal PackedWeights? PackedForEvaluation(Tensor input)
+    {
+        if (Training) return _packed = null;
+        if (_packed is not null && _packedVersion == Weight.Version && ReferenceEquals(_packedBy, Weight.Backend)) return _packed;
+        var g = F.Conv2dGeometry(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+        _packed = Weight.Backend.PackConvWeights(g, Weight.Storage);
+        (_packedVersion, _packedBy) = (Weight.Version, Weight.Backend);
+        return _packed;
     }
 
     protected override string ExtraRepr() => ConvLayers.Repr(In, Out, KernelSize, Stride, Padding.ToString(), Dilation, Groups, Bias);

@@ -22,8 +22,9 @@ public static class Convolution
     [ThreadStatic] private static float[]? t_columns;
 
     /// <summary>columns = weight ⊛ image (+ bias per column channel).</summary>
+    /// <param name="prepacked">The weights packed for Winograd (<see cref="Winograd.Pack"/>), used when it takes g.</param>
     public static unsafe void Forward(in ConvGeometry g, ReadOnlySpan<float> image, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> columns)
+        ReadOnlySpan<float> bias, Span<float> columns, WinogradWeights? prepacked = null)
     {
         Check(g, image.Length, weight.Length, columns.Length);
         var geometry = g;
@@ -33,7 +34,7 @@ public static class Convolution
             bool hasBias = !bias.IsEmpty;
             if (Winograd.FitsForward(g))
             {
-                Winograd.Forward(g, x, w, hasBias ? b : null, y);
+                Winograd.Forward(g, x, w, hasBias ? b : null, y, prepacked);
                 return;
             }
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)

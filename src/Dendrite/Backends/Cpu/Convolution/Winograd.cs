@@ -54,8 +54,9 @@ internal static partial class Winograd
     };
 
     /// <summary>y = weight ⊛ image (+ bias), as <see cref="Convolution.Forward"/>, for a geometry that <see cref="Shape"/> accepts.</summary>
-    internal static unsafe void Forward(in ConvGeometry g, float* x, float* w, float* b, float* y) =>
-        Run(g, x, w, flipped: false, b, y);
+    /// <param name="prepacked">The weights as <see cref="Pack"/> made them, or null to transform them in this call.</param>
+    internal static unsafe void Forward(in ConvGeometry g, float* x, float* w, float* b, float* y, WinogradWeights? prepacked = null) =>
+        Run(g, x, w, flipped: false, b, y, prepacked: prepacked);
 
     /// <summary>Image gradient from the column gradient, as <see cref="Convolution.BackwardData"/>, when
     /// <see cref="Shape"/> accepts <see cref="Transposed"/>(<paramref name="g"/>).</summary>
@@ -225,8 +226,10 @@ internal static partial class Winograd
     /// <param name="reluImage">The image is relu(x), taken as it is read (see <see cref="SplitRow"/>).</param>
     /// <param name="outputMask">When given, y is written only where the mask (same layout) is &gt; 0, +0 elsewhere:
     /// ReLU's backward pass over the image gradient, when x was that ReLU's input.</param>
+    /// <param name="prepacked">The forward weights already transformed and packed (<see cref="Pack"/>), or null.</param>
     private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y,
-        float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, float* outputMask = null)
+        float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, float* outputMask = null,
+        WinogradWeights? prepacked = null)
     {
         var kernel = Gemm.Kernel;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -244,13 +247,13 @@ internal static partial class Winograd
         var geometry = g;
         if (g.Batch < Threading.NumThreads && !pooledX.IsGiven && Threading.Available > 1)
         {
-            RunSplit(g, x, w, flipped, b, y, pooled, codes, reluImage, outputMask, call);
+            RunSplit(g, x, w, flipped, b, y, pooled, codes, reluImage, outputMask, call, prepacked);
             return;
         }
         Threading.For(g.Batch, sample =>
         {
             var gg = geometry;
-            var packedWeights = PackedWeights(call, w, k, c, flipped, mr, mPad);
+            var packedWeights = UsablePack(prepacked, k, c, flipped, mr) ?? PackedWeights(call, w, k, c, flipped, mr, mPad);
             var scratch = t_scratch;
             int size = mSize + bSize + planeSize + (pooledX.IsGiven ? c * gg.ImageSize : 0);
             if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
@@ -293,7 +296,7 @@ internal static partial class Winograd
     /// output transform. Every value is computed as in <see cref="Run"/>'s per-image tasks.
     /// </summary>
     private static unsafe void RunSplit(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y, float* pooled,
-        byte* codes, bool reluImage, float* outputMask, long call)
+        byte* codes, bool reluImage, float* outputMask, long call, WinogradWeights? prepacked)
     {
         var kernel = Gemm.Kernel;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -324,7 +327,7 @@ internal static partial class Winograd
                     Threading.For(blocks, block =>
                     {
                         var gg = geometry;
-                        var packedWeights = PackedWeights(call, w, k, c, flipped, mr, mPad);
+                        var packedWeights = UsablePack(prepacked, k, c, flipped, mr) ?? PackedWeights(call, w, k, c, flipped, mr, mPad);
                         var scratch = t_scratch;
                         if (scratch is null || scratch.Length < mSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(mSize);
                         fixed (float* pu = packedWeights, m = scratch)
@@ -342,42 +345,48 @@ internal static partial class Winograd
 
     /// <summary>
     /// This thread's transformed weights U = G g Gᵀ for this call, [16][K][C], each of the 16 packed as GEMM A panels:
-    /// made by the thread's first sample of the call and reused by its others, and by later calls while the weights
-    /// stay the same to the bit (compared with a copy kept of them).
+    /// made by the thread's first sample of the call and reused by its others. Across calls, a caller that keeps the
+    /// weights fixed (inference) passes them packed once instead (<see cref="Pack"/>).
     /// </summary>
     private static unsafe float[] PackedWeights(long call, float* w, int k, int c, bool flipped, int mr, int mPad)
     {
-        int size = 16 * mPad * c + 16 * k * c, rawCount = k * c * 9;
+        int size = PackedLength(k, c, mPad);
         var packed = t_weights;
-        var raw = new ReadOnlySpan<float>(w, rawCount);
         if (packed is null || packed.Length < size) t_weights = packed = GC.AllocateUninitializedArray<float>(size);
         else if (t_call == call) return packed;
-        else if (t_weightsMadeFor == (k, c, flipped, mr) && t_weightsSource is { } source && source.Length >= rawCount
-            && MemoryMarshal.Cast<float, int>(raw).SequenceEqual(MemoryMarshal.Cast<float, int>(source.AsSpan(0, rawCount))))
-        {
-            // The same weights, bit for bit, as last time (inference, one image after another): comparing them costs
-            // a few microseconds where transforming them again cost a hundred, as much as the convolution itself.
-            t_call = call;
-            return packed;
-        }
-        fixed (float* dst = packed)
-        {
-            float* u = dst + 16 * mPad * c;
-            for (int o = 0; o < k; o++)
-                for (int i = 0; i < c; i++)
-                    TransformFilter(flipped ? w + ((long)i * k + o) * 9 : w + ((long)o * c + i) * 9, flipped, u + (long)o * c + i, (long)k * c);
-            for (int e = 0; e < 16; e++)
-                Gemm.PackAPanels(false, u + (long)e * k * c, c, k, 0, c, mr, dst + (long)e * mPad * c);
-        }
+        fixed (float* dst = packed) TransformAndPack(w, k, c, flipped, mr, mPad, dst);
         t_call = call;
-        if (t_weightsSource is null || t_weightsSource.Length < rawCount) t_weightsSource = GC.AllocateUninitializedArray<float>(rawCount);
-        raw.CopyTo(t_weightsSource);
-        t_weightsMadeFor = (k, c, flipped, mr);
         return packed;
     }
 
-    [ThreadStatic] private static float[]? t_weightsSource;
-    [ThreadStatic] private static (int K, int C, bool Flipped, int Mr) t_weightsMadeFor;
+    private static int PackedLength(int k, int c, int mPad) => 16 * mPad * c + 16 * k * c;
+
+    /// <summary>The 16 transformed weight matrices U (scratch after the panels), then packed as the GEMM's A panels.</summary>
+    private static unsafe void TransformAndPack(float* w, int k, int c, bool flipped, int mr, int mPad, float* dst)
+    {
+        float* u = dst + 16 * mPad * c;
+        for (int o = 0; o < k; o++)
+            for (int i = 0; i < c; i++)
+                TransformFilter(flipped ? w + ((long)i * k + o) * 9 : w + ((long)o * c + i) * 9, flipped, u + (long)o * c + i, (long)k * c);
+        for (int e = 0; e < 16; e++)
+            Gemm.PackAPanels(false, u + (long)e * k * c, c, k, 0, c, mr, dst + (long)e * mPad * c);
+    }
+
+    /// <summary>
+    /// Forward weights [K, C, 3, 3] transformed and packed once, for a caller that runs them many times unchanged
+    /// (a layer in evaluation mode): what each call would otherwise make, and the same bits.
+    /// </summary>
+    internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c)
+    {
+        int mr = Gemm.TileOf(Gemm.Kernel).Mr, mPad = (k + mr - 1) / mr * mr;
+        var packed = GC.AllocateUninitializedArray<float>(PackedLength(k, c, mPad));
+        fixed (float* w = weight, dst = packed) TransformAndPack(w, k, c, flipped: false, mr, mPad, dst);
+        return new WinogradWeights(packed, k, c, mr);
+    }
+
+    /// <summary>The prepacked weights when they were made for this product (forward, same sizes and GEMM tile), else null.</summary>
+    private static float[]? UsablePack(WinogradWeights? prepacked, int k, int c, bool flipped, int mr) =>
+        prepacked is { } p && !flipped && p.K == k && p.C == c && p.Mr == mr ? p.Values : null;
 
     /// <summary>U = G g Gᵀ for one 3×3 filter (reversed when <paramref name="flipped"/>): u[e·stride] for e = 4i + j.</summary>
     private static unsafe void TransformFilter(float* g, bool flipped, float* u, long stride)

@@ -31,8 +31,9 @@ internal static partial class Winograd
     /// pooled output, the chosen position (2·row + column) or <see cref="Closed"/>.
     /// </summary>
     /// <param name="reluInput">The convolution reads relu(x), computed as it reads: [ReLU, Conv2d, ReLU, MaxPool2d].</param>
-    internal static unsafe void ForwardPooled(in ConvGeometry g, float* x, float* w, float* b, float* pooled, byte* codes, bool reluInput) =>
-        Run(g, x, w, flipped: false, b, null, pooled, codes, reluImage: reluInput);
+    internal static unsafe void ForwardPooled(in ConvGeometry g, float* x, float* w, float* b, float* pooled, byte* codes, bool reluInput,
+        WinogradWeights? prepacked = null) =>
+        Run(g, x, w, flipped: false, b, null, pooled, codes, reluImage: reluInput, prepacked: prepacked);
 
     /// <summary>The fused layers' output gradient [N, K, ⌊OH/2⌋, ⌊OW/2⌋] and <see cref="ForwardPooled"/>'s codes, from
     /// which the convolution's output gradient is rebuilt a sample at a time, in cache, never whole; with a dropout
