@@ -34,8 +34,8 @@ public static class DigitJudge
 
     /// <summary>
     /// The W2 network of the benchmark protocol and of <c>dendrite train mnist-cnn</c>, PyTorch's examples/mnist net:
-    /// two 3×3 convolutions, max pooling, dropout and two dense layers. A <see cref="Sequential"/> in this order, so its
-    /// parameters carry the names (0.weight, 2.weight, 7.weight, 10.weight and their biases) that the saved file uses.
+    /// two 3×3 convolutions, max pooling, dropout and two dense layers. A <see cref="Sequential"/> in this order, so
+    /// its parameters carry the names (0.weight, 2.weight, 7.weight, 10.weight and their biases) the saved file uses.
     /// </summary>
     public static Sequential W2Network() => new(
         new Conv2d(1, 32, 3), new ReLU(), new Conv2d(32, 64, 3), new ReLU(), new MaxPool2d(2), new Dropout(0.25f),

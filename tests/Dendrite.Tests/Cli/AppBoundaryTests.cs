@@ -35,7 +35,8 @@ public class AppBoundaryTests
     {
         string root = AppBoundary.RepositoryRoot();
         var projects = new[] { "src", "bench", "examples" }
-            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(root, folder), "*.csproj", SearchOption.AllDirectories))
+            .SelectMany(folder =>
+                Directory.EnumerateFiles(Path.Combine(root, folder), "*.csproj", SearchOption.AllDirectories))
             .ToList();
         Assert.NotEmpty(projects);
         var violations = new List<string>();
@@ -45,7 +46,8 @@ public class AppBoundaryTests
             string directory = Path.GetDirectoryName(project)!;
             foreach (string reference in AppBoundary.ExampleReferences(xml, directory, Path.Combine(root, "examples")))
                 violations.Add($"{project} -> {reference}");
-            if (project.StartsWith(Path.Combine(root, "examples"), StringComparison.Ordinal) && xml.Contains("Dendrite.Cli"))
+            bool isExample = project.StartsWith(Path.Combine(root, "examples"), StringComparison.Ordinal);
+            if (isExample && xml.Contains("Dendrite.Cli"))
                 violations.Add($"{project} -> the CLI");
         }
         Assert.Empty(violations);

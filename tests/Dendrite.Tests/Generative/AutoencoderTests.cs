@@ -72,7 +72,8 @@ public class AutoencoderTests
         Assert.Equal(new Shape(40, 2), codes.Shape);
         var plot = ImageResult.FromMemory(File.ReadAllBytes(dir.File("latent.png")), ColorComponents.RedGreenBlue);
         Assert.Equal((700, 700), (plot.Width, plot.Height));
-        Assert.Throws<ArgumentException>(() => Autoencoders.WriteLatentScatter(Autoencoders.Dense(32), test, dir.File("x.png")));
+        Assert.Throws<ArgumentException>(() =>
+            Autoencoders.WriteLatentScatter(Autoencoders.Dense(32), test, dir.File("x.png")));
     }
 
     [Fact]

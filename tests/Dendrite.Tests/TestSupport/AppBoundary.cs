@@ -28,7 +28,8 @@ public static partial class AppBoundary
         var found = new List<string>();
         // Offset 0 of the heap is the empty string; GetNextHandle steps over each entry's length prefix and returns a
         // nil handle past the last one.
-        for (var handle = reader.GetNextHandle(default(UserStringHandle)); !handle.IsNil; handle = reader.GetNextHandle(handle))
+        var handle = reader.GetNextHandle(default(UserStringHandle));
+        for (; !handle.IsNil; handle = reader.GetNextHandle(handle))
         {
             string literal = reader.GetUserString(handle);
             if (FlagPattern().IsMatch(literal)) found.Add(literal);
@@ -37,12 +38,14 @@ public static partial class AppBoundary
     }
 
     /// <summary>
-    /// The ProjectReference paths of the project file <paramref name="projectXml"/> (in <paramref name="projectDirectory"/>)
-    /// that resolve to a folder under <paramref name="examplesDirectory"/>.
+    /// The ProjectReference paths of the project file <paramref name="projectXml"/> (which lives in
+    /// <paramref name="projectDirectory"/>) that resolve to a folder under <paramref name="examplesDirectory"/>.
     /// </summary>
-    public static IReadOnlyList<string> ExampleReferences(string projectXml, string projectDirectory, string examplesDirectory)
+    public static IReadOnlyList<string> ExampleReferences(string projectXml, string projectDirectory,
+        string examplesDirectory)
     {
-        string examples = Path.TrimEndingDirectorySeparator(Path.GetFullPath(examplesDirectory)) + Path.DirectorySeparatorChar;
+        string examples = Path.TrimEndingDirectorySeparator(Path.GetFullPath(examplesDirectory));
+        examples += Path.DirectorySeparatorChar;
         return XDocument.Parse(projectXml).Descendants()
             .Where(e => e.Name.LocalName == "ProjectReference")
             .Select(e => (string?)e.Attribute("Include") ?? "")
