@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dendrite.Cli;
 using Dendrite.Data;
 using Dendrite.NN;
 using Dendrite.Optim;

@@ -3,6 +3,8 @@
 // plot to --out DIR (default ./autoencoder-out).
 // Usage: dotnet run --project examples/Autoencoder -c Release [-- --variant dense|conv|dense-2d|all] [--epochs N]
 //        [--out DIR] [--train-limit N]
+using Dendrite.Generative;
+
 namespace Dendrite.Examples.Autoencoders;
 
 internal static class Program

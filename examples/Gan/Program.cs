@@ -5,6 +5,7 @@
 //        [--train-limit N] [--generator DIR/generator.safetensors (judge a trained generator, no training)]
 //        [--unconditional (the plain DCGAN, not told the digits' classes)]
 using System.Globalization;
+using Dendrite.Generative;
 
 namespace Dendrite.Examples.Gan;
 

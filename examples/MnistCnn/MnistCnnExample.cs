@@ -11,7 +11,7 @@ namespace Dendrite.Examples.MnistCnn;
 public static class MnistCnnExample
 {
     /// <summary>
-    /// PyTorch's examples/mnist network, the same as <see cref="Presets.MnistCnn"/>, written out: two 3×3 convolutions,
+    /// PyTorch's examples/mnist network, the same as the CLI's mnist-cnn preset, written out: two 3×3 convolutions,
     /// 2×2 max pooling, dropout, and two dense layers that vote on the digit. 1,199,882 parameters.
     /// </summary>
     public static Sequential CreateModel() => new(

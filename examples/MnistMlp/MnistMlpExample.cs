@@ -10,7 +10,7 @@ namespace Dendrite.Examples.MnistMlp;
 /// <summary>The W1 network trained on MNIST two ways: an explicit PyTorch-style loop, and Keras-style Fit.</summary>
 public static class MnistMlpExample
 {
-    /// <summary>784-512 ReLU-512 ReLU-10, the same network as <see cref="Presets.MnistMlp"/>, written out.</summary>
+    /// <summary>784-512 ReLU-512 ReLU-10, the same network as the CLI's mnist-mlp preset, written out.</summary>
     public static Sequential CreateModel() => new(
         new Flatten(),                 // [N, 1, 28, 28] → [N, 784]
         new Linear(784, 512), new ReLU(),

@@ -1,13 +1,11 @@
 using System.CommandLine;
-using Dendrite.Examples.Autoencoders;
-using Dendrite.Examples.Gan;
-using Dendrite.Training;
+using Dendrite.Generative;
 
 namespace Dendrite.Cli;
 
 /// <summary>
 /// <c>dendrite train mnist-autoencoder</c> and <c>dendrite train mnist-gan</c>: the options only they take, and the
-/// hand-over to the examples' run classes (they train no classifier, so <see cref="MnistRun"/> does not fit them).
+/// hand-over to their run classes (they train no classifier, so <see cref="MnistRun"/> does not fit them).
 /// </summary>
 internal sealed class GenerativeTraining
 {

@@ -13,7 +13,8 @@ public sealed class History
 
     public int Epochs => _values.Count == 0 ? 0 : _values.Values.Max(v => v.Count);
 
-    internal void Add(IReadOnlyDictionary<string, double> logs)
+    /// <summary>Appends one epoch's logs (a run resumed from a checkpoint adds the saved epochs first).</summary>
+    public void Add(IReadOnlyDictionary<string, double> logs)
     {
         foreach (var (key, value) in logs)
         {

@@ -120,7 +120,7 @@ public static class ConvViz
     public static string FeatureMapsFile(int layer) => $"feature-maps-{layer}.png";
 
     /// <summary>
-    /// Writes what <c>dendrite train … --viz DIR</c> writes into <paramref name="directory"/>: the image itself
+    /// Writes a convolutional model's pictures for one image into <paramref name="directory"/>: the image itself
     /// (<see cref="InputFile"/>, values read as intensities in [0, 1], as <see cref="Data.Mnist"/> loads them), the first Conv2d's filters (<see cref="FiltersFile"/>) and
     /// the feature maps after each Conv2d (<see cref="FeatureMapsFile"/>).
     /// </summary>

@@ -1,6 +1,7 @@
+using Dendrite.Cli;
+using Dendrite.Generative;
 using Dendrite.IO;
 using Dendrite.Tests.TestSupport;
-using Dendrite.Training;
 
 namespace Dendrite.Tests.Cli;
 
@@ -50,8 +51,8 @@ public class GenerativeCliTests
         using var dir = new TempDirectory();
         Torch.ManualSeed(1);
         SafeTensors.Save(dir.File("judge.safetensors"), Presets.MnistCnn().StateDict());
-        SafeTensors.Save(dir.File("g.safetensors"), Dendrite.Examples.Gan.Dcgan.Generator(classes: 10).StateDict());
-        SafeTensors.Save(dir.File("plain.safetensors"), Dendrite.Examples.Gan.Dcgan.Generator().StateDict());
+        SafeTensors.Save(dir.File("g.safetensors"), Dcgan.Generator(classes: 10).StateDict());
+        SafeTensors.Save(dir.File("plain.safetensors"), Dcgan.Generator().StateDict());
 
         var (code, output, error) = Run("train", "mnist-gan", "--judge", dir.File("judge.safetensors"),
             "--generator", dir.File("g.safetensors"));

@@ -1,3 +1,4 @@
+using Dendrite.Cli;
 using Dendrite.Data;
 using Dendrite.IO;
 using Dendrite.NN;

@@ -1,3 +1,4 @@
+using Dendrite.Cli;
 using Dendrite.Examples.MnistCnn;
 using Dendrite.Tests.TestSupport;
 using Dendrite.Training;

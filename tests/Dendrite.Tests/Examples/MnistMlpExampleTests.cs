@@ -1,7 +1,7 @@
+using Dendrite.Cli;
 using Dendrite.Data;
 using Dendrite.Examples.MnistMlp;
 using Dendrite.NN;
-using Dendrite.Training;
 
 namespace Dendrite.Tests.Examples;
 

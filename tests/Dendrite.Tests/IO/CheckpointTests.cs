@@ -1,3 +1,4 @@
+using Dendrite.Cli;
 using Dendrite.IO;
 using Dendrite.NN;
 using Dendrite.Optim;

@@ -1,7 +1,7 @@
+using Dendrite.Cli;
 using Dendrite.NN;
 using Dendrite.Onnx;
 using Dendrite.Tests.TestSupport;
-using Dendrite.Training;
 using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
+using Dendrite.Cli;
 using Dendrite.NN;
-using Dendrite.Training;
 
 namespace Dendrite.Tests.NN;
 

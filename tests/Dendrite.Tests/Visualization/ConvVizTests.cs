@@ -1,6 +1,6 @@
+using Dendrite.Cli;
 using Dendrite.NN;
 using Dendrite.Tests.TestSupport;
-using Dendrite.Training;
 using Dendrite.Visualization;
 using StbImageSharp;
 

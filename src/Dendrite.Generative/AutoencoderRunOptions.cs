@@ -1,4 +1,4 @@
-namespace Dendrite.Examples.Autoencoders;
+namespace Dendrite.Generative;
 
 /// <summary>Settings of <c>dendrite train mnist-autoencoder</c> and the example.</summary>
 /// <param name="Variant">dense (32-unit code), conv (convolutional, 32-unit code), dense-2d (2-unit code, drawn as a

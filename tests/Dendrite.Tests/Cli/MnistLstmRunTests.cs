@@ -1,9 +1,10 @@
+using Dendrite.Cli;
 using Dendrite.NN;
 using Dendrite.Optim;
 using Dendrite.Tests.TestSupport;
 using Dendrite.Training;
 
-namespace Dendrite.Tests.Training;
+namespace Dendrite.Tests.Cli;
 
 /// <summary>The W3 preset behind <c>dendrite train mnist-lstm</c>, trained on a small MNIST subset.</summary>
 public class MnistLstmRunTests

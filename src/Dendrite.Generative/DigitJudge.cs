@@ -3,7 +3,7 @@ using Dendrite.IO;
 using Dendrite.NN;
 using Dendrite.Training;
 
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// An objective look at generated digits: a classifier trained on real MNIST (the W2 network of
@@ -13,8 +13,8 @@ namespace Dendrite.Examples.Gan;
 public static class DigitJudge
 {
     /// <summary>
-    /// The W2 network (<see cref="Presets.MnistCnn"/>) with the weights <c>dendrite train mnist-cnn --out DIR</c>
-    /// saved to <c>DIR/model.safetensors</c>, in eval mode.
+    /// The W2 network (<see cref="W2Network"/>) with the weights <c>dendrite train mnist-cnn --out DIR</c> saved to
+    /// <c>DIR/model.safetensors</c>, in eval mode.
     /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="ArgumentException">The file holds another network's weights.</exception>
@@ -23,7 +23,7 @@ public static class DigitJudge
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"DigitJudge: classifier weights not found: {path}. Train them with 'dendrite train mnist-cnn --out DIR' (writes DIR/model.safetensors).", path);
-        var classifier = Presets.MnistCnn();
+        var classifier = W2Network();
         var (missing, unexpected) = classifier.LoadStateDict(SafeTensors.Load(path), strict: false);
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new ArgumentException(
@@ -31,6 +31,15 @@ public static class DigitJudge
         classifier.Eval();
         return classifier;
     }
+
+    /// <summary>
+    /// The W2 network of the benchmark protocol and of <c>dendrite train mnist-cnn</c>, PyTorch's examples/mnist net:
+    /// two 3×3 convolutions, max pooling, dropout and two dense layers. A <see cref="Sequential"/> in this order, so
+    /// its parameters carry the names (0.weight, 2.weight, 7.weight, 10.weight and their biases) the saved file uses.
+    /// </summary>
+    public static Sequential W2Network() => new(
+        new Conv2d(1, 32, 3), new ReLU(), new Conv2d(32, 64, 3), new ReLU(), new MaxPool2d(2), new Dropout(0.25f),
+        new Flatten(), new Linear(9216, 128), new ReLU(), new Dropout(0.5f), new Linear(128, 10));
 
     /// <summary>
     /// Labels <paramref name="images"/> [N, 1, 28, 28] (pixels in [0, 1]) with <paramref name="classifier"/> (logits

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// How a classifier labelled N samples: per class, how many it labelled so (<see cref="Labels"/>) and how many of

@@ -1,9 +1,10 @@
+using Dendrite.Cli;
 using Dendrite.Data;
 using Dendrite.Optim;
 using Dendrite.Tests.TestSupport;
 using Dendrite.Training;
 
-namespace Dendrite.Tests.Training;
+namespace Dendrite.Tests.Cli;
 
 /// <summary>The W2 network (<c>dendrite train mnist-cnn</c>) and mnist-best's network train on MNIST subsets.</summary>
 public class MnistCnnTests

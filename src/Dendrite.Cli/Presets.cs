@@ -1,7 +1,7 @@
 using Dendrite.Data;
 using Dendrite.NN;
 
-namespace Dendrite.Training;
+namespace Dendrite.Cli;
 
 /// <summary>
 /// A named network with the recipe it trains with: what <c>dendrite train NAME</c> runs when no option overrides it.

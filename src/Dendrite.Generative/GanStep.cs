@@ -1,4 +1,4 @@
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// What one GAN step measured: both losses, and the discriminator's mean probability of "real" for the real batch

@@ -5,7 +5,7 @@ using Dendrite.Data;
 using Dendrite.IO;
 using Dendrite.NN;
 
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// Trains the DCGAN on MNIST and writes what it makes: sample grids from one fixed noise batch as training goes, a

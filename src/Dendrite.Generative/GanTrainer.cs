@@ -2,7 +2,7 @@ using Dendrite.NN;
 using Dendrite.Optim;
 using Dendrite.Training;
 
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// The adversarial game, one mini-batch at a time: the discriminator learns to tell real digits (target 1) from the

@@ -2,7 +2,7 @@ using System.Globalization;
 using Dendrite.Data;
 using Dendrite.IO;
 
-namespace Dendrite.Examples.Autoencoders;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// Trains the chosen autoencoders on MNIST, reports each one's test reconstruction MSE, and with an output directory
@@ -30,19 +30,19 @@ public static class AutoencoderRun
             Torch.ManualSeed(o.Seed);
             var model = name switch
             {
-                "dense" => AutoencoderExample.Dense(32),
-                "conv" => AutoencoderExample.Convolutional(32),
-                _ => AutoencoderExample.Dense(2),
+                "dense" => Autoencoders.Dense(32),
+                "conv" => Autoencoders.Convolutional(32),
+                _ => Autoencoders.Dense(2),
             };
             output.WriteLine(string.Create(c,
                 $"Training the {name} autoencoder (code of {model.Bottleneck}) on {train.Count} MNIST images: {o.Epochs} epochs, batch {o.BatchSize}, Adam lr {o.Lr}, seed {o.Seed}, {Backends.Cpu.Threading.NumThreads} threads"));
-            AutoencoderExample.Train(model, train, o.Epochs, o.BatchSize, o.Lr, o.Seed, output);
-            double mse = AutoencoderExample.ReconstructionMse(model, AutoencoderExample.SelfSupervised(test));
+            Autoencoders.Train(model, train, o.Epochs, o.BatchSize, o.Lr, o.Seed, output);
+            double mse = Autoencoders.ReconstructionMse(model, Autoencoders.SelfSupervised(test));
             results[name] = mse;
             output.WriteLine(string.Create(c, $"{name}: test reconstruction MSE {mse:0.00000} ({test.Count} images, pixels in [0, 1])"));
             if (o.OutDir is not { } outDir) continue;
             string grid = Path.Combine(outDir, $"{name}-reconstructions.png");
-            AutoencoderExample.WriteReconstructions(model, test, grid);
+            Autoencoders.WriteReconstructions(model, test, grid);
             string weights = Path.Combine(outDir, $"{name}.safetensors");
             SafeTensors.Save(weights, model.StateDict(),
                 new Dictionary<string, string> { ["model"] = $"mnist-autoencoder {name}", ["format"] = "pt" });
@@ -50,7 +50,7 @@ public static class AutoencoderRun
             if (model.Bottleneck == 2)
             {
                 string scatter = Path.Combine(outDir, $"{name}-latent.png");
-                AutoencoderExample.WriteLatentScatter(model, test, scatter);
+                Autoencoders.WriteLatentScatter(model, test, scatter);
                 output.WriteLine($"  wrote {scatter} (the {test.Count} test digits' codes, coloured by label: 0 blue, 1 orange, 2 green, 3 red, 4 purple, 5 brown, 6 pink, 7 grey, 8 olive, 9 cyan)");
             }
         }

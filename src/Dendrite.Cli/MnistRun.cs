@@ -2,9 +2,10 @@ using System.Globalization;
 using Dendrite.Data;
 using Dendrite.IO;
 using Dendrite.Optim;
+using Dendrite.Training;
 using Dendrite.Visualization;
 
-namespace Dendrite.Training;
+namespace Dendrite.Cli;
 
 /// <summary>
 /// Settings of one MNIST training run, as the CLI's <c>train</c> command takes them; epochs, batch size and learning

@@ -1,15 +1,16 @@
 using Dendrite.Autograd;
-using Dendrite.Examples.Gan;
+using Dendrite.Cli;
+using Dendrite.Generative;
 using Dendrite.IO;
 using Dendrite.NN;
 using Dendrite.Tests.TestSupport;
 using Dendrite.Training;
 using StbImageSharp;
 
-namespace Dendrite.Tests.Examples;
+namespace Dendrite.Tests.Generative;
 
 [Collection(ProcessStateCollection.Name)]   // seeds the default generator
-public class GanExampleTests
+public class GanTests
 {
     [Fact]
     public void Generator_makes_28x28_images_in_tanh_range_and_the_discriminator_one_logit_each()

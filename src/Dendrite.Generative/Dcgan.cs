@@ -1,6 +1,6 @@
 using Dendrite.NN;
 
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// The two networks of a small DCGAN for 28×28 digits (Radford, Metz and Chintala, 2015), sized for a CPU: the generator

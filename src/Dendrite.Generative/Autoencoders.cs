@@ -7,14 +7,14 @@ using Dendrite.Optim;
 using Dendrite.Training;
 using Dendrite.Visualization;
 
-namespace Dendrite.Examples.Autoencoders;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// Autoencoders on MNIST ("input = output, compress data"): a dense one, a convolutional one, and a dense one with a
 /// 2-D code that can be drawn. Each learns to squeeze 784 pixels through a bottleneck and rebuild them; the test
 /// reconstruction error (MSE on pixels in [0, 1]) says how much survives.
 /// </summary>
-public static class AutoencoderExample
+public static class Autoencoders
 {
     /// <summary>
     /// 784 → 512 → 128 → <paramref name="bottleneck"/> (ReLU between, a linear code) and back, 784 sigmoid outputs

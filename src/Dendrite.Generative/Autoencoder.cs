@@ -1,6 +1,6 @@
 using Dendrite.NN;
 
-namespace Dendrite.Examples.Autoencoders;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// An encoder that compresses an image [N, 1, 28, 28] to a short code [N, Bottleneck] and a decoder that rebuilds the

@@ -1,6 +1,6 @@
 using Dendrite.NN;
 
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// A discriminator that is told which class each image should be: logit = Head(φ(x)) + ⟨E[y], φ(x)⟩, the projection

@@ -1,31 +1,31 @@
 using Dendrite.Data;
-using Dendrite.Examples.Autoencoders;
+using Dendrite.Generative;
 using Dendrite.Tests.TestSupport;
 using Dendrite.Training;
 using StbImageSharp;
 
-namespace Dendrite.Tests.Examples;
+namespace Dendrite.Tests.Generative;
 
 [Collection(ProcessStateCollection.Name)]   // seeds the default generator
-public class AutoencoderExampleTests
+public class AutoencoderTests
 {
     [Fact]
     public void Dense_and_convolutional_models_squeeze_digits_through_their_code_and_rebuild_28x28_pixels_in_0_1()
     {
         Torch.ManualSeed(2);
         var x = MnistData.Test.Inputs.Slice(0, 3);
-        foreach (var (model, code) in new[] { (AutoencoderExample.Dense(32), 32), (AutoencoderExample.Convolutional(32), 32),
-                     (AutoencoderExample.Dense(2), 2) })
+        foreach (var (model, code) in new[] { (Autoencoders.Dense(32), 32), (Autoencoders.Convolutional(32), 32),
+                     (Autoencoders.Dense(2), 2) })
         {
             Assert.Equal(new Shape(3, code), model.Encoder.Call(x).Shape);
             var y = model.Call(x);
             Assert.Equal(new Shape(3, 1, 28, 28), y.Shape);
             Assert.All(y.ToArray(), v => Assert.InRange(v, 0f, 1f));
         }
-        Assert.Equal("dense-2d", AutoencoderExample.Dense(2).Name);
+        Assert.Equal("dense-2d", Autoencoders.Dense(2).Name);
         // 784·512 + 512 + 512·128 + 128 + 128·32 + 32 = 471,712 in the encoder, 32·128 + 128 + 128·512 + 512 + 512·784 + 784 = 472,464 in the decoder.
-        Assert.Equal(471_712 + 472_464, AutoencoderExample.Dense(32).Parameters().Sum(p => p.Numel));
-        var e = Assert.Throws<ShapeMismatchException>(() => AutoencoderExample.Dense().Call(Tensor.Zeros(2, 784)));
+        Assert.Equal(471_712 + 472_464, Autoencoders.Dense(32).Parameters().Sum(p => p.Numel));
+        var e = Assert.Throws<ShapeMismatchException>(() => Autoencoders.Dense().Call(Tensor.Zeros(2, 784)));
         Assert.Contains("[2, 784]", e.Message);
     }
 
@@ -33,14 +33,14 @@ public class AutoencoderExampleTests
     public void Dense_autoencoder_trained_on_a_subset_reconstructs_unseen_digits_better_than_the_mean_image()
     {
         Torch.ManualSeed(1);
-        var model = AutoencoderExample.Dense(32);
+        var model = Autoencoders.Dense(32);
         var train = MnistData.Train.Take(2000);
-        var test = AutoencoderExample.SelfSupervised(MnistData.Test.Take(500));
+        var test = Autoencoders.SelfSupervised(MnistData.Test.Take(500));
         // The best constant guess, the mean training image, scores the pixels' variance: about 0.067 on MNIST.
         double baseline = MeanImageMse(train, test);
 
-        var losses = AutoencoderExample.Train(model, train, epochs: 4, batchSize: 64, lr: 2e-3f);
-        double mse = AutoencoderExample.ReconstructionMse(model, test);
+        var losses = Autoencoders.Train(model, train, epochs: 4, batchSize: 64, lr: 2e-3f);
+        double mse = Autoencoders.ReconstructionMse(model, test);
 
         Assert.InRange(baseline, 0.06, 0.075);
         Assert.True(losses[^1] < losses[0], $"training MSE per epoch: {string.Join(", ", losses)}");
@@ -53,10 +53,10 @@ public class AutoencoderExampleTests
         using var dir = new TempDirectory();
         Torch.ManualSeed(4);
         var test = MnistData.Test.Take(40);
-        var model = AutoencoderExample.Dense(2);
+        var model = Autoencoders.Dense(2);
 
-        AutoencoderExample.WriteReconstructions(model, test, dir.File("grid.png"), count: 16, columns: 8);
-        var codes = AutoencoderExample.WriteLatentScatter(model, test, dir.File("latent.png"));
+        Autoencoders.WriteReconstructions(model, test, dir.File("grid.png"), count: 16, columns: 8);
+        var codes = Autoencoders.WriteLatentScatter(model, test, dir.File("latent.png"));
 
         var grid = ImageResult.FromMemory(File.ReadAllBytes(dir.File("grid.png")), ColorComponents.Grey);
         Assert.Equal((242, 122), (grid.Width, grid.Height));   // 8 columns, 4 rows of 28 + 2 padding, 2 more around
@@ -72,7 +72,8 @@ public class AutoencoderExampleTests
         Assert.Equal(new Shape(40, 2), codes.Shape);
         var plot = ImageResult.FromMemory(File.ReadAllBytes(dir.File("latent.png")), ColorComponents.RedGreenBlue);
         Assert.Equal((700, 700), (plot.Width, plot.Height));
-        Assert.Throws<ArgumentException>(() => AutoencoderExample.WriteLatentScatter(AutoencoderExample.Dense(32), test, dir.File("x.png")));
+        Assert.Throws<ArgumentException>(() =>
+            Autoencoders.WriteLatentScatter(Autoencoders.Dense(32), test, dir.File("x.png")));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace Dendrite.Examples.Gan;
+namespace Dendrite.Generative;
 
 /// <summary>
 /// Settings of one GAN run on MNIST, as <c>dendrite train mnist-gan</c> and the example take them.

@@ -1,8 +1,9 @@
+using Dendrite.Cli;
 using Dendrite.IO;
 using Dendrite.Tests.TestSupport;
 using Dendrite.Training;
 
-namespace Dendrite.Tests.Training;
+namespace Dendrite.Tests.Cli;
 
 /// <summary>MnistRun, the path behind <c>dendrite train mnist-mlp</c>, on a small training subset.</summary>
 public class MnistRunTests
