@@ -1,4 +1,5 @@
 using Dendrite.Bench;
+using Dendrite.Cli;
 using Dendrite.NN;
 using Dendrite.Optim;
 using Dendrite.Tests.TestSupport;
