@@ -6,7 +6,8 @@ namespace Dendrite.Tests.Backends;
 public partial class BackendAgreementTests
 {
     private static ConvGeometry Geometry(int batch, int channels, int h, int w, int outChannels, (int H, int W) kernel,
-        (int H, int W) stride, (int Top, int Bottom, int Left, int Right) pad, (int H, int W) dilation, int groups) => new()
+        (int H, int W) stride, (int Top, int Bottom, int Left, int Right) pad, (int H, int W) dilation,
+        int groups) => new()
     {
         Batch = batch, ImageChannels = channels, Height = h, Width = w, ColumnChannels = outChannels,
         KernelH = kernel.H, KernelW = kernel.W, StrideH = stride.H, StrideW = stride.W,
@@ -23,13 +24,15 @@ public partial class BackendAgreementTests
     [
         ("batch 1 3→4 7×9 k3 pad 1", Geometry(1, 3, 7, 9, 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)),
         ("batch 3 5→4 6×7 k3 pad 1", Geometry(3, 5, 6, 7, 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)),
-        ("groups 2 stride (2,1) asymmetric pad dilation 2", Geometry(2, 4, 9, 11, 6, (3, 2), (2, 1), (1, 0, 2, 1), (2, 2), 2)),
+        ("groups 2 stride (2,1) asymmetric pad dilation 2",
+            Geometry(2, 4, 9, 11, 6, (3, 2), (2, 1), (1, 0, 2, 1), (2, 2), 2)),
         ("1×1 pointwise 17→7 5×7", Geometry(2, 17, 5, 7, 7, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1)),
         ("1×1 stride 2 7→5 7×9", Geometry(1, 7, 7, 9, 5, (1, 1), (2, 2), (0, 0, 0, 0), (1, 1), 1)),
         ("Winograd 16→16 9×11 pad 1", Geometry(2, 16, 9, 11, 16, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)),
         ("Winograd 16→17 8×8 no pad batch 3", Geometry(3, 16, 8, 8, 17, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1), 1)),
         ("Winograd 17→16 7×13 pad 2", Geometry(2, 17, 7, 13, 16, (3, 3), (1, 1), (2, 2, 2, 2), (1, 1), 1)),
-        ("1-D groups 3 stride 2 dilation 2 pad (1,1)", Geometry(2, 3, 1, 17, 6, (1, 3), (1, 2), (0, 0, 1, 1), (1, 2), 3)),
+        ("1-D groups 3 stride 2 dilation 2 pad (1,1)",
+            Geometry(2, 3, 1, 17, 6, (1, 3), (1, 2), (0, 0, 1, 1), (1, 2), 3)),
         ("stride 3 odd size batch 3", Geometry(3, 1, 7, 8, 2, (2, 2), (3, 3), (0, 0, 0, 0), (1, 1), 1)),
         ("depthwise 4 groups 5×5", Geometry(1, 4, 5, 5, 4, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 4)),
         ("same padding even kernel 2×3", Geometry(1, 2, 4, 5, 3, (2, 3), (1, 1), (0, 1, 1, 1), (1, 1), 1)),
@@ -43,13 +46,17 @@ public partial class BackendAgreementTests
             int columns = g.Batch * g.ColumnChannels * g.OutSize;
             int weight = g.ColumnChannels * g.PatchSize;
             int outerTerms = g.Batch * g.OutSize;
-            yield return new($"ConvForward {name}", r => [Normal(r, image), Normal(r, weight), Normal(r, g.ColumnChannels), Unwritten(columns)],
+            yield return new($"ConvForward {name}",
+                r => [Normal(r, image), Normal(r, weight), Normal(r, g.ColumnChannels), Unwritten(columns)],
                 (b, s) => b.ConvForward(g, s[0], s[1], s[2], s[3])) { Terms = g.PatchSize + 1 };
-            yield return new($"ConvForward {name} no bias", r => [Normal(r, image), Normal(r, weight), Unwritten(columns)],
+            yield return new($"ConvForward {name} no bias",
+                r => [Normal(r, image), Normal(r, weight), Unwritten(columns)],
                 (b, s) => b.ConvForward(g, s[0], s[1], null, s[2])) { Terms = g.PatchSize };
             yield return new($"ConvBackwardData {name}", r => [Normal(r, columns), Normal(r, weight), Unwritten(image)],
-                (b, s) => b.ConvBackwardData(g, s[0], s[1], s[2])) { Terms = g.ColumnChannelsPerGroup * g.KernelH * g.KernelW };
-            yield return new($"ConvBackwardWeight {name}", r => [Normal(r, image), Normal(r, columns), Unwritten(weight)],
+                (b, s) => b.ConvBackwardData(g, s[0], s[1],
+                    s[2])) { Terms = g.ColumnChannelsPerGroup * g.KernelH * g.KernelW };
+            yield return new($"ConvBackwardWeight {name}",
+                r => [Normal(r, image), Normal(r, columns), Unwritten(weight)],
                 (b, s) => b.ConvBackwardWeight(g, s[0], s[1], s[2])) { Terms = outerTerms };
             yield return new($"ConvBackwardBias {name}", r => [Normal(r, columns), Unwritten(g.ColumnChannels)],
                 (b, s) => b.ConvBackwardBias(g, s[0], s[1])) { Terms = outerTerms };
@@ -65,11 +72,12 @@ public partial class BackendAgreementTests
         }
     }
 
-    /// <summary>A pooling geometry with PyTorch's output size, ceil mode included: the last window must start inside.</summary>
-    private static PoolGeometry Pool(int planes, int h, int w, (int H, int W) kernel, (int H, int W) stride, (int H, int W) pad,
-        (int H, int W) dilation, bool ceil) => new()
+    /// <summary>A pooling geometry with PyTorch's output size (in ceil mode the last window starts inside).</summary>
+    private static PoolGeometry Pool(int planes, int h, int w, (int H, int W) kernel, (int H, int W) stride,
+        (int H, int W) pad, (int H, int W) dilation, bool ceil) => new()
     {
-        Planes = planes, Height = h, Width = w, KernelH = kernel.H, KernelW = kernel.W, StrideH = stride.H, StrideW = stride.W,
+        Planes = planes, Height = h, Width = w, KernelH = kernel.H, KernelW = kernel.W, StrideH = stride.H,
+            StrideW = stride.W,
         PadH = pad.H, PadW = pad.W, DilationH = dilation.H, DilationW = dilation.W,
         OutHeight = PoolOut(h, kernel.H, stride.H, pad.H, dilation.H, ceil),
         OutWidth = PoolOut(w, kernel.W, stride.W, pad.W, dilation.W, ceil),
@@ -100,7 +108,8 @@ public partial class BackendAgreementTests
         {
             int input = g.Planes * g.ImageSize;
             int output = g.Planes * g.OutSize;
-            yield return new($"MaxPoolForward {name} with ties and NaN", r => [Ties(r, input, 13), Unwritten(output), Unwritten(output)],
+            yield return new($"MaxPoolForward {name} with ties and NaN",
+                r => [Ties(r, input, 13), Unwritten(output), Unwritten(output)],
                 (b, s) => b.MaxPoolForward(g, s[0], s[1], s[2])) { Exact = true };
             yield return new($"MaxPoolBackward {name}",
                 r => [Ties(r, input, 13), Unwritten(output), Unwritten(output), Normal(r, output), Unwritten(input)],
@@ -131,7 +140,8 @@ public partial class BackendAgreementTests
             int terms = (h / oh + 2) * (w / ow + 2);
             yield return new($"AdaptiveAvgPool {name}", r => [Normal(r, planes * h * w), Unwritten(planes * oh * ow)],
                 (b, s) => b.AdaptiveAvgPool(planes, h, w, oh, ow, s[0], s[1])) { Terms = terms };
-            yield return new($"AdaptiveAvgPoolBackward {name}", r => [Normal(r, planes * oh * ow), Unwritten(planes * h * w)],
+            yield return new($"AdaptiveAvgPoolBackward {name}",
+                r => [Normal(r, planes * oh * ow), Unwritten(planes * h * w)],
                 (b, s) => b.AdaptiveAvgPoolBackward(planes, h, w, oh, ow, s[0], s[1])) { Terms = terms };
         }
 
@@ -142,8 +152,10 @@ public partial class BackendAgreementTests
             string name = $"{planes}×{h}×{w}→{oh}×{ow}";
             yield return new($"UpsampleNearest {name}", r => [Normal(r, planes * h * w), Unwritten(planes * oh * ow)],
                 (b, s) => b.UpsampleNearest(planes, h, w, oh, ow, s[0], s[1])) { Exact = true };
-            yield return new($"UpsampleNearestBackward {name}", r => [Normal(r, planes * oh * ow), Unwritten(planes * h * w)],
-                (b, s) => b.UpsampleNearestBackward(planes, h, w, oh, ow, s[0], s[1])) { Terms = (oh / h + 1) * (ow / w + 1) };
+            yield return new($"UpsampleNearestBackward {name}",
+                r => [Normal(r, planes * oh * ow), Unwritten(planes * h * w)],
+                (b, s) => b.UpsampleNearestBackward(planes, h, w, oh, ow, s[0],
+                    s[1])) { Terms = (oh / h + 1) * (ow / w + 1) };
         }
     }
 }

@@ -6,8 +6,8 @@ namespace Dendrite.Tests.Backends;
 
 /// <summary>
 /// Acceptance 2 of issue 15: the CPU backend (SIMD, threads, Winograd, packed GEMM) and the scalar reference backend
-/// agree on every <see cref="Backend"/> method over awkward shapes: sizes 1, 7, 17, 63 and 65 (around the vector widths),
-/// odd spatial sizes, batch 1 and broadcasting.
+/// agree on every <see cref="Backend"/> method over awkward shapes: sizes 1, 7, 17, 63 and 65 (around the vector
+/// widths), odd spatial sizes, batch 1 and broadcasting.
 /// </summary>
 /// <remarks>
 /// Tolerance: float32 rounds each operation by at most u = 2⁻²⁴ ≈ 6e-8 relative, and a sum of k terms, accumulated in
@@ -37,7 +37,8 @@ public partial class BackendAgreementTests
                 float y = plain[b][i];
                 bool same = x == y || float.IsNaN(x) && float.IsNaN(y);
                 bool close = Math.Abs(x - y) <= bound * (1 + Math.Abs(y));
-                Assert.True(c.Exact ? same : same || close, $"{c.Name}: buffer {b}, element {i}: cpu {x}, reference {y}");
+                Assert.True(c.Exact ? same : same || close,
+                    $"{c.Name}: buffer {b}, element {i}: cpu {x}, reference {y}");
             }
     }
 
@@ -60,8 +61,8 @@ public partial class BackendAgreementTests
             var data = new TheoryData<AgreementCase>();
             IEnumerable<AgreementCase>[] groups =
             [
-                Memory(), UnaryCases(), BinaryCases(), Reductions(), Products(), Convolutions(), Pooling(), Resampling(),
-                Normalisation(), Losses(), Dropout(), Recurrent(), Optimisers(),
+                Memory(), UnaryCases(), BinaryCases(), Reductions(), Products(), Convolutions(), Pooling(),
+                Resampling(), Normalisation(), Losses(), Dropout(), Recurrent(), Optimisers(),
             ];
             foreach (var c in groups.SelectMany(g => g)) data.Add(c);
             return data;
@@ -85,8 +86,8 @@ public partial class BackendAgreementTests
         var g = new ConvGeometry
         {
             Batch = 2, ImageChannels = 16, Height = 8, Width = 8, ColumnChannels = 16, KernelH = 3, KernelW = 3,
-            StrideH = 1, StrideW = 1, PadTop = 1, PadBottom = 1, PadLeft = 1, PadRight = 1, DilationH = 1, DilationW = 1,
-            Groups = 1,
+            StrideH = 1, StrideW = 1, PadTop = 1, PadBottom = 1, PadLeft = 1, PadRight = 1, DilationH = 1,
+            DilationW = 1, Groups = 1,
         };
         Assert.False(Reference.FitsConvReluMaxPool(g));
         Assert.Throws<NotSupportedException>(() => Reference.ConvReluMaxPoolCodeLength(g));
@@ -141,7 +142,7 @@ public partial class BackendAgreementTests
         return values;
     }
 
-    /// <summary>Few distinct values, so that maxima tie, and a NaN at every <paramref name="nanEvery"/>-th place.</summary>
+    /// <summary>Few distinct values, so that maxima tie, and a NaN every <paramref name="nanEvery"/> places.</summary>
     private static float[] Ties(Generator g, int n, int nanEvery)
     {
         var values = new float[n];
@@ -161,13 +162,15 @@ public partial class BackendAgreementTests
     {
         foreach (int n in Sizes)
         {
-            yield return new($"Copy {n}", g => [Normal(g, n), Unwritten(n)], (b, s) => b.Copy(s[0], s[1])) { Exact = true };
+            yield return new($"Copy {n}", g => [Normal(g, n), Unwritten(n)],
+                (b, s) => b.Copy(s[0], s[1])) { Exact = true };
             yield return new($"Fill {n}", g => [Unwritten(n)], (b, s) => b.Fill(s[0], -2.5f)) { Exact = true };
             yield return new($"Accumulate {n}", g => [Normal(g, n), Normal(g, n)], (b, s) => b.Accumulate(s[0], s[1]))
             {
                 Exact = true,
             };
-            yield return new($"RepeatRows {n}×7", g => [Normal(g, n), Unwritten(7 * n)], (b, s) => b.RepeatRows(s[0], 7, s[1]))
+            yield return new($"RepeatRows {n}×7", g => [Normal(g, n), Unwritten(7 * n)],
+                (b, s) => b.RepeatRows(s[0], 7, s[1]))
             {
                 Exact = true,
             };
@@ -185,7 +188,8 @@ public partial class BackendAgreementTests
         for (int i = 0; i < shapes.Length; i++)
         {
             var (shape, perm) = (shapes[i], perms[i]);
-            yield return new($"Permute {Dims(shape)} by {Dims(perm)}", g => [Normal(g, Numel(shape)), Unwritten(Numel(shape))],
+            yield return new($"Permute {Dims(shape)} by {Dims(perm)}",
+                g => [Normal(g, Numel(shape)), Unwritten(Numel(shape))],
                 (b, s) => b.Permute(s[0], shape, perm, s[1])) { Exact = true };
         }
 
@@ -255,8 +259,8 @@ public partial class BackendAgreementTests
                 yield return new($"Unary {op}{args} {n}", g => [Uniform(g, n, lo, hi), Unwritten(n)],
                     (b, s) => b.Unary(op, s[0], s[1], a, bArg, c));
                 // The backward reads the forward's output, so each backend's own forward runs first.
-                yield return new($"UnaryBackward {op}{args} {n}", g => [Uniform(g, n, lo, hi), Unwritten(n), Normal(g, n), Unwritten(n)],
-                    (b, s) =>
+                yield return new($"UnaryBackward {op}{args} {n}",
+                    g => [Uniform(g, n, lo, hi), Unwritten(n), Normal(g, n), Unwritten(n)], (b, s) =>
                     {
                         b.Unary(op, s[0], s[1], a, bArg, c);
                         b.UnaryBackward(op, s[0], s[1], s[2], s[3], a, bArg, c);
@@ -318,7 +322,8 @@ public partial class BackendAgreementTests
     {
         foreach (int n in new[] { 1, 7, 65, 1000 })
         {
-            yield return new($"SumAll {n}", g => [Normal(g, n), Unwritten(1)], (b, s) => b.SumAll(s[0], s[1])) { Terms = n };
+            yield return new($"SumAll {n}", g => [Normal(g, n), Unwritten(1)],
+                (b, s) => b.SumAll(s[0], s[1])) { Terms = n };
             yield return new($"SumAllScaled {n}", g => [Normal(g, n), Unwritten(1)],
                 (b, s) => b.SumAllScaled(s[0], 1.0 / 3, s[1])) { Terms = n };
         }
@@ -333,11 +338,14 @@ public partial class BackendAgreementTests
             if (n == 0) continue;
             yield return new($"Softmax {name}", g => [Normal(g, outer * n * inner, 5f), Unwritten(outer * n * inner)],
                 (b, s) => b.Softmax(s[0], outer, n, inner, s[1], log: false)) { Terms = n };
-            yield return new($"LogSoftmax {name} large logits", g => [Normal(g, outer * n * inner, 50f), Unwritten(outer * n * inner)],
+            yield return new($"LogSoftmax {name} large logits",
+                g => [Normal(g, outer * n * inner, 50f), Unwritten(outer * n * inner)],
                 (b, s) => b.Softmax(s[0], outer, n, inner, s[1], log: true)) { Terms = n };
-            yield return new($"Max {name} with ties and NaN", g => [Ties(g, outer * n * inner, 23), Unwritten(outer * inner), Unwritten(outer * inner)],
+            yield return new($"Max {name} with ties and NaN",
+                g => [Ties(g, outer * n * inner, 23), Unwritten(outer * inner), Unwritten(outer * inner)],
                 (b, s) => b.Max(s[0], outer, n, inner, s[1], s[2])) { Exact = true };
-            yield return new($"MaxBackward {name}", g => [Ties(g, outer * n * inner, 23), Unwritten(outer * inner), Unwritten(outer * inner),
+            yield return new($"MaxBackward {name}",
+                g => [Ties(g, outer * n * inner, 23), Unwritten(outer * inner), Unwritten(outer * inner),
                 Normal(g, outer * inner), Unwritten(outer * n * inner)],
                 (b, s) =>
                 {
@@ -367,16 +375,19 @@ public partial class BackendAgreementTests
                     int ldc = n + 3;
                     int aRows = transA ? k : m;
                     int bRows = transB ? n : k;
+                    string product = $"{(transA ? "Aᵀ" : "A")}{(transB ? "Bᵀ" : "B")} m{m} n{n} k{k}";
                     foreach (bool accumulate in new[] { false, true })
-                        yield return new($"Gemm {(transA ? "Aᵀ" : "A")}{(transB ? "Bᵀ" : "B")} m{m} n{n} k{k}{(accumulate ? " +C" : "")}",
+                        yield return new($"Gemm {product}{(accumulate ? " +C" : "")}",
                             g => [Normal(g, 2 + aRows * lda), Normal(g, 5 + bRows * ldb), Normal(g, 1 + m * ldc)],
-                            (b, s) => b.Gemm(transA, transB, m, n, k, s[0], 2, lda, s[1], 5, ldb, s[2], 1, ldc, accumulate))
+                            (b, s) => b.Gemm(transA, transB, m, n, k, s[0], 2, lda, s[1], 5, ldb, s[2], 1, ldc,
+                                accumulate))
                         {
                             Terms = k + 1,
                         };
                     yield return new($"BatchedGemm 3× {(transA ? "Aᵀ" : "A")}{(transB ? "Bᵀ" : "B")} m{m} n{n} k{k}",
                         g => [Normal(g, 2 * m * k + 1), Normal(g, 3 * k * n), Unwritten(3 * m * n)],
-                        (b, s) => b.BatchedGemm(transA, transB, m, n, k, s[0], [m * k + 1, 0, m * k], s[1], [0, 2 * k * n, k * n], s[2]))
+                        (b, s) => b.BatchedGemm(transA, transB, m, n, k, s[0], [m * k + 1, 0, m * k], s[1],
+                            [0, 2 * k * n, k * n], s[2]))
                     {
                         Terms = k,
                     };

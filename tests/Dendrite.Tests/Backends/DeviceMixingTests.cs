@@ -2,7 +2,7 @@ using Dendrite.NN;
 
 namespace Dendrite.Tests.Backends;
 
-/// <summary>Tensors on the reference device: ops run there, gradients flow back across To, and devices never mix.</summary>
+/// <summary>ops run there, gradients come back through To, devices never mix.</summary>
 public class DeviceMixingTests
 {
     [Fact]
@@ -12,7 +12,8 @@ public class DeviceMixingTests
         var onReference = Tensor.Ones(3).To(Device.Reference);
 
         var e = Assert.Throws<ArgumentException>(() => F.Add(onCpu, onReference));
-        Assert.Contains("Add: expected all tensors on one device, but input is on cpu and other on reference", e.Message);
+        Assert.Contains("Add: expected all tensors on one device, but input is on cpu and other on reference",
+            e.Message);
         Assert.Contains("To(device)", e.Message);
 
         e = Assert.Throws<ArgumentException>(() => F.MatMul(onReference, Tensor.Ones(3, 2)));

@@ -4,7 +4,8 @@ using Dendrite.Tests.TestSupport;
 namespace Dendrite.Tests.Ops;
 
 /// <summary>
-/// The course's worked convolution and pooling examples, and hand-computed values for every variant, on each test device.
+/// The course's worked convolution and pooling examples, and hand-computed values for every variant, on each test
+/// device.
 /// </summary>
 public abstract class ConvolutionValueTests : DeviceTests
 {
@@ -268,7 +269,7 @@ public sealed class ConvolutionValueTestsOnReference : ConvolutionValueTests
     protected override Device Device => Device.Reference;
 }
 
-/// <summary>The CPU's vectorised 2×2 stride-2 max pooling against the definition; the reference device runs it too.</summary>
+/// <summary>The CPU's vectorised 2×2 stride-2 max pooling against the definition (the reference runs it too).</summary>
 public abstract class MaxPoolFastPathTests : DeviceTests
 {
     [Theory]

@@ -86,8 +86,10 @@ public partial class GradCheckTableTests
     private static IEnumerable<OpCase> Cases()
     {
         IEnumerable<OpCase>[] groups =
-            [Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty(), Convolutions(),
-             Pooling(), Normalization()];
+        [
+            Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty(), Convolutions(),
+            Pooling(), Normalization(),
+        ];
         return groups.SelectMany(g => g);
     }
 

@@ -65,10 +65,12 @@ public abstract class OpValueTests : DeviceTests
     {
         // ε = 0.2 over C = 2: q = 0.8·[1, 0] + 0.1 = [0.9, 0.1]. With log p = [−1.3132617, −0.3132617] (logits [1, 2]):
         // loss = 0.9·1.3132617 + 0.1·0.3132617 = 1.2132617.
-        var loss = F.CrossEntropy(On(Tensor.FromArray([1f, 2f], 1, 2)), On(Tensor.FromArray([0f], 1)), labelSmoothing: 0.2f);
+        var loss = F.CrossEntropy(On(Tensor.FromArray([1f, 2f], 1, 2)), On(Tensor.FromArray([0f], 1)),
+            labelSmoothing: 0.2f);
         Assert.Equal(1.2132617, loss.Item(), Tol);
         // The same target given as probabilities [0.9, 0.1] gives the same loss.
-        var probabilities = F.CrossEntropy(On(Tensor.FromArray([1f, 2f], 1, 2)), On(Tensor.FromArray([0.9f, 0.1f], 1, 2)));
+        var probabilities = F.CrossEntropy(On(Tensor.FromArray([1f, 2f], 1, 2)),
+            On(Tensor.FromArray([0.9f, 0.1f], 1, 2)));
         Assert.Equal(1.2132617, probabilities.Item(), Tol);
     }
 
@@ -117,7 +119,8 @@ public abstract class OpValueTests : DeviceTests
         Assert.Equal(50.0, F.BCELoss(p, t).Item(), Tol);
 
         // A finite case: −(0.7·log 0.6 + 0.3·log 0.4) = 0.6324652.
-        Assert.Equal(0.6324652, F.BCELoss(On(Tensor.FromArray([0.6f], 1)), On(Tensor.FromArray([0.7f], 1))).Item(), Tol);
+        Assert.Equal(0.6324652, F.BCELoss(On(Tensor.FromArray([0.6f], 1)), On(Tensor.FromArray([0.7f], 1))).Item(),
+            Tol);
         // With logits: x = log(0.6/0.4) gives σ(x) = 0.6, so the same value.
         var logit = On(Tensor.FromArray([MathF.Log(1.5f)], 1));
         Assert.Equal(0.6324652, F.BCEWithLogitsLoss(logit, On(Tensor.FromArray([0.7f], 1))).Item(), Tol);

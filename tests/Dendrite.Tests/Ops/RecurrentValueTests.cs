@@ -4,7 +4,7 @@ using static Dendrite.Tests.Ops.RecurrentGradCheckTests;
 
 namespace Dendrite.Tests.Ops;
 
-/// <summary>The fused recurrent layers against a step-by-step twin and hand-computed steps, on each test device.</summary>
+/// <summary>The fused recurrent layers against a step-by-step twin and hand-computed steps, on each device.</summary>
 public abstract class RecurrentValueTests : DeviceTests
 {
     [Theory]
@@ -27,7 +27,8 @@ public abstract class RecurrentValueTests : DeviceTests
             var (x2, h2, c2) = (x1.Detach().Clone().RequireGrad(), h1.Detach().Clone().RequireGrad(), c1.Detach().Clone().RequireGrad());
             var w2 = w1.Select(w => w.Detach().Clone().RequireGrad()).ToArray();
             var lengths = new[] { 6, 2, 4, 1 };
-            var mask = masked ? On(Tensor.FromArray(Enumerable.Range(0, batch * 6).Select(i => i % 6 < lengths[i / 6] ? 1f : 0f).ToArray(), batch, 6)) : null;
+            var present = Enumerable.Range(0, batch * 6).Select(i => i % 6 < lengths[i / 6] ? 1f : 0f).ToArray();
+            var mask = masked ? On(Tensor.FromArray(present, batch, 6)) : null;
             var c0 = cell == "lstm" ? c1 : null;
 
             var fused = Run(cell, x1, h1, c0, w1, layers, bidirectional, mask, batchFirst: false);
@@ -67,10 +68,12 @@ public abstract class RecurrentValueTests : DeviceTests
         // c1 = f·c0 + i·g = −0.090033 + 0.303616 = 0.213583;  h1 = o·tanh(c1) = 0.634136 · 0.210387 = 0.133418
         var weights = new[]
         {
-            On(Tensor.FromArray([0.5f, -0.3f, 0.8f, 0.2f], 4, 1)), On(Tensor.FromArray([0.1f, 0.2f, -0.4f, 0.3f], 4, 1)),
+            On(Tensor.FromArray([0.5f, -0.3f, 0.8f, 0.2f], 4, 1)),
+            On(Tensor.FromArray([0.1f, 0.2f, -0.4f, 0.3f], 4, 1)),
             On(Tensor.FromArray([0.1f, 0f, -0.1f, 0.2f])), On(Tensor.Zeros(4)),
         };
-        var r = F.LSTM(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)), On(Tensor.FromArray([-0.2f], 1, 1, 1)), weights);
+        var r = F.LSTM(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)),
+            On(Tensor.FromArray([-0.2f], 1, 1, 1)), weights);
 
         Assert.Equal(0.2135826f, r.C![0, 0, 0], 1e-6f);
         Assert.Equal(0.1334177f, r.H[0, 0, 0], 1e-6f);
@@ -100,8 +103,10 @@ public abstract class RecurrentValueTests : DeviceTests
     [InlineData("relu", 0.85f)]        // max(0.85, 0)
     public void One_RNN_step_gives_the_hand_computed_state(string nonlinearity, float expected)
     {
-        var weights = new[] { On(Tensor.FromArray([0.5f], 1, 1)), On(Tensor.FromArray([0.1f], 1, 1)), On(Tensor.FromArray([0.1f])), On(Tensor.FromArray([0.2f])) };
-        var r = F.RNN(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)), weights, nonlinearity: nonlinearity);
+        var weights = new[] { On(Tensor.FromArray([0.5f], 1, 1)), On(Tensor.FromArray([0.1f], 1, 1)),
+            On(Tensor.FromArray([0.1f])), On(Tensor.FromArray([0.2f])) };
+        var r = F.RNN(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)), weights,
+            nonlinearity: nonlinearity);
         Assert.Equal(expected, r.H[0, 0, 0], 1e-6f);
     }
 
@@ -203,20 +208,24 @@ public abstract class RecurrentValueTests : DeviceTests
         var e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 7))));
         Assert.Contains("LSTM(3, 4): expected input [N, T, 3] or unbatched [T, 3], got [2, 5, 7]", e.Message);
 
-        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), On(Tensor.Zeros(1, 2, 4))));
+        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)),
+            On(Tensor.Zeros(1, 2, 4))));
         Assert.Contains("h0 must have shape [2, 2, 4]", e.Message);
         Assert.Contains("got [1, 2, 4]", e.Message);
 
-        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), null, null, On(Tensor.Ones(5, 2))));
+        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), null, null,
+            On(Tensor.Ones(5, 2))));
         Assert.Contains("mask must have shape [2, 5]", e.Message);
 
-        var a = Assert.Throws<ArgumentException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), null, null, On(Tensor.Full(new Shape(2, 5), 0.5f))));
+        var a = Assert.Throws<ArgumentException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), null, null,
+            On(Tensor.Full(new Shape(2, 5), 0.5f))));
         Assert.Contains("mask values must be 0 or 1, got 0.5 at position 0", a.Message);
 
         e = Assert.Throws<ShapeMismatchException>(() =>
             F.GRU(On(Tensor.Zeros(5, 2, 6)), null, [On(Tensor.Zeros(12, 3)), On(Tensor.Zeros(12, 4))]));
         Assert.Contains("GRU: weight_ih_l0 must have shape [12, 6] (the input's last dimension is 6), got [12, 3]", e.Message);
-        var count = Assert.Throws<ArgumentException>(() => F.RNN(On(Tensor.Zeros(5, 2, 3)), null, [On(Tensor.Zeros(4, 3))]));
+        var count = Assert.Throws<ArgumentException>(() => F.RNN(On(Tensor.Zeros(5, 2, 3)), null,
+            [On(Tensor.Zeros(4, 3))]));
         Assert.Contains("expected 4 parameters", count.Message);
     }
 
