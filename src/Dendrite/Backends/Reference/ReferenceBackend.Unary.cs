@@ -24,7 +24,10 @@ public sealed partial class ReferenceBackend
             case UnaryOp.Relu: return x > 0 ? x : 0;
             case UnaryOp.LeakyRelu: return x > 0 ? x : a * x;
             case UnaryOp.Elu: return x > 0 ? x : a * (Math.Exp(x) - 1);
-            case UnaryOp.Softplus: return a * x > b ? x : Math.Log(1 + Math.Exp(a * x)) / a;
+            // log(1 + e^z) = max(z, 0) + log(1 + e^−|z|), which no z overflows.
+            case UnaryOp.Softplus:
+                double z = a * x;
+                return z > b ? x : (Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)))) / a;
             case UnaryOp.Gelu: return x * NormalCdf(x);
             case UnaryOp.GeluTanh: return 0.5 * x * (1 + Math.Tanh(GeluTanhArgument(x)));
             case UnaryOp.Silu: return x * Sigmoid(x);
