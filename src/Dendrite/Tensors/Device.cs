@@ -1,5 +1,6 @@
 using Dendrite.Backends;
 using Dendrite.Backends.Cpu;
+using Dendrite.Backends.Reference;
 
 namespace Dendrite;
 
@@ -20,6 +21,12 @@ public sealed class Device
 
     /// <summary>The host's processor: the SIMD kernels, threaded over all cores.</summary>
     public static Device Cpu { get; } = new("cpu", CpuBackend.Instance);
+
+    /// <summary>
+    /// The host's processor through the scalar twin of every kernel: plain loops from the definitions, no SIMD, no
+    /// threads, many times slower. For checking the fast backends (tests run every op on both), not for training.
+    /// </summary>
+    public static Device Reference { get; } = new("reference", ReferenceBackend.Instance);
 
     public string Name { get; }
 

@@ -60,10 +60,13 @@ public partial class GradCheckTableTests
             [[6, 3], [3], [3]], [6, 3]);
         yield return new("batch_norm train [2,3,4,5] affine", x => F.BatchNorm(x[0], null, null, x[1], x[2], training: true),
             [[2, 3, 4, 5], [3], [3]], [2, 3, 4, 5]);
-        yield return new("batch_norm train [3,2,5] running stats", x => F.BatchNorm(x[0], Tensor.Zeros(2), Tensor.Ones(2), training: true),
+        yield return new("batch_norm train [3,2,5] running stats",
+            x => F.BatchNorm(x[0], Tensor.Zeros(2).To(x[0].Device), Tensor.Ones(2).To(x[0].Device), training: true),
             [[3, 2, 5]], [3, 2, 5]);
-        yield return new("batch_norm eval affine", x => F.BatchNorm(x[0], Tensor.FromArray([0.5f, -1f], 2), Tensor.FromArray([2f, 0.5f], 2),
-            x[1], x[2], training: false), [[3, 2, 2, 2], [2], [2]], [3, 2, 2, 2]);
+        yield return new("batch_norm eval affine",
+            x => F.BatchNorm(x[0], Tensor.FromArray([0.5f, -1f], 2).To(x[0].Device),
+                Tensor.FromArray([2f, 0.5f], 2).To(x[0].Device), x[1], x[2], training: false),
+            [[3, 2, 2, 2], [2], [2]], [3, 2, 2, 2]);
         yield return new("batch_norm train batch 1 spatial", x => F.BatchNorm(x[0], null, null, x[1], x[2], training: true),
             [[1, 2, 3, 3], [2], [2]], [1, 2, 3, 3]);
 

@@ -1,10 +1,11 @@
 using Dendrite.Autograd;
+using Dendrite.Tests.TestSupport;
 
 namespace Dendrite.Tests.Ops;
 
 /// <summary>
 /// Acceptance: every differentiable op, on at least two shapes (broadcasting included), passes a central-difference
-/// gradient check with relative error below 1e-2 in float32.
+/// gradient check with relative error below 1e-2 in float32, on every test device (inputs made on the host and moved).
 /// </summary>
 public partial class GradCheckTableTests
 {
@@ -15,13 +16,16 @@ public partial class GradCheckTableTests
     private const float ATol = 1e-3f;
     private const ulong Seed = 1;
 
-    [Theory, MemberData(nameof(Cases))]
-    public void Backward_matches_central_differences(OpCase op)
+    public static TheoryData<OpCase, string> CasesOnDevices => TestDevices.OnEach(Cases());
+
+    [Theory, MemberData(nameof(CasesOnDevices))]
+    public void Backward_matches_central_differences(OpCase op, string device)
     {
-        var inputs = MakeInputs(op, new Generator(Seed));
+        var inputs = MakeInputs(op, new Generator(Seed), TestDevices.Named(device));
 
         var y = op.Fn(inputs);
         Assert.Equal(new Shape(op.Output), y.Shape);
+        Assert.Same(TestDevices.Named(device), y.Device);
 
         var result = GradCheck.Run(op.Fn, inputs, op.Eps, RTol, ATol, new Generator(Seed + 1));
         Assert.True(result.Passed, $"{op.Name}: {result.Report}");
@@ -65,10 +69,11 @@ public partial class GradCheckTableTests
         Assert.Contains("not a leaf (made by Exp)", e.Message);
     }
 
-    private static Tensor[] MakeInputs(OpCase op, Generator g)
+    private static Tensor[] MakeInputs(OpCase op, Generator g, Device device)
     {
-        var inputs = op.Make?.Invoke(g)
+        var onHost = op.Make?.Invoke(g)
             ?? op.Shapes.Select((s, i) => (op.Domains?[i] ?? op.Domain).Sample(g, s)).ToArray();
+        var inputs = onHost.Select(x => x.To(device)).ToArray();
         Assert.Equal(op.Shapes.Length, inputs.Length);
         for (int i = 0; i < inputs.Length; i++)
         {
@@ -78,17 +83,14 @@ public partial class GradCheckTableTests
         return inputs;
     }
 
-    public static TheoryData<OpCase> Cases
+    private static IEnumerable<OpCase> Cases()
     {
-        get
-        {
-            var data = new TheoryData<OpCase>();
-            IEnumerable<OpCase>[] groups =
-                [Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty(), Convolutions(),
-                 Pooling(), Normalization()];
-            foreach (var c in groups.SelectMany(g => g)) data.Add(c);
-            return data;
-        }
+        IEnumerable<OpCase>[] groups =
+        [
+            Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty(), Convolutions(),
+            Pooling(), Normalization(),
+        ];
+        return groups.SelectMany(g => g);
     }
 
     private static readonly Domain OffZero = new() { Avoid = [0f] };
@@ -304,7 +306,8 @@ public partial class GradCheckTableTests
         yield return new("maxout 3 [6]", x => F.Maxout(x[0], 3), [[6]], [2]) { Domain = NoTies };
     }
 
-    // Class-index targets are constants captured by the cases: they are not differentiated.
+    // Class-index targets are constants captured by the cases: they are not differentiated. They live on the host, and
+    // each case moves them to its inputs' device.
     private static readonly Tensor Labels4 = Tensor.FromArray([0f, 2f, 1f, 2f], 4);
     private static readonly Tensor Labels4Ignored = Tensor.FromArray([0f, -100f, 1f, 2f], 4);
     private static readonly Tensor Labels2x4 = Tensor.FromArray([0f, 1f, 2f, 1f, 2f, 2f, 0f, 1f], 2, 4);
@@ -349,13 +352,14 @@ public partial class GradCheckTableTests
             }
 
             int[] n = none ? [4] : [], nl = none ? [2, 4] : [], one = [];
-            yield return new($"cross_entropy [4,3] index {r}", x => F.CrossEntropy(x[0], Labels4, r), [[4, 3]], n);
+            yield return new($"cross_entropy [4,3] index {r}",
+                x => F.CrossEntropy(x[0], Labels4.To(x[0].Device), r), [[4, 3]], n);
             yield return new($"cross_entropy [4,3] index smoothing 0.1 {r}",
-                x => F.CrossEntropy(x[0], Labels4, r, labelSmoothing: 0.1f), [[4, 3]], n);
+                x => F.CrossEntropy(x[0], Labels4.To(x[0].Device), r, labelSmoothing: 0.1f), [[4, 3]], n);
             yield return new($"cross_entropy [4,3] ignoreIndex {r}",
-                x => F.CrossEntropy(x[0], Labels4Ignored, r), [[4, 3]], n);
+                x => F.CrossEntropy(x[0], Labels4Ignored.To(x[0].Device), r), [[4, 3]], n);
             yield return new($"cross_entropy [4,3] ignoreIndex smoothing 0.2 {r}",
-                x => F.CrossEntropy(x[0], Labels4Ignored, r, labelSmoothing: 0.2f), [[4, 3]], n);
+                x => F.CrossEntropy(x[0], Labels4Ignored.To(x[0].Device), r, labelSmoothing: 0.2f), [[4, 3]], n);
             // Probability targets are the softmax of a second input, so the gradient to the target is checked too.
             yield return new($"cross_entropy [4,3] probabilities {r}",
                 x => F.CrossEntropy(x[0], F.Softmax(x[1], 1), r), [[4, 3], [4, 3]], n);
@@ -365,22 +369,24 @@ public partial class GradCheckTableTests
             yield return new($"cross_entropy [4,3] unnormalised probabilities {r}",
                 x => F.CrossEntropy(x[0], x[1], r), [[4, 3], [4, 3]], n) { Domains = [new(), new(0.1f, 1f)] };
             yield return new($"cross_entropy [2,3,4] index {r}",
-                x => F.CrossEntropy(x[0], Labels2x4, r), [[2, 3, 4]], nl);
+                x => F.CrossEntropy(x[0], Labels2x4.To(x[0].Device), r), [[2, 3, 4]], nl);
             yield return new($"cross_entropy [2,3,4] index smoothing 0.1 {r}",
-                x => F.CrossEntropy(x[0], Labels2x4, r, labelSmoothing: 0.1f), [[2, 3, 4]], nl);
+                x => F.CrossEntropy(x[0], Labels2x4.To(x[0].Device), r, labelSmoothing: 0.1f), [[2, 3, 4]], nl);
             yield return new($"cross_entropy [2,3,4] probabilities smoothing 0.1 {r}",
                 x => F.CrossEntropy(x[0], F.Softmax(x[1], 1), r, labelSmoothing: 0.1f),
                 [[2, 3, 4], [2, 3, 4]], nl);
-            yield return new($"cross_entropy [3] index {r}", x => F.CrossEntropy(x[0], Label1, r), [[3]], one);
+            yield return new($"cross_entropy [3] index {r}",
+                x => F.CrossEntropy(x[0], Label1.To(x[0].Device), r), [[3]], one);
             yield return new($"cross_entropy [3] probabilities {r}",
                 x => F.CrossEntropy(x[0], F.Softmax(x[1], 0), r), [[3], [3]], one);
 
-            yield return new($"nll [4,3] {r}", x => F.NLLLoss(x[0], Labels4, r), [[4, 3]], n);
-            yield return new($"nll [4,3] ignoreIndex {r}", x => F.NLLLoss(x[0], Labels4Ignored, r), [[4, 3]], n);
-            yield return new($"nll [2,3,4] {r}", x => F.NLLLoss(x[0], Labels2x4, r), [[2, 3, 4]], nl);
-            yield return new($"nll [3] {r}", x => F.NLLLoss(x[0], Label1, r), [[3]], one);
+            yield return new($"nll [4,3] {r}", x => F.NLLLoss(x[0], Labels4.To(x[0].Device), r), [[4, 3]], n);
+            yield return new($"nll [4,3] ignoreIndex {r}",
+                x => F.NLLLoss(x[0], Labels4Ignored.To(x[0].Device), r), [[4, 3]], n);
+            yield return new($"nll [2,3,4] {r}", x => F.NLLLoss(x[0], Labels2x4.To(x[0].Device), r), [[2, 3, 4]], nl);
+            yield return new($"nll [3] {r}", x => F.NLLLoss(x[0], Label1.To(x[0].Device), r), [[3]], one);
             yield return new($"nll of log_softmax [4,3] {r}",
-                x => F.NLLLoss(F.LogSoftmax(x[0], 1), Labels4, r), [[4, 3]], n);
+                x => F.NLLLoss(F.LogSoftmax(x[0], 1), Labels4.To(x[0].Device), r), [[4, 3]], n);
         }
     }
 
@@ -395,7 +401,7 @@ public partial class GradCheckTableTests
             return F.Add(F.Mul(e, e), F.Sum(e, 1, keepDim: true));
         }, [[3, 4]], [3, 4]);
         yield return new("two-layer mlp [4,3]",
-            x => F.CrossEntropy(F.Linear(F.Tanh(F.Linear(x[0], x[1], x[2])), x[3]), Labels4),
+            x => F.CrossEntropy(F.Linear(F.Tanh(F.Linear(x[0], x[1], x[2])), x[3]), Labels4.To(x[0].Device)),
             [[4, 3], [5, 3], [5], [3, 5]], []);
     }
 

@@ -1,7 +1,11 @@
+using Dendrite.Tests.TestSupport;
+
 namespace Dendrite.Tests.Ops;
 
-/// <summary>Forward values worked out by hand (derivations in comments) and seeded properties of a few ops.</summary>
-public class OpValueTests
+/// <summary>
+/// Forward values worked out by hand (derivations in comments) and seeded properties of a few ops, on each test device.
+/// </summary>
+public abstract class OpValueTests : DeviceTests
 {
     private const double Tol = 1e-6;
 
@@ -11,7 +15,7 @@ public class OpValueTests
         var g = new Generator(7);
         for (int trial = 0; trial < 20; trial++)
         {
-            var x = Tensor.Randn(new Shape(4, 5), g);
+            var x = On(Tensor.Randn(new Shape(4, 5), g));
             var y = F.Softmax(x, 1);
             var rowSums = F.Sum(y, 1).ToArray();
             Assert.All(rowSums, s => Assert.Equal(1.0, s, Tol));
@@ -27,10 +31,10 @@ public class OpValueTests
     public void Softmax_is_stable_for_large_logits_and_matches_log_softmax()
     {
         // Without the max shift e^1000 overflows; shifted, [1000, 1001] behaves like [0, 1]: 1/(1+e), e/(1+e).
-        var y = F.Softmax(Tensor.FromArray([1000f, 1001f], 1, 2), 1).ToArray();
+        var y = F.Softmax(On(Tensor.FromArray([1000f, 1001f], 1, 2)), 1).ToArray();
         Assert.Equal(0.2689414, y[0], Tol);
         Assert.Equal(0.7310586, y[1], Tol);
-        var logY = F.LogSoftmax(Tensor.FromArray([1000f, 1001f], 1, 2), 1).ToArray();
+        var logY = F.LogSoftmax(On(Tensor.FromArray([1000f, 1001f], 1, 2)), 1).ToArray();
         Assert.Equal(Math.Log(0.2689414213699951), logY[0], 1e-5);
         Assert.Equal(Math.Log(0.7310585786300049), logY[1], 1e-5);
     }
@@ -42,8 +46,8 @@ public class OpValueTests
         //        loss = −log(1/(1+e)) = log(1 + e) = 1.3132617. d/dlogits = softmax − onehot = [−0.7310586, 0.7310586].
         // Row 1: logits [0, 0], class 1. softmax = [0.5, 0.5]; loss = log 2 = 0.6931472; d/dlogits = [0.5, −0.5].
         // Mean = (1.3132617 + 0.6931472) / 2 = 1.0032044, and its gradient is each row's halved.
-        var logits = Tensor.FromArray([1f, 2f, 0f, 0f], 2, 2).RequireGrad();
-        var target = Tensor.FromArray([0f, 1f], 2);
+        var logits = On(Tensor.FromArray([1f, 2f, 0f, 0f], 2, 2)).RequireGrad();
+        var target = On(Tensor.FromArray([0f, 1f], 2));
 
         var perSample = F.CrossEntropy(logits, target, Reduction.None).ToArray();
         Assert.Equal(1.3132617, perSample[0], Tol);
@@ -61,10 +65,12 @@ public class OpValueTests
     {
         // ε = 0.2 over C = 2: q = 0.8·[1, 0] + 0.1 = [0.9, 0.1]. With log p = [−1.3132617, −0.3132617] (logits [1, 2]):
         // loss = 0.9·1.3132617 + 0.1·0.3132617 = 1.2132617.
-        var loss = F.CrossEntropy(Tensor.FromArray([1f, 2f], 1, 2), Tensor.FromArray([0f], 1), labelSmoothing: 0.2f);
+        var loss = F.CrossEntropy(On(Tensor.FromArray([1f, 2f], 1, 2)), On(Tensor.FromArray([0f], 1)),
+            labelSmoothing: 0.2f);
         Assert.Equal(1.2132617, loss.Item(), Tol);
         // The same target given as probabilities [0.9, 0.1] gives the same loss.
-        var probabilities = F.CrossEntropy(Tensor.FromArray([1f, 2f], 1, 2), Tensor.FromArray([0.9f, 0.1f], 1, 2));
+        var probabilities = F.CrossEntropy(On(Tensor.FromArray([1f, 2f], 1, 2)),
+            On(Tensor.FromArray([0.9f, 0.1f], 1, 2)));
         Assert.Equal(1.2132617, probabilities.Item(), Tol);
     }
 
@@ -79,7 +85,7 @@ public class OpValueTests
     {
         // exact: x·Φ(x) = 0.5x(1 + erf(x/√2)); Φ(1) = 0.8413447 is the standard normal CDF at 1.
         // tanh: 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))), PyTorch's approximate="tanh".
-        var t = Tensor.FromArray([x], 1);
+        var t = On(Tensor.FromArray([x], 1));
         Assert.Equal(exact, F.GELU(t).Item(), Tol);
         Assert.Equal(tanhApproximation, F.GELU(t, "tanh").Item(), Tol);
     }
@@ -88,8 +94,8 @@ public class OpValueTests
     public void SmoothL1_and_Huber_follow_their_pieces()
     {
         // d = input − target = [0.5, 2, −3].
-        var input = Tensor.FromArray([0.5f, 2f, -3f], 3);
-        var target = Tensor.Zeros(3);
+        var input = On(Tensor.FromArray([0.5f, 2f, -3f], 3));
+        var target = On(Tensor.Zeros(3));
 
         // β = δ = 1: quadratic 0.5·0.25 = 0.125 inside; |d| − 0.5 = 1.5 and 2.5 outside. The two losses coincide.
         Assert.Equal([0.125f, 1.5f, 2.5f], F.SmoothL1Loss(input, target, Reduction.None).ToArray());
@@ -107,24 +113,25 @@ public class OpValueTests
     public void BCE_clamps_the_log_at_minus_100()
     {
         // −log(0) is infinite; PyTorch clamps each log at −100, so a confident wrong answer costs exactly 100.
-        var p = Tensor.FromArray([0f, 1f, 0f, 1f], 4);
-        var t = Tensor.FromArray([1f, 0f, 0f, 1f], 4);
+        var p = On(Tensor.FromArray([0f, 1f, 0f, 1f], 4));
+        var t = On(Tensor.FromArray([1f, 0f, 0f, 1f], 4));
         Assert.Equal([100f, 100f, 0f, 0f], F.BCELoss(p, t, Reduction.None).ToArray());
         Assert.Equal(50.0, F.BCELoss(p, t).Item(), Tol);
 
         // A finite case: −(0.7·log 0.6 + 0.3·log 0.4) = 0.6324652.
-        Assert.Equal(0.6324652, F.BCELoss(Tensor.FromArray([0.6f], 1), Tensor.FromArray([0.7f], 1)).Item(), Tol);
+        Assert.Equal(0.6324652, F.BCELoss(On(Tensor.FromArray([0.6f], 1)), On(Tensor.FromArray([0.7f], 1))).Item(),
+            Tol);
         // With logits: x = log(0.6/0.4) gives σ(x) = 0.6, so the same value.
-        var logit = Tensor.FromArray([MathF.Log(1.5f)], 1);
-        Assert.Equal(0.6324652, F.BCEWithLogitsLoss(logit, Tensor.FromArray([0.7f], 1)).Item(), Tol);
+        var logit = On(Tensor.FromArray([MathF.Log(1.5f)], 1));
+        Assert.Equal(0.6324652, F.BCEWithLogitsLoss(logit, On(Tensor.FromArray([0.7f], 1))).Item(), Tol);
     }
 
     [Fact]
     public void Add_broadcasts_a_column_against_a_row()
     {
         // [2, 1] + [3] → [2, 3]: the column repeats across, the row down.
-        var a = Tensor.FromArray([1f, 2f], 2, 1).RequireGrad();
-        var b = Tensor.FromArray([10f, 20f, 30f], 3).RequireGrad();
+        var a = On(Tensor.FromArray([1f, 2f], 2, 1)).RequireGrad();
+        var b = On(Tensor.FromArray([10f, 20f, 30f], 3)).RequireGrad();
         var y = F.Add(a, b);
         Assert.Equal(new Shape(2, 3), y.Shape);
         Assert.Equal([11f, 21f, 31f, 12f, 22f, 32f], y.ToArray());
@@ -146,8 +153,8 @@ public class OpValueTests
     {
         // The gradient check only shows that backward fits forward; this pins forward to NumPy's rule directly.
         var g = new Generator(5);
-        var a = Tensor.Randn(new Shape(aShape), g);
-        var b = F.Add(F.Abs(Tensor.Randn(new Shape(bShape), g)), 0.5f);
+        var a = On(Tensor.Randn(new Shape(aShape), g));
+        var b = F.Add(F.Abs(On(Tensor.Randn(new Shape(bShape), g))), 0.5f);
         var ops = new (Func<Tensor, Tensor, Tensor>, Func<float, float, float>)[]
         {
             (F.Add, (x, y) => x + y), (F.Sub, (x, y) => x - y), (F.Mul, (x, y) => x * y), (F.Div, (x, y) => x / y),
@@ -167,8 +174,8 @@ public class OpValueTests
     public void Batched_MatMul_matches_an_index_loop(int[] aShape, int[] bShape)
     {
         var g = new Generator(6);
-        var a = Tensor.Randn(new Shape(aShape), g);
-        var b = Tensor.Randn(new Shape(bShape), g);
+        var a = On(Tensor.Randn(new Shape(aShape), g));
+        var b = On(Tensor.Randn(new Shape(bShape), g));
         var y = F.MatMul(a, b);
         int k = aShape[^1];
         var expected = Naive(y.Shape, index =>
@@ -208,4 +215,14 @@ public class OpValueTests
         for (int i = 1; i <= shape.Length; i++) index[^i] = shape[^i] == 1 ? 0 : outIndex[^i];
         return index;
     }
+}
+
+public sealed class OpValueTestsOnCpu : OpValueTests
+{
+    protected override Device Device => Device.Cpu;
+}
+
+public sealed class OpValueTestsOnReference : OpValueTests
+{
+    protected override Device Device => Device.Reference;
 }

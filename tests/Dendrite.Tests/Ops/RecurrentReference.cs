@@ -24,8 +24,9 @@ internal static class RecurrentReference
                 int p = (layer * directions + d) * 4;
                 var (wih, whh, bih, bhh) = (weights[p], weights[p + 1], weights[p + 2], weights[p + 3]);
                 int s = layer * directions + d;
-                var h = h0 is null ? Tensor.Zeros(batch, hidden) : F.Reshape(F.Slice(h0, s, 1), batch, hidden);
-                var c = c0 is null ? Tensor.Zeros(batch, hidden) : F.Reshape(F.Slice(c0, s, 1), batch, hidden);
+                var zeros = Tensor.Zeros(new Shape(batch, hidden), x.Device);
+                var h = h0 is null ? zeros : F.Reshape(F.Slice(h0, s, 1), batch, hidden);
+                var c = c0 is null ? zeros : F.Reshape(F.Slice(c0, s, 1), batch, hidden);
                 outputs[d] = new Tensor[steps];
                 for (int k = 0; k < steps; k++)
                 {
@@ -96,7 +97,7 @@ internal static class RecurrentReference
     {
         var m = Tensor.Empty(batch, 1);
         for (int n = 0; n < batch; n++) m.Data[n] = mask[n, t];
-        return m;
+        return m.To(mask.Device);
     }
 
     private static Tensor Blend(Tensor updated, Tensor old, Tensor m) => F.Add(F.Mul(updated, m), F.Mul(old, F.Add(F.Neg(m), 1f)));

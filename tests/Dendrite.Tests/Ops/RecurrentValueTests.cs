@@ -1,9 +1,11 @@
 using Dendrite.NN;
+using Dendrite.Tests.TestSupport;
 using static Dendrite.Tests.Ops.RecurrentGradCheckTests;
 
 namespace Dendrite.Tests.Ops;
 
-public class RecurrentValueTests
+/// <summary>The fused recurrent layers against a step-by-step twin and hand-computed steps, on each device.</summary>
+public abstract class RecurrentValueTests : DeviceTests
 {
     [Theory]
     [InlineData("lstm")]
@@ -16,15 +18,17 @@ public class RecurrentValueTests
         {
             var g = new Generator(5);
             var module = Create(cell, 3, 5, layers, bidirectional, g);
+            module.To(Device);
             int states = layers * (bidirectional ? 2 : 1);
-            var x1 = Tensor.Randn(new Shape(6, batch, 3), g).RequireGrad();
-            var h1 = Tensor.Randn(new Shape(states, batch, 5), g).RequireGrad();
-            var c1 = Tensor.Randn(new Shape(states, batch, 5), g).RequireGrad();
+            var x1 = On(Tensor.Randn(new Shape(6, batch, 3), g)).RequireGrad();
+            var h1 = On(Tensor.Randn(new Shape(states, batch, 5), g)).RequireGrad();
+            var c1 = On(Tensor.Randn(new Shape(states, batch, 5), g)).RequireGrad();
             var w1 = module.FlatWeights.Select(w => w.Detach().Clone().RequireGrad()).ToArray();
             var (x2, h2, c2) = (x1.Detach().Clone().RequireGrad(), h1.Detach().Clone().RequireGrad(), c1.Detach().Clone().RequireGrad());
             var w2 = w1.Select(w => w.Detach().Clone().RequireGrad()).ToArray();
             var lengths = new[] { 6, 2, 4, 1 };
-            var mask = masked ? Tensor.FromArray(Enumerable.Range(0, batch * 6).Select(i => i % 6 < lengths[i / 6] ? 1f : 0f).ToArray(), batch, 6) : null;
+            var present = Enumerable.Range(0, batch * 6).Select(i => i % 6 < lengths[i / 6] ? 1f : 0f).ToArray();
+            var mask = masked ? On(Tensor.FromArray(present, batch, 6)) : null;
             var c0 = cell == "lstm" ? c1 : null;
 
             var fused = Run(cell, x1, h1, c0, w1, layers, bidirectional, mask, batchFirst: false);
@@ -36,9 +40,9 @@ public class RecurrentValueTests
             if (cell == "lstm") AssertClose(twin.C!, fused.C!, 1e-5f, what + ": c_n");
 
             // The same weighting of every output on both sides, then compare every input's gradient.
-            var wy = Tensor.Randn(fused.Output.Shape, g);
-            var wh = Tensor.Randn(fused.H.Shape, g);
-            var wc = cell == "lstm" ? Tensor.Randn(fused.H.Shape, g) : null;
+            var wy = On(Tensor.Randn(fused.Output.Shape, g));
+            var wh = On(Tensor.Randn(fused.H.Shape, g));
+            var wc = cell == "lstm" ? On(Tensor.Randn(fused.H.Shape, g)) : null;
             Loss(fused.Output, fused.H, fused.C, wy, wh, wc).Backward();
             Loss(twin.Output, twin.H, twin.C, wy, wh, wc).Backward();
             AssertClose(x2.Grad!, x1.Grad!, 1e-4f, what + ": dx");
@@ -64,10 +68,12 @@ public class RecurrentValueTests
         // c1 = f·c0 + i·g = −0.090033 + 0.303616 = 0.213583;  h1 = o·tanh(c1) = 0.634136 · 0.210387 = 0.133418
         var weights = new[]
         {
-            Tensor.FromArray([0.5f, -0.3f, 0.8f, 0.2f], 4, 1), Tensor.FromArray([0.1f, 0.2f, -0.4f, 0.3f], 4, 1),
-            Tensor.FromArray([0.1f, 0f, -0.1f, 0.2f]), Tensor.Zeros(4),
+            On(Tensor.FromArray([0.5f, -0.3f, 0.8f, 0.2f], 4, 1)),
+            On(Tensor.FromArray([0.1f, 0.2f, -0.4f, 0.3f], 4, 1)),
+            On(Tensor.FromArray([0.1f, 0f, -0.1f, 0.2f])), On(Tensor.Zeros(4)),
         };
-        var r = F.LSTM(Tensor.FromArray([1f], 1, 1, 1), Tensor.FromArray([0.5f], 1, 1, 1), Tensor.FromArray([-0.2f], 1, 1, 1), weights);
+        var r = F.LSTM(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)),
+            On(Tensor.FromArray([-0.2f], 1, 1, 1)), weights);
 
         Assert.Equal(0.2135826f, r.C![0, 0, 0], 1e-6f);
         Assert.Equal(0.1334177f, r.H[0, 0, 0], 1e-6f);
@@ -84,10 +90,10 @@ public class RecurrentValueTests
         // h1 = (1 − z)·n + z·h0 = 0.574443·0.646962 + 0.425557·0.5 = 0.584421
         var weights = new[]
         {
-            Tensor.FromArray([0.5f, -0.3f, 0.8f], 3, 1), Tensor.FromArray([0.1f, 0.2f, -0.4f], 3, 1),
-            Tensor.FromArray([0.1f, 0f, -0.1f]), Tensor.FromArray([0.2f, -0.1f, 0.3f]),
+            On(Tensor.FromArray([0.5f, -0.3f, 0.8f], 3, 1)), On(Tensor.FromArray([0.1f, 0.2f, -0.4f], 3, 1)),
+            On(Tensor.FromArray([0.1f, 0f, -0.1f])), On(Tensor.FromArray([0.2f, -0.1f, 0.3f])),
         };
-        var r = F.GRU(Tensor.FromArray([1f], 1, 1, 1), Tensor.FromArray([0.5f], 1, 1, 1), weights);
+        var r = F.GRU(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)), weights);
 
         Assert.Equal(0.5844215f, r.H[0, 0, 0], 1e-6f);
     }
@@ -97,8 +103,10 @@ public class RecurrentValueTests
     [InlineData("relu", 0.85f)]        // max(0.85, 0)
     public void One_RNN_step_gives_the_hand_computed_state(string nonlinearity, float expected)
     {
-        var weights = new[] { Tensor.FromArray([0.5f], 1, 1), Tensor.FromArray([0.1f], 1, 1), Tensor.FromArray([0.1f]), Tensor.FromArray([0.2f]) };
-        var r = F.RNN(Tensor.FromArray([1f], 1, 1, 1), Tensor.FromArray([0.5f], 1, 1, 1), weights, nonlinearity: nonlinearity);
+        var weights = new[] { On(Tensor.FromArray([0.5f], 1, 1)), On(Tensor.FromArray([0.1f], 1, 1)),
+            On(Tensor.FromArray([0.1f])), On(Tensor.FromArray([0.2f])) };
+        var r = F.RNN(On(Tensor.FromArray([1f], 1, 1, 1)), On(Tensor.FromArray([0.5f], 1, 1, 1)), weights,
+            nonlinearity: nonlinearity);
         Assert.Equal(expected, r.H[0, 0, 0], 1e-6f);
     }
 
@@ -112,13 +120,14 @@ public class RecurrentValueTests
         // final state of a sequence padded to length 50 equals that of the sequence alone, to 1e-6.
         var g = new Generator(8);
         var module = Create(cell, 4, 6, 2, true, g);
+        module.To(Device);
         int[] lengths = [7, 50, 23];
-        var padded = Tensor.Randn(new Shape(3, 50, 4), g);    // batch first; steps past each length are padding
-        var mask = Tensor.Zeros(3, 50);
+        var padded = On(Tensor.Randn(new Shape(3, 50, 4), g));    // batch first; steps past each length are padding
+        var mask = On(Tensor.Zeros(3, 50));
         for (int n = 0; n < 3; n++)
             for (int t = 0; t < lengths[n]; t++) mask[n, t] = 1f;
-        var h0 = Tensor.Randn(new Shape(4, 3, 6), g);
-        var c0 = Tensor.Randn(new Shape(4, 3, 6), g);
+        var h0 = On(Tensor.Randn(new Shape(4, 3, 6), g));
+        var c0 = On(Tensor.Randn(new Shape(4, 3, 6), g));
 
         var batched = Run(cell, padded, h0, cell == "lstm" ? c0 : null, [.. module.FlatWeights], 2, true, mask, batchFirst: true);
 
@@ -126,7 +135,8 @@ public class RecurrentValueTests
         {
             var alone = Tensor.Empty(1, lengths[n], 4);
             padded.Data.Slice(n * 200, lengths[n] * 4).CopyTo(alone.Data);
-            var r = Run(cell, alone, Row(h0, n), cell == "lstm" ? Row(c0, n) : null, [.. module.FlatWeights], 2, true, null, batchFirst: true);
+            var (h0Row, c0Row) = (On(Row(h0, n)), cell == "lstm" ? On(Row(c0, n)) : null);
+            var r = Run(cell, On(alone), h0Row, c0Row, [.. module.FlatWeights], 2, true, null, batchFirst: true);
             for (int s = 0; s < 4; s++)   // layer 0 forward, layer 0 reverse, layer 1 forward, layer 1 reverse
                 for (int j = 0; j < 6; j++)
                 {
@@ -153,7 +163,8 @@ public class RecurrentValueTests
     {
         var g = new Generator(9);
         var lstm = new LSTM(3, 4, bidirectional: true, generator: g);
-        var x = Tensor.Randn(new Shape(5, 2, 3), g);           // [T, N, I]
+        lstm.To(Device);
+        var x = On(Tensor.Randn(new Shape(5, 2, 3), g));           // [T, N, I]
         var timeMajor = lstm.Forward(x, null);
         var batchFirst = F.LSTM(F.Transpose(x, 0, 1), null, null, lstm.FlatWeights, bidirectional: true, batchFirst: true);
         AssertClose(F.Transpose(timeMajor.Output, 0, 1), batchFirst.Output, 0f, "batch_first output");
@@ -162,7 +173,7 @@ public class RecurrentValueTests
         var second = Tensor.Empty(5, 3);
         for (int t = 0; t < 5; t++)
             for (int i = 0; i < 3; i++) second[t, i] = x[t, 1, i];
-        var unbatched = lstm.Forward(second, null);
+        var unbatched = lstm.Forward(On(second), null);
         Assert.Equal(new Shape(5, 8), unbatched.Output.Shape);
         Assert.Equal(new Shape(2, 4), unbatched.H.Shape);
         for (int t = 0; t < 5; t++)
@@ -176,12 +187,13 @@ public class RecurrentValueTests
         // reversed sequence, its outputs reversed back in time.
         var g = new Generator(10);
         var bi = new GRU(2, 3, bidirectional: true, generator: g);
-        var x = Tensor.Randn(new Shape(4, 1, 2), g);
+        bi.To(Device);
+        var x = On(Tensor.Randn(new Shape(4, 1, 2), g));
         var reversed = Tensor.Empty(4, 1, 2);
         for (int t = 0; t < 4; t++) x.Data.Slice(t * 2, 2).CopyTo(reversed.Data.Slice((3 - t) * 2, 2));
 
         var both = bi.Forward(x, null);
-        var alone = F.GRU(reversed, null, bi.FlatWeights.Skip(4).ToArray());
+        var alone = F.GRU(On(reversed), null, bi.FlatWeights.Skip(4).ToArray());
 
         for (int t = 0; t < 4; t++)
             for (int j = 0; j < 3; j++) Assert.Equal(alone.Output[3 - t, 0, j], both.Output[t, 0, 3 + j], 1e-6f);
@@ -192,23 +204,28 @@ public class RecurrentValueTests
     public void Shapes_that_do_not_fit_are_named()
     {
         var lstm = new LSTM(3, 4, numLayers: 2, batchFirst: true);
-        var e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(Tensor.Zeros(2, 5, 7)));
+        lstm.To(Device);
+        var e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 7))));
         Assert.Contains("LSTM(3, 4): expected input [N, T, 3] or unbatched [T, 3], got [2, 5, 7]", e.Message);
 
-        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(Tensor.Zeros(2, 5, 3), Tensor.Zeros(1, 2, 4)));
+        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)),
+            On(Tensor.Zeros(1, 2, 4))));
         Assert.Contains("h0 must have shape [2, 2, 4]", e.Message);
         Assert.Contains("got [1, 2, 4]", e.Message);
 
-        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(Tensor.Zeros(2, 5, 3), null, null, Tensor.Ones(5, 2)));
+        e = Assert.Throws<ShapeMismatchException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), null, null,
+            On(Tensor.Ones(5, 2))));
         Assert.Contains("mask must have shape [2, 5]", e.Message);
 
-        var a = Assert.Throws<ArgumentException>(() => lstm.Forward(Tensor.Zeros(2, 5, 3), null, null, Tensor.Full(new Shape(2, 5), 0.5f)));
+        var a = Assert.Throws<ArgumentException>(() => lstm.Forward(On(Tensor.Zeros(2, 5, 3)), null, null,
+            On(Tensor.Full(new Shape(2, 5), 0.5f))));
         Assert.Contains("mask values must be 0 or 1, got 0.5 at position 0", a.Message);
 
         e = Assert.Throws<ShapeMismatchException>(() =>
-            F.GRU(Tensor.Zeros(5, 2, 6), null, [Tensor.Zeros(12, 3), Tensor.Zeros(12, 4)]));
+            F.GRU(On(Tensor.Zeros(5, 2, 6)), null, [On(Tensor.Zeros(12, 3)), On(Tensor.Zeros(12, 4))]));
         Assert.Contains("GRU: weight_ih_l0 must have shape [12, 6] (the input's last dimension is 6), got [12, 3]", e.Message);
-        var count = Assert.Throws<ArgumentException>(() => F.RNN(Tensor.Zeros(5, 2, 3), null, [Tensor.Zeros(4, 3)]));
+        var count = Assert.Throws<ArgumentException>(() => F.RNN(On(Tensor.Zeros(5, 2, 3)), null,
+            [On(Tensor.Zeros(4, 3))]));
         Assert.Contains("expected 4 parameters", count.Message);
     }
 
@@ -221,4 +238,14 @@ public class RecurrentValueTests
             Assert.True(MathF.Abs(e[i] - a[i]) <= tolerance * Math.Max(1f, MathF.Abs(e[i])),
                 $"{what}: element {i} is {a[i]}, expected {e[i]}");
     }
+}
+
+public sealed class RecurrentValueTestsOnCpu : RecurrentValueTests
+{
+    protected override Device Device => Device.Cpu;
+}
+
+public sealed class RecurrentValueTestsOnReference : RecurrentValueTests
+{
+    protected override Device Device => Device.Reference;
 }
