@@ -24,7 +24,7 @@ public class PackedConvWeightsTests
         var first = conv.PackedForEvaluation(x);
         Assert.Same(first, conv.PackedForEvaluation(x));
         Assert.Equal(F.Conv2d(x, conv.Weight, conv.Bias, padding: 1).ToArray(), conv.Call(x).ToArray());
-        if (Backends.Cpu.Winograd.FitsForward(F.Conv2dGeometry(x, conv.Weight, conv.Bias, 1, 1, 1, 1)))
+        if (Dendrite.Backends.Cpu.Winograd.FitsForward(F.Conv2dGeometry(x, conv.Weight, conv.Bias, 1, 1, 1, 1)))
             Assert.NotNull(first);   // the CPU packs for Winograd's geometries
     }
 

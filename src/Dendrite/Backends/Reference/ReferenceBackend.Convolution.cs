@@ -39,7 +39,9 @@ public sealed partial class ReferenceBackend
             }
     }
 
-    public override void ConvForward(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage columns)
+    /// <remarks>The reference packs nothing (<see cref="Backend.PackConvWeights"/> stays null), so a pack is never given here.</remarks>
+    public override void ConvForward(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage columns,
+        PackedWeights? packed = null)
     {
         var sums = new double[Values(columns).Length];
         ForEachTap(g, (pixel, tap, column) => sums[column] += (double)Values(image)[pixel] * Values(weight)[tap]);
