@@ -29,6 +29,9 @@ public sealed class Subset : IDataset
         (uint)index < (uint)Count ? Dataset[_indices[index]]
             : throw new IndexOutOfRangeException($"Subset: index {index} is out of range for {Count} samples.");
 
+    /// <summary>Every sample of the subset, in order, as one input and one target tensor (what a standardiser fits on).</summary>
+    public (Tensor Inputs, Tensor Targets) ToTensors() => Dataset.GetBatch(_indices);
+
     public (Tensor Input, Tensor Target) GetBatch(ReadOnlySpan<int> indices)
     {
         var mapped = new int[indices.Length];

@@ -107,7 +107,7 @@ public sealed class ConfusionMatrix
     public override string ToString()
     {
         var inv = CultureInfo.InvariantCulture;
-        int nameWidth = Math.Max(12, ClassNames.Max(n => n.Length) + 2);
+        int nameWidth = Math.Max(18, ClassNames.Max(n => n.Length) + 2);
         int cell = Math.Max(7, Math.Max(ClassNames.Max(n => n.Length), Total.ToString(inv).Length) + 2);
         var sb = new StringBuilder();
         sb.Append("true \\ predicted".PadRight(nameWidth));
