@@ -52,7 +52,14 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
 
     private int SamplesPerEpoch => Sampler?.Count ?? Dataset.Count;
 
-    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
+    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator() => Batches(Dataset.GetBatch).GetEnumerator();
+
+    /// <summary>
+    /// One epoch of batches built by <paramref name="collate"/> from each batch's dataset indices, in the order, with
+    /// the epoch counting and the recycling that enumerating the loader itself has (PyTorch's <c>collate_fn</c>): for
+    /// batches richer than (input, target), such as <see cref="SequenceDataset.Collate"/>'s padded inputs with masks.
+    /// </summary>
+    public IEnumerable<TBatch> Batches<TBatch>(BatchCollator<TBatch> collate)
     {
         int[] order = Sampler?.Order(_epoch) ?? new int[Dataset.Count];
         if (Sampler is null)
@@ -69,7 +76,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
                 scope = Recycle ? TensorScope.Begin() : null;
                 int start = b * BatchSize;
                 int length = Math.Min(BatchSize, order.Length - start);
-                yield return Dataset.GetBatch(order.AsSpan(start, length));
+                yield return collate(order.AsSpan(start, length));
             }
         }
         finally
