@@ -26,11 +26,12 @@ public static class BreastCancerStudy
         var scaler = Standardizer.Fit(xTrain);
         var train = new TensorDataset(scaler.Transform(xTrain), yTrain);
         var test = new TensorDataset(scaler.Transform(xTest), yTest);
-        log?.WriteLine($"{table.Dataset.Count} tumours x {table.FeatureNames.Length} features; classes {string.Join(", ", classes)}; " +
-                       $"train {train.Count}, test {test.Count} (stratified)");
+        log?.WriteLine($"{table.Dataset.Count} tumours x {table.FeatureNames.Length} features; " +
+                       $"classes {string.Join(", ", classes)}; train {train.Count}, test {test.Count} (stratified)");
 
         var g = new Generator(seed);
-        var model = new Sequential(new Linear(table.FeatureNames.Length, 16, generator: g), new ReLU(), new Linear(16, classes.Length, generator: g));
+        var model = new Sequential(
+            new Linear(table.FeatureNames.Length, 16, generator: g), new ReLU(), new Linear(16, classes.Length, generator: g));
         model.Fit(train, new Adam(model.Parameters(), lr: 1e-3f), Losses.CrossEntropy, epochs: epochs, batchSize: 32, seed: seed,
             verbose: false, metrics: [Metric.Accuracy(), Metric.RocAuc()]);
 

@@ -27,7 +27,8 @@ public static class DiabetesStudy
         var test = new TensorDataset(scaler.Transform(xTest), targetScaler.Transform(yTest.Reshape(yTest.Shape[0], 1)));
 
         var g = new Generator(seed);
-        var model = new Sequential(new Linear(table.FeatureNames.Length, 16, generator: g), new ReLU(), new Linear(16, 1, generator: g));
+        var model = new Sequential(
+            new Linear(table.FeatureNames.Length, 16, generator: g), new ReLU(), new Linear(16, 1, generator: g));
         var history = model.Fit(train, new Adam(model.Parameters(), lr: 1e-3f, weightDecay: 1e-2f), Losses.MSE, epochs: epochs,
             batchSize: 32, seed: seed, verbose: false, validation: test, metrics: [Metric.R2()]);
 

@@ -9,6 +9,8 @@ public interface ISampler
     /// <summary>Samples per epoch (the length of each order).</summary>
     int Count { get; }
 
-    /// <summary>The dataset indices to visit in <paramref name="epoch"/> (0-based), in order; may repeat indices.</summary>
+    /// <summary>
+    /// The dataset indices to visit in <paramref name="epoch"/> (0-based), in order; may repeat indices.
+    /// </summary>
     int[] Order(int epoch);
 }

@@ -12,15 +12,18 @@ public static class ImageFile
 {
     /// <summary>The file extensions <see cref="Load"/> reads (lower case, with the dot).</summary>
     public static IReadOnlySet<string> Extensions { get; } =
-        new HashSet<string>([".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>([".png",
+            ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Loads <paramref name="path"/> as [channels, H, W] in [0, 1].</summary>
     /// <param name="channels">1 for grey, 3 for RGB.</param>
-    /// <exception cref="DataFormatException">The file is not an image of a supported kind; the message names it.</exception>
+    /// <exception cref="DataFormatException">The file is not an image of a supported kind; the message names
+    /// it.</exception>
     public static Tensor Load(string path, int channels = 3)
     {
         if (channels is not (1 or 3))
-            throw new ArgumentOutOfRangeException(nameof(channels), $"ImageFile.Load: channels must be 1 (grey) or 3 (RGB), got {channels}.");
+            throw new ArgumentOutOfRangeException(nameof(channels),
+                $"ImageFile.Load: channels must be 1 (grey) or 3 (RGB), got {channels}.");
         if (!File.Exists(path)) throw new FileNotFoundException($"ImageFile: file not found: {path}", path);
         byte[] bytes = File.ReadAllBytes(path);
         return Tiff.IsTiff(bytes) ? FromTiff(Tiff.Decode(bytes, path), channels) : FromStb(bytes, path, channels);
@@ -46,7 +49,8 @@ public static class ImageFile
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // stb_image reports a damaged or unsupported file with a bare Exception ("unknown image type", "bad png sig"…).
+            // stb_image reports a damaged or unsupported file with a bare Exception ("unknown image type", "bad png
+            // sig"…).
             throw new DataFormatException($"{path}: not an image StbImageSharp can decode ({e.Message}).", e);
         }
         int plane = image.Width * image.Height;

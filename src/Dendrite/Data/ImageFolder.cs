@@ -24,10 +24,13 @@ public sealed class ImageFolder : ILabeledDataset
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"ImageFolder: folder not found: {root}");
         if (channels is not (1 or 3))
-            throw new ArgumentOutOfRangeException(nameof(channels), $"ImageFolder: channels must be 1 or 3, got {channels}.");
-        var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+            throw new ArgumentOutOfRangeException(nameof(channels),
+                $"ImageFolder: channels must be 1 or 3, got {channels}.");
+        var classes = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>()
+            .Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0)
-            throw new DataFormatException($"{root}: no class sub-folders; an image folder holds one folder of images per class.");
+            throw new DataFormatException(
+                $"{root}: no class sub-folders; an image folder holds one folder of images per class.");
         var files = new List<string>();
         var labels = new List<int>();
         for (int k = 0; k < classes.Length; k++)
@@ -38,7 +41,8 @@ public sealed class ImageFolder : ILabeledDataset
                 labels.Add(k);
             }
         if (files.Count == 0)
-            throw new DataFormatException($"{root}: the class folders hold no images ({string.Join(", ", ImageFile.Extensions)}).");
+            throw new DataFormatException(
+                $"{root}: the class folders hold no images ({string.Join(", ", ImageFile.Extensions)}).");
         (Root, Channels, Transform, ClassNames) = (root, channels, transform, classes);
         _files = [.. files];
         _labels = [.. labels];
@@ -69,7 +73,8 @@ public sealed class ImageFolder : ILabeledDataset
         }
     }
 
-    /// <exception cref="ShapeMismatchException">Two images of the batch have different sizes after the transform; names both files.</exception>
+    /// <exception cref="ShapeMismatchException">Two images of the batch have different sizes after the transform; names
+    /// both files.</exception>
     public (Tensor Input, Tensor Target) GetBatch(ReadOnlySpan<int> indices)
     {
         Tensor? batch = null;
@@ -77,13 +82,15 @@ public sealed class ImageFolder : ILabeledDataset
         for (int k = 0; k < indices.Length; k++)
         {
             int i = indices[k];
-            if ((uint)i >= (uint)Count) throw new IndexOutOfRangeException($"ImageFolder: index {i} is out of range for {Count} images.");
+            if ((uint)i >= (uint)Count) throw new IndexOutOfRangeException(
+                $"ImageFolder: index {i} is out of range for {Count} images.");
             var image = ImageFile.Load(_files[i], Channels);
             if (Transform is not null) image = Transform.Apply(image, _generator);
             batch ??= Tensor.Empty([indices.Length, .. image.Shape.ToArray()]);
             if (!image.Shape.AsSpan().SequenceEqual(batch.Shape.AsSpan()[1..]))
                 throw new ShapeMismatchException(
-                    $"ImageFolder: {_files[i]} is {image.Shape} but {_files[indices[0]]} is {new Shape(batch.Shape.AsSpan()[1..].ToArray())}; " +
+                    $"ImageFolder: {_files[i]} is {image.Shape} but {_files[indices[0]]} is " +
+                    $"{new Shape(batch.Shape.AsSpan()[1..].ToArray())}; " +
                     "a batch needs one size. Hint: pass a transform such as Resize or CenterCrop.");
             image.Data.CopyTo(batch.Data.Slice(k * image.Numel, image.Numel));
             targets.Data[k] = _labels[i];

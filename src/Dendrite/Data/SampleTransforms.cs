@@ -22,11 +22,14 @@ public sealed class SampleCompose(params ISampleTransform[] transforms) : ISampl
     }
 }
 
-/// <summary>Mirrors the image left to right with probability <see cref="Probability"/> (torchvision's RandomHorizontalFlip).</summary>
+/// <summary>
+/// Mirrors the image left to right with probability <see cref="Probability"/> (torchvision's RandomHorizontalFlip).
+/// </summary>
 public sealed class RandomHorizontalFlip(float probability = 0.5f) : ISampleTransform
 {
     public float Probability { get; } = probability is >= 0 and <= 1 ? probability
-        : throw new ArgumentOutOfRangeException(nameof(probability), $"RandomHorizontalFlip: probability must be in [0, 1], got {probability}.");
+        : throw new ArgumentOutOfRangeException(nameof(probability),
+            $"RandomHorizontalFlip: probability must be in [0, 1], got {probability}.");
 
     public Tensor Apply(Tensor image, Generator generator)
     {
@@ -41,7 +44,10 @@ public sealed class RandomHorizontalFlip(float probability = 0.5f) : ISampleTran
     }
 }
 
-/// <summary>The central <see cref="Height"/> × <see cref="Width"/> window (torchvision's CenterCrop; odd margins put the extra pixel at the bottom/right).</summary>
+/// <summary>
+/// The central <see cref="Height"/> × <see cref="Width"/> window (torchvision's CenterCrop; odd margins put the extra
+/// pixel at the bottom/right).
+/// </summary>
 public sealed class CenterCrop(int height, int width) : ISampleTransform
 {
     public CenterCrop(int size) : this(size, size) { }
@@ -58,8 +64,8 @@ public sealed class CenterCrop(int height, int width) : ISampleTransform
 }
 
 /// <summary>
-/// A <see cref="Height"/> × <see cref="Width"/> window at a random place (torchvision's RandomCrop), after padding every
-/// side with <see cref="Padding"/> pixels of value <see cref="Fill"/>: a small random shift of the content.
+/// A <see cref="Height"/> × <see cref="Width"/> window at a random place (torchvision's RandomCrop), after padding
+/// every side with <see cref="Padding"/> pixels of value <see cref="Fill"/>: a small random shift of the content.
 /// </summary>
 public sealed class RandomCrop(int height, int width, int padding = 0, float fill = 0f) : ISampleTransform
 {
@@ -67,7 +73,8 @@ public sealed class RandomCrop(int height, int width, int padding = 0, float fil
 
     public int Height { get; } = ImageShape.Positive(height, nameof(RandomCrop));
     public int Width { get; } = ImageShape.Positive(width, nameof(RandomCrop));
-    public int Padding { get; } = padding >= 0 ? padding : throw new ArgumentOutOfRangeException(nameof(padding), $"RandomCrop: padding must be >= 0, got {padding}.");
+    public int Padding { get; } = padding >= 0 ? padding : throw new ArgumentOutOfRangeException(nameof(padding),
+        $"RandomCrop: padding must be >= 0, got {padding}.");
     public float Fill { get; } = fill;
 
     public Tensor Apply(Tensor image, Generator generator)
@@ -155,7 +162,8 @@ public sealed class ColorJitter(float brightness = 0f, float contrast = 0f, floa
             for (int i = 0; i < plane; i++)
             {
                 float grey = Grey(dst, i, plane, c);
-                for (int ch = 0; ch < 3; ch++) dst[ch * plane + i] = Math.Clamp(s * dst[ch * plane + i] + (1 - s) * grey, 0f, 1f);
+                for (int ch = 0; ch < 3; ch++)
+                    dst[ch * plane + i] = Math.Clamp(s * dst[ch * plane + i] + (1 - s) * grey, 0f, 1f);
             }
         return output;
     }
@@ -185,10 +193,14 @@ internal static class ImageShape
     {
         if (height > h + 2 * padding || width > w + 2 * padding)
             throw new ShapeMismatchException(
-                $"{transform}: a {height}x{width} window does not fit a {h}x{w} image{(padding > 0 ? $" padded by {padding}" : "")}. Hint: Resize first.");
+                $"{transform}: a {height}x{width} window does not fit a {h}x{w} " +
+                $"image{(padding > 0 ? $" padded by {padding}" : "")}. Hint: Resize first.");
     }
 
-    /// <summary>The window at (top, left) of the image padded by <paramref name="padding"/> on every side with <paramref name="fill"/>.</summary>
+    /// <summary>
+    /// The window at (top, left) of the image padded by <paramref name="padding"/> on every side with
+    /// <paramref name="fill"/>.
+    /// </summary>
     public static Tensor Crop(Tensor image, int top, int left, int height, int width, int padding, float fill)
     {
         var (c, h, w) = Of(image, nameof(Crop));
@@ -200,7 +212,8 @@ internal static class ImageShape
                 for (int x = 0; x < width; x++)
                 {
                     int sy = top + y - padding, sx = left + x - padding;
-                    dst[(ch * height + y) * width + x] = (uint)sy < (uint)h && (uint)sx < (uint)w ? src[(ch * h + sy) * w + sx] : fill;
+                    bool inside = (uint)sy < (uint)h && (uint)sx < (uint)w;
+                    dst[(ch * height + y) * width + x] = inside ? src[(ch * h + sy) * w + sx] : fill;
                 }
         return output;
     }

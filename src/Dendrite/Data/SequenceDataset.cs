@@ -4,22 +4,27 @@ namespace Dendrite.Data;
 /// Labelled sequences (from <see cref="SequenceFile"/> or anywhere) as a dataset whose batches are padded to their own
 /// longest sequence, not to the longest of the whole file: short batches stay short, and a recurrent model runs only
 /// the steps a batch needs. <see cref="GetBatch"/> gives one-hot inputs [N, T, Size] and class indices [N];
-/// <see cref="Collate"/> adds the mask and lengths, for a loop that passes them on (see <see cref="DataLoader.Batches{TBatch}"/>).
+/// <see cref="Collate"/> adds the mask and lengths, for a loop that passes them on (see
+/// <see cref="DataLoader.Batches{TBatch}"/>).
 /// </summary>
 public sealed class SequenceDataset : ILabeledDataset
 {
     private readonly string[] _sequences;
     private readonly int[] _labels;
 
-    /// <param name="sequences">The sequences; every symbol must be in <paramref name="alphabet"/> (or its pad symbol).</param>
+    /// <param name="sequences">The sequences; every symbol must be in <paramref name="alphabet"/> (or its pad
+    /// symbol).</param>
     /// <param name="labels">Each sequence's class index into <paramref name="classNames"/>.</param>
-    public SequenceDataset(IReadOnlyList<string> sequences, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, Alphabet alphabet)
+    public SequenceDataset(IReadOnlyList<string> sequences, IReadOnlyList<int> labels, IReadOnlyList<string> classNames,
+        Alphabet alphabet)
     {
         if (sequences.Count != labels.Count)
             throw new ArgumentException($"SequenceDataset: {sequences.Count} sequences but {labels.Count} labels.");
         for (int i = 0; i < labels.Count; i++)
             if ((uint)labels[i] >= (uint)classNames.Count)
-                throw new ArgumentException($"SequenceDataset: label {labels[i]} of sequence {i} is not a class index below {classNames.Count}.");
+                throw new ArgumentException(
+                    $"SequenceDataset: label {labels[i]} of sequence {i} is not a class index below " +
+                    $"{classNames.Count}.");
         _sequences = [.. sequences];
         _labels = [.. labels];
         ClassNames = [.. classNames];
@@ -31,7 +36,8 @@ public sealed class SequenceDataset : ILabeledDataset
     /// <see cref="HeaderField"/>, or from a side table, see <see cref="LabelsFromTable"/>). Classes are the distinct
     /// labels sorted ordinally unless <paramref name="classNames"/> gives them.
     /// </summary>
-    /// <exception cref="DataFormatException">A record has no label or one outside <paramref name="classNames"/>; names the file and line.</exception>
+    /// <exception cref="DataFormatException">A record has no label or one outside <paramref name="classNames"/>; names
+    /// the file and line.</exception>
     public static SequenceDataset FromRecords(SequenceFile file, Func<SequenceRecord, string?> labelOf, Alphabet alphabet,
         IReadOnlyList<string>? classNames = null)
     {
@@ -47,7 +53,8 @@ public sealed class SequenceDataset : ILabeledDataset
         var labels = new int[names.Length];
         for (int i = 0; i < names.Length; i++)
             labels[i] = index.TryGetValue(names[i], out int k) ? k : throw new DataFormatException(
-                $"{file.Source}: line {file.Records[i].Line}: label \"{names[i]}\" of record \"{file.Records[i].Id}\" is not one of {string.Join(", ", classes)}.");
+                $"{file.Source}: line {file.Records[i].Line}: label \"{names[i]}\" of record " +
+                $"\"{file.Records[i].Id}\" is not one of {string.Join(", ", classes)}.");
         return new SequenceDataset([.. file.Records.Select(r => r.Sequence)], labels, classes, alphabet);
     }
 
@@ -60,14 +67,18 @@ public sealed class SequenceDataset : ILabeledDataset
             .Select(word => word.Split('=', 2))
             .FirstOrDefault(pair => pair.Length == 2 && pair[0] == key)?[1];
 
-    /// <summary>Labels from a side table: the row whose <paramref name="idColumn"/> is the record's id gives <paramref name="labelColumn"/>.</summary>
+    /// <summary>
+    /// Labels from a side table: the row whose <paramref name="idColumn"/> is the record's id gives
+    /// <paramref name="labelColumn"/>.
+    /// </summary>
     /// <exception cref="DataFormatException">An id appears twice in the table.</exception>
     public static Func<SequenceRecord, string?> LabelsFromTable(Table table, string idColumn, string labelColumn)
     {
         var byId = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int r = 0; r < table.RowCount; r++)
             if (!byId.TryAdd(table.Cell(r, idColumn), table.Cell(r, labelColumn)))
-                throw new DataFormatException($"{table.Source}: line {table.LineOf(r)}: id \"{table.Cell(r, idColumn)}\" appears twice.");
+                throw new DataFormatException(
+                    $"{table.Source}: line {table.LineOf(r)}: id \"{table.Cell(r, idColumn)}\" appears twice.");
         return record => byId.GetValueOrDefault(record.Id);
     }
 
@@ -82,7 +93,8 @@ public sealed class SequenceDataset : ILabeledDataset
     {
         get
         {
-            if ((uint)index >= (uint)Count) throw new IndexOutOfRangeException($"SequenceDataset: index {index} is out of range for {Count} sequences.");
+            if ((uint)index >= (uint)Count) throw new IndexOutOfRangeException(
+                $"SequenceDataset: index {index} is out of range for {Count} sequences.");
             return (Alphabet.OneHot(_sequences[index]), Tensor.FromArray([_labels[index]], []));
         }
     }
@@ -93,7 +105,10 @@ public sealed class SequenceDataset : ILabeledDataset
         return (batch.Inputs, targets);
     }
 
-    /// <summary>The sequences at <paramref name="indices"/> padded to the longest of them, with mask and lengths, and their labels [N].</summary>
+    /// <summary>
+    /// The sequences at <paramref name="indices"/> padded to the longest of them, with mask and lengths, and their
+    /// labels [N].
+    /// </summary>
     public (SequenceBatch Batch, Tensor Targets) Collate(ReadOnlySpan<int> indices)
     {
         var sequences = new string[indices.Length];
@@ -102,7 +117,8 @@ public sealed class SequenceDataset : ILabeledDataset
         for (int k = 0; k < indices.Length; k++)
         {
             if ((uint)indices[k] >= (uint)Count)
-                throw new IndexOutOfRangeException($"SequenceDataset: index {indices[k]} is out of range for {Count} sequences.");
+                throw new IndexOutOfRangeException(
+                    $"SequenceDataset: index {indices[k]} is out of range for {Count} sequences.");
             sequences[k] = _sequences[indices[k]];
             t[k] = _labels[indices[k]];
         }

@@ -20,14 +20,18 @@ public sealed class SequenceFile
     public string Source { get; }
     public IReadOnlyList<SequenceRecord> Records { get; }
 
-    /// <summary>Symbols outside the alphabet, in file order (empty when no alphabet was given or all were known).</summary>
+    /// <summary>
+    /// Symbols outside the alphabet, in file order (empty when no alphabet was given or all were known).
+    /// </summary>
     public IReadOnlyList<UnknownSymbol> Unknown { get; }
 
     /// <summary>Reads a FASTA file (records start with '>'; a file ending in .gz is decompressed).</summary>
     /// <param name="alphabet">The allowed symbols; null accepts any.</param>
     /// <param name="unknown">What to do with a symbol outside <paramref name="alphabet"/>.</param>
-    /// <param name="replacement">The symbol for <see cref="UnknownSymbols.Replace"/>; the alphabet's pad symbol when null.</param>
-    /// <exception cref="DataFormatException">The file is malformed, or has an unknown symbol under <see cref="UnknownSymbols.Error"/>.</exception>
+    /// <param name="replacement">The symbol for <see cref="UnknownSymbols.Replace"/>; the alphabet's pad symbol when
+    /// null.</param>
+    /// <exception cref="DataFormatException">The file is malformed, or has an unknown symbol under
+    /// <see cref="UnknownSymbols.Error"/>.</exception>
     public static SequenceFile ReadFasta(string path, Alphabet? alphabet = null, UnknownSymbols unknown = UnknownSymbols.Error,
         char? replacement = null, bool upperCase = true)
     {
@@ -35,9 +39,11 @@ public sealed class SequenceFile
         return ParseFasta(reader, path, alphabet, unknown, replacement, upperCase);
     }
 
-    /// <summary>Reads a FASTQ file (records of '@' header, sequence, '+' line, quality; sequence and quality may wrap).</summary>
-    /// <exception cref="DataFormatException">The file is malformed (the message names file and line), or has an unknown symbol
-    /// under <see cref="UnknownSymbols.Error"/>.</exception>
+    /// <summary>
+    /// Reads a FASTQ file (records of '@' header, sequence, '+' line, quality; sequence and quality may wrap).
+    /// </summary>
+    /// <exception cref="DataFormatException">The file is malformed (the message names file and line), or has an unknown
+    /// symbol under <see cref="UnknownSymbols.Error"/>.</exception>
     public static SequenceFile ReadFastq(string path, Alphabet? alphabet = null, UnknownSymbols unknown = UnknownSymbols.Error,
         char? replacement = null, bool upperCase = true)
     {
@@ -45,73 +51,67 @@ public sealed class SequenceFile
         return ParseFastq(reader, path, alphabet, unknown, replacement, upperCase);
     }
 
-    /// <summary>Parses FASTA text from <paramref name="reader"/>; <paramref name="source"/> names it in messages.</summary>
+    /// <summary>
+    /// Parses FASTA text from <paramref name="reader"/>; <paramref name="source"/> names it in messages.
+    /// </summary>
     public static SequenceFile ParseFasta(TextReader reader, string source, Alphabet? alphabet = null,
         UnknownSymbols unknown = UnknownSymbols.Error, char? replacement = null, bool upperCase = true)
     {
         var builder = new Builder(source, alphabet, unknown, replacement, upperCase);
-        int lineNumber = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var lines = new NumberedLines(reader);
+        while (lines.Next() is { } text)
         {
-            lineNumber++;
-            string text = line.TrimEnd();
             if (text.Length == 0 || text[0] == ';') continue;
             if (text[0] == '>')
             {
                 builder.Finish(null);
-                builder.Start(text, lineNumber);
+                builder.Start(text, lines.Number);
                 continue;
             }
             if (!builder.InRecord)
-                throw new DataFormatException($"{source}: line {lineNumber}: sequence data before the first '>' header.");
-            builder.Append(text, lineNumber);
+                throw new DataFormatException(
+                    $"{source}: line {lines.Number}: sequence data before the first '>' header.");
+            builder.Append(text, lines.Number);
         }
         builder.Finish(null);
         return builder.Build();
     }
 
-    /// <summary>Parses FASTQ text from <paramref name="reader"/>; <paramref name="source"/> names it in messages.</summary>
+    /// <summary>
+    /// Parses FASTQ text from <paramref name="reader"/>; <paramref name="source"/> names it in messages.
+    /// </summary>
     public static SequenceFile ParseFastq(TextReader reader, string source, Alphabet? alphabet = null,
         UnknownSymbols unknown = UnknownSymbols.Error, char? replacement = null, bool upperCase = true)
     {
         var builder = new Builder(source, alphabet, unknown, replacement, upperCase);
-        int lineNumber = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var lines = new NumberedLines(reader);
+        while (lines.Next() is { } header)
         {
-            lineNumber++;
-            string header = line.TrimEnd();
             if (header.Length == 0) continue;
             if (header[0] != '@')
-                throw new DataFormatException($"{source}: line {lineNumber}: expected a '@' record header, got \"{Shorten(header)}\".");
-            builder.Start(header, lineNumber);
-            int headerLine = lineNumber;
+                throw new DataFormatException(
+                    $"{source}: line {lines.Number}: expected a '@' record header, got \"{Shorten(header)}\".");
+            builder.Start(header, lines.Number);
+            int headerLine = lines.Number;
             // Sequence lines run to the '+' separator; quality lines then run until they are as long as the sequence
             // (a quality line may itself start with '@' or '+', so lengths, not first characters, end it).
             while (true)
             {
-                line = reader.ReadLine();
-                lineNumber++;
-                if (line is null)
-                    throw new DataFormatException($"{source}: line {headerLine}: record \"{builder.Id}\" ends before its '+' line.");
-                string text = line.TrimEnd();
+                string text = lines.Next()
+                    ?? throw new DataFormatException(
+                        $"{source}: line {headerLine}: record \"{builder.Id}\" ends before its '+' line.");
                 if (text.StartsWith('+')) break;
-                builder.Append(text, lineNumber);
+                builder.Append(text, lines.Number);
             }
             var quality = new StringBuilder();
             while (quality.Length < builder.Length)
-            {
-                line = reader.ReadLine();
-                lineNumber++;
-                if (line is null)
-                    throw new DataFormatException(
-                        $"{source}: line {headerLine}: record \"{builder.Id}\" has {builder.Length} symbols but the file ends after {quality.Length} quality characters.");
-                quality.Append(line.TrimEnd());
-            }
+                quality.Append(lines.Next() ?? throw new DataFormatException(
+                    $"{source}: line {headerLine}: record \"{builder.Id}\" has {builder.Length} symbols but the " +
+                    $"file ends after {quality.Length} quality characters."));
             if (quality.Length != builder.Length)
                 throw new DataFormatException(
-                    $"{source}: line {lineNumber}: record \"{builder.Id}\" has {builder.Length} symbols but {quality.Length} quality characters.");
+                    $"{source}: line {lines.Number}: record \"{builder.Id}\" has {builder.Length} symbols but " +
+                    $"{quality.Length} quality characters.");
             builder.Finish(quality.ToString());
         }
         return builder.Build();
@@ -127,6 +127,20 @@ public sealed class SequenceFile
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    /// <summary>The lines of a text, trailing white space cut, counted from 1 for messages.</summary>
+    private sealed class NumberedLines(TextReader reader)
+    {
+        public int Number { get; private set; }
+
+        public string? Next()
+        {
+            string? line = reader.ReadLine();
+            if (line is null) return null;
+            Number++;
+            return line.TrimEnd();
+        }
+    }
 
     /// <summary>Collects one record at a time, checking symbols against the alphabet as lines arrive.</summary>
     private sealed class Builder(string source, Alphabet? alphabet, UnknownSymbols policy, char? replacement, bool upperCase)
@@ -148,7 +162,8 @@ public sealed class SequenceFile
             int space = text.IndexOfAny([' ', '\t']);
             Id = space < 0 ? text : text[..space];
             _description = space < 0 ? "" : text[(space + 1)..].Trim();
-            if (Id.Length == 0) throw new DataFormatException($"{source}: line {line}: the record header has no identifier.");
+            if (Id.Length == 0) throw new DataFormatException(
+                $"{source}: line {line}: the record header has no identifier.");
             _line = line;
             _sequence.Clear();
             InRecord = true;
@@ -165,8 +180,10 @@ public sealed class SequenceFile
                 {
                     if (policy == UnknownSymbols.Error)
                         throw new DataFormatException(
-                            $"{source}: line {line}, column {column + 1}: symbol '{symbol}' of record \"{Id}\" is not in the alphabet " +
-                            $"\"{alphabet.Symbols}\". Pass unknown: UnknownSymbols.Replace to map such symbols, or Report to list them.");
+                            $"{source}: line {line}, column {column + 1}: symbol '{symbol}' of record \"{Id}\" is " +
+                            $"not in the alphabet " +
+                            $"\"{alphabet.Symbols}\". Pass unknown: UnknownSymbols.Replace to map such symbols, " +
+                            $"or Report to list them.");
                     _unknown.Add(new UnknownSymbol(symbol, line, column + 1, Id, _sequence.Length));
                     if (policy == UnknownSymbols.Replace) symbol = _replacement;
                 }

@@ -11,7 +11,8 @@ public sealed record SequenceRecord(string Id, string Description, string Sequen
     /// <summary>Phred quality scores (the quality characters minus 33, the Sanger/Illumina 1.8+ encoding).</summary>
     /// <exception cref="InvalidOperationException">The record has no quality (FASTA).</exception>
     public int[] QualityScores() => Quality is null
-        ? throw new InvalidOperationException($"Record \"{Id}\" (line {Line}) has no quality scores: it comes from FASTA, not FASTQ.")
+        ? throw new InvalidOperationException(
+            $"Record \"{Id}\" (line {Line}) has no quality scores: it comes from FASTA, not FASTQ.")
         : [.. Quality.Select(c => c - 33)];
 }
 

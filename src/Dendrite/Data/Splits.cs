@@ -33,22 +33,27 @@ public static class Splits
     /// samples, as scikit-learn's <c>train_test_split</c>; that number is shared among the classes in proportion to
     /// their sizes (largest remainders get the rounding), and each class's samples are drawn at random.
     /// </summary>
-    /// <param name="labels">The class of each sample; when null, <see cref="LabelsOf"/> reads them from the dataset.</param>
-    /// <exception cref="ArgumentException"><paramref name="testFraction"/> is not in (0, 1), or the labels do not match the dataset.</exception>
+    /// <param name="labels">The class of each sample; when null, <see cref="LabelsOf"/> reads them from the
+    /// dataset.</param>
+    /// <exception cref="ArgumentException"><paramref name="testFraction"/> is not in (0, 1), or the labels do not match
+    /// the dataset.</exception>
     public static (Subset Train, Subset Test) Stratified(IDataset dataset, double testFraction, ulong seed,
         IReadOnlyList<int>? labels = null)
     {
         if (!(testFraction > 0 && testFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(testFraction), $"Splits.Stratified: testFraction must be in (0, 1), got {testFraction}.");
+            throw new ArgumentOutOfRangeException(nameof(testFraction),
+                $"Splits.Stratified: testFraction must be in (0, 1), got {testFraction}.");
         labels ??= LabelsOf(dataset);
         if (labels.Count != dataset.Count)
-            throw new ArgumentException($"Splits.Stratified: {labels.Count} labels for {dataset.Count} samples.", nameof(labels));
+            throw new ArgumentException(
+                $"Splits.Stratified: {labels.Count} labels for {dataset.Count} samples.", nameof(labels));
         var byClass = ByClass(labels);
         int n = dataset.Count;
         int testTotal = (int)Math.Ceiling(testFraction * n);
         var exact = byClass.Select(c => (double)testTotal * c.Count / n).ToArray();
         var testSizes = exact.Select(e => (int)Math.Floor(e)).ToArray();
-        var byRemainder = Enumerable.Range(0, exact.Length).OrderByDescending(k => exact[k] - testSizes[k]).ThenBy(k => k).ToArray();
+        var byRemainder = Enumerable.Range(0, exact.Length)
+            .OrderByDescending(k => exact[k] - testSizes[k]).ThenBy(k => k).ToArray();
         for (int r = 0, left = testTotal - testSizes.Sum(); left > 0; r++, left--) testSizes[byRemainder[r]]++;
         var generator = new Generator(seed);
         var train = new List<int>();
@@ -101,7 +106,8 @@ public static class Splits
         var byClass = new List<List<int>>();
         for (int i = 0; i < labels.Count; i++)
         {
-            if (labels[i] < 0) throw new ArgumentException($"Splits: label {labels[i]} of sample {i} is negative.", nameof(labels));
+            if (labels[i] < 0) throw new ArgumentException(
+                $"Splits: label {labels[i]} of sample {i} is negative.", nameof(labels));
             while (byClass.Count <= labels[i]) byClass.Add([]);
             byClass[labels[i]].Add(i);
         }
@@ -121,7 +127,8 @@ public static class Splits
             labels[i] = (int)d[i];
             if (labels[i] != d[i] || labels[i] < 0)
                 throw new ArgumentException(
-                    $"Splits: target {d[i]} of sample {firstSample + i} is not a class index (a whole number >= 0); pass the labels explicitly.");
+                    $"Splits: target {d[i]} of sample {firstSample + i} is not a class index (a whole number >= " +
+                    $"0); pass the labels explicitly.");
         }
         return labels;
     }

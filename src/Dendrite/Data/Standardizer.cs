@@ -34,12 +34,15 @@ public sealed class Standardizer
     /// <summary>Number of features, F.</summary>
     public int Features => Mean.Count;
 
-    /// <summary>Fits on <paramref name="features"/> [N, F]; accumulates in double so large N loses no precision.</summary>
+    /// <summary>
+    /// Fits on <paramref name="features"/> [N, F]; accumulates in double so large N loses no precision.
+    /// </summary>
     /// <exception cref="ShapeMismatchException">The tensor is not [N, F] with N ≥ 1.</exception>
     public static Standardizer Fit(Tensor features)
     {
         if (features.Rank != 2 || features.Shape[0] == 0)
-            throw new ShapeMismatchException($"Standardizer.Fit: expected features [N, F] with N >= 1, got {features.Shape}.");
+            throw new ShapeMismatchException(
+                $"Standardizer.Fit: expected features [N, F] with N >= 1, got {features.Shape}.");
         int n = features.Shape[0], f = features.Shape[1];
         var x = features.Data;
         var sum = new double[f];
@@ -69,7 +72,8 @@ public sealed class Standardizer
     public Tensor Transform(Tensor features)
     {
         if (features.Rank != 2 || features.Shape[1] != Features)
-            throw new ShapeMismatchException($"Standardizer.Transform: fitted on {Features} features, got {features.Shape}.");
+            throw new ShapeMismatchException(
+                $"Standardizer.Transform: fitted on {Features} features, got {features.Shape}.");
         var result = Tensor.Empty(features.Shape.ToArray());
         var x = features.Data;
         var y = result.Data;
@@ -89,7 +93,8 @@ public sealed class Standardizer
     }.ToJsonString();
 
     /// <summary>The standardiser <see cref="ToJson"/> wrote.</summary>
-    /// <exception cref="FormatException">The JSON lacks "mean" or "std", they differ in length, or a std is not positive.</exception>
+    /// <exception cref="FormatException">The JSON lacks "mean" or "std", they differ in length, or a std is not
+    /// positive.</exception>
     public static Standardizer FromJson(string json)
     {
         JsonNode? node;
@@ -112,6 +117,7 @@ public sealed class Standardizer
 
     private static float[] ReadArray(JsonNode? node, string key) =>
         node?[key] is JsonArray array
-            ? [.. array.Select(v => v?.GetValue<float>() ?? throw new FormatException($"Standardizer.FromJson: null in \"{key}\"."))]
+            ? [.. array.Select(v => v?.GetValue<float>() ?? throw new FormatException(
+                $"Standardizer.FromJson: null in \"{key}\"."))]
             : throw new FormatException($"Standardizer.FromJson: expected an object with an array \"{key}\".");
 }

@@ -15,7 +15,8 @@ public sealed class Subset : IDataset
         _indices = [.. indices];
         foreach (int i in _indices)
             if ((uint)i >= (uint)dataset.Count)
-                throw new IndexOutOfRangeException($"Subset: index {i} is out of range for a dataset of {dataset.Count} samples.");
+                throw new IndexOutOfRangeException(
+                    $"Subset: index {i} is out of range for a dataset of {dataset.Count} samples.");
     }
 
     public IDataset Dataset { get; }
@@ -29,7 +30,9 @@ public sealed class Subset : IDataset
         (uint)index < (uint)Count ? Dataset[_indices[index]]
             : throw new IndexOutOfRangeException($"Subset: index {index} is out of range for {Count} samples.");
 
-    /// <summary>Every sample of the subset, in order, as one input and one target tensor (what a standardiser fits on).</summary>
+    /// <summary>
+    /// Every sample of the subset, in order, as one input and one target tensor (what a standardiser fits on).
+    /// </summary>
     public (Tensor Inputs, Tensor Targets) ToTensors() => Dataset.GetBatch(_indices);
 
     public (Tensor Input, Tensor Target) GetBatch(ReadOnlySpan<int> indices)
@@ -37,7 +40,8 @@ public sealed class Subset : IDataset
         var mapped = new int[indices.Length];
         for (int k = 0; k < indices.Length; k++)
             mapped[k] = (uint)indices[k] < (uint)Count ? _indices[indices[k]]
-                : throw new IndexOutOfRangeException($"Subset: index {indices[k]} is out of range for {Count} samples.");
+                : throw new IndexOutOfRangeException(
+                    $"Subset: index {indices[k]} is out of range for {Count} samples.");
         return Dataset.GetBatch(mapped);
     }
 }

@@ -33,7 +33,8 @@ public sealed class Table
         _columnIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int c = 0; c < columns.Length; c++)
             if (!_columnIndex.TryAdd(columns[c], c))
-                throw new DataFormatException($"{source}: line 1: column name \"{columns[c]}\" appears twice in the header.");
+                throw new DataFormatException(
+                    $"{source}: line 1: column name \"{columns[c]}\" appears twice in the header.");
     }
 
     /// <summary>The file the table came from (or the name given to <see cref="Parse"/>), for messages.</summary>
@@ -73,7 +74,8 @@ public sealed class Table
             CultureInfo = CultureInfo.InvariantCulture,
         };
         using var reader = options.FromText(text);
-        if (reader.Header.IsEmpty) throw new DataFormatException($"{source}: the file is empty; a header row is expected.");
+        if (reader.Header.IsEmpty) throw new DataFormatException(
+            $"{source}: the file is empty; a header row is expected.");
         string[] columns = [.. reader.Header.ColNames];
         var rows = new List<string[]>();
         var lines = new List<int>();
@@ -83,7 +85,8 @@ public sealed class Table
             if (row.ColCount == 1 && row[0].Span.IsWhiteSpace()) continue;
             if (row.ColCount != columns.Length)
                 throw new DataFormatException(
-                    $"{source}: line {row.LineNumberFrom}: {row.ColCount} cells, but the header has {columns.Length} columns.");
+                    $"{source}: line {row.LineNumberFrom}: {row.ColCount} cells, but the header has " +
+                    $"{columns.Length} columns.");
             var cells = new string[columns.Length];
             for (int c = 0; c < cells.Length; c++) cells[c] = row[c].ToString();
             rows.Add(cells);
@@ -92,13 +95,19 @@ public sealed class Table
         return new Table(source, columns, [.. rows], [.. lines]);
     }
 
-    /// <summary>The text of the cell in data row <paramref name="row"/> (0-based) and <paramref name="column"/>.</summary>
+    /// <summary>
+    /// The text of the cell in data row <paramref name="row"/> (0-based) and <paramref name="column"/>.
+    /// </summary>
     public string Cell(int row, string column) => _rows[row][IndexOf(column)];
 
-    /// <summary>The file line (1-based, the header is line 1) on which data row <paramref name="row"/> starts.</summary>
+    /// <summary>
+    /// The file line (1-based, the header is line 1) on which data row <paramref name="row"/> starts.
+    /// </summary>
     public int LineOf(int row) => _lines[row];
 
-    /// <summary>Whether <paramref name="text"/> counts as a missing value: empty, or NA, N/A, NaN, nan, null, NULL, ?, -.</summary>
+    /// <summary>
+    /// Whether <paramref name="text"/> counts as a missing value: empty, or NA, N/A, NaN, nan, null, NULL, ?, -.
+    /// </summary>
     public static bool IsMissing(string text) => s_missingMarkers.Contains(text);
 
     /// <summary>Every missing cell of <paramref name="columns"/> (all columns when null), by row and column.</summary>
@@ -112,7 +121,9 @@ public sealed class Table
         return missing;
     }
 
-    /// <summary>A table without the rows that miss a value in any of <paramref name="columns"/> (all when null).</summary>
+    /// <summary>
+    /// A table without the rows that miss a value in any of <paramref name="columns"/> (all when null).
+    /// </summary>
     public Table DropMissing(IReadOnlyList<string>? columns = null)
     {
         var dropped = MissingCells(columns).Select(m => m.Row).ToHashSet();
@@ -133,7 +144,8 @@ public sealed class Table
         {
             var listed = string.Join("; ", missing.Take(20).Select(m => $"line {m.Line}, column \"{m.Column}\""));
             throw new DataFormatException(
-                $"{Source}: {missing.Count} missing value(s) in numeric columns: {listed}{(missing.Count > 20 ? "; …" : "")}. " +
+                $"{Source}: {missing.Count} missing value(s) in numeric columns: " +
+                $"{listed}{(missing.Count > 20 ? "; …" : "")}. " +
                 "Drop those rows (DropMissing) or fill them in before reading.");
         }
         var values = Tensor.Empty(_rows.Length, indices.Length);
@@ -144,7 +156,8 @@ public sealed class Table
                 string cell = _rows[r][indices[j]];
                 if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
                     throw new DataFormatException(
-                        $"{Source}: line {_lines[r]}, column \"{Columns[indices[j]]}\" (number {indices[j] + 1}): \"{cell}\" is not a number.");
+                        $"{Source}: line {_lines[r]}, column \"{Columns[indices[j]]}\" (number {indices[j] + 1}): " +
+                        $"\"{cell}\" is not a number.");
                 d[r * indices.Length + j] = v;
             }
         return values;
@@ -155,7 +168,8 @@ public sealed class Table
     /// are <paramref name="classes"/> in that order when given (so train and test files agree), else the distinct
     /// values sorted ordinally, as scikit-learn's <c>LabelEncoder</c> does.
     /// </summary>
-    /// <exception cref="DataFormatException">A label is missing or not one of <paramref name="classes"/>; the message names the line.</exception>
+    /// <exception cref="DataFormatException">A label is missing or not one of <paramref name="classes"/>; the message
+    /// names the line.</exception>
     public (Tensor Indices, string[] Classes) Categorical(string column, IReadOnlyList<string>? classes = null)
     {
         int c = IndexOf(column);
@@ -170,10 +184,12 @@ public sealed class Table
         {
             string cell = _rows[r][c];
             if (IsMissing(cell))
-                throw new DataFormatException($"{Source}: line {_lines[r]}, column \"{column}\": the label is missing.");
+                throw new DataFormatException(
+                    $"{Source}: line {_lines[r]}, column \"{column}\": the label is missing.");
             if (!index.TryGetValue(cell, out int k))
                 throw new DataFormatException(
-                    $"{Source}: line {_lines[r]}, column \"{column}\": \"{cell}\" is not one of the classes {string.Join(", ", names)}.");
+                    $"{Source}: line {_lines[r]}, column \"{column}\": \"{cell}\" is not one of the classes " +
+                    $"{string.Join(", ", names)}.");
             d[r] = k;
         }
         return (indices, names);
@@ -198,7 +214,8 @@ public sealed class Table
     }
 
     private int IndexOf(string column) => _columnIndex.TryGetValue(column, out int c) ? c
-        : throw new ArgumentException($"Table {Source}: no column \"{column}\"; the columns are {string.Join(", ", Columns)}.", nameof(column));
+        : throw new ArgumentException(
+            $"Table {Source}: no column \"{column}\"; the columns are {string.Join(", ", Columns)}.", nameof(column));
 }
 
 /// <summary>A missing cell: data row (0-based), file line (1-based, header is line 1) and column name.</summary>

@@ -25,7 +25,8 @@ public static class Tiff
     private const int NoCompression = 1, PackBits = 32773;
 
     /// <summary>Reads the first image of the TIFF file at <paramref name="path"/>.</summary>
-    /// <exception cref="DataFormatException">The file is not a baseline greyscale TIFF of the kinds above; the message names
+    /// <exception cref="DataFormatException">The file is not a baseline greyscale TIFF of the kinds above; the message
+    /// names
     /// the file and the byte offset of the problem.</exception>
     public static TiffImage Read(string path)
     {
@@ -72,22 +73,29 @@ public static class Tiff
         uint photometric = Single(Photometric, null, "PhotometricInterpretation");
         Require(BitsPerSampleTag, "BitsPerSample", bits, 8, 16);
         Require(Compression, "Compression", compression, NoCompression, PackBits);
-        Require(Photometric, "PhotometricInterpretation (only greyscale: 0 WhiteIsZero, 1 BlackIsZero)", photometric, 0, 1);
+        Require(Photometric,
+            "PhotometricInterpretation (only greyscale: 0 WhiteIsZero, 1 BlackIsZero)", photometric, 0, 1);
         Require(SamplesPerPixel, "SamplesPerPixel", Single(SamplesPerPixel, 1, "SamplesPerPixel"), 1);
         Require(PlanarConfiguration, "PlanarConfiguration", Single(PlanarConfiguration, 1, "PlanarConfiguration"), 1);
         Require(SampleFormat, "SampleFormat (only unsigned integers)", Single(SampleFormat, 1, "SampleFormat"), 1);
-        if (tags.ContainsKey(TileWidth)) file.Fail(tags[TileWidth].Offset, "tiled images are not supported, only strips");
-        if (!tags.TryGetValue(StripOffsets, out var offsets)) file.Fail(ifd, "the required tag StripOffsets (273) is missing");
-        if (!tags.TryGetValue(StripByteCounts, out var counts)) file.Fail(ifd, "the required tag StripByteCounts (279) is missing");
+        if (tags.ContainsKey(TileWidth)) file.Fail(tags[TileWidth].Offset,
+            "tiled images are not supported, only strips");
+        if (!tags.TryGetValue(StripOffsets, out var offsets)) file.Fail(ifd,
+            "the required tag StripOffsets (273) is missing");
+        if (!tags.TryGetValue(StripByteCounts, out var counts)) file.Fail(ifd,
+            "the required tag StripByteCounts (279) is missing");
         if (offsets.Values.Length != counts.Values.Length)
-            file.Fail(counts.Offset, $"{offsets.Values.Length} strip offsets but {counts.Values.Length} strip byte counts");
+            file.Fail(counts.Offset,
+                $"{offsets.Values.Length} strip offsets but {counts.Values.Length} strip byte counts");
         long rowsPerStrip = Math.Min(Single(RowsPerStrip, uint.MaxValue, "RowsPerStrip"), (uint)height);
         int bytesPerSample = (int)bits / 8;
         int rowBytes = checked(width * bytesPerSample);
         var raster = new byte[checked((long)rowBytes * height)];
         long expectedStrips = height == 0 ? 0 : (height + rowsPerStrip - 1) / rowsPerStrip;
         if (offsets.Values.Length < expectedStrips)
-            file.Fail(offsets.Offset, $"{offsets.Values.Length} strips for {height} rows of {rowsPerStrip} per strip (expected {expectedStrips})");
+            file.Fail(offsets.Offset,
+                $"{offsets.Values.Length} strips for {height} rows of {rowsPerStrip} per strip (expected " +
+                $"{expectedStrips})");
         for (int s = 0; s < expectedStrips; s++)
         {
             int rows = (int)Math.Min(rowsPerStrip, height - s * rowsPerStrip);
@@ -146,7 +154,9 @@ public static class Tiff
         }
     }
 
-    /// <summary>Byte-order-aware reads that fail with the file name and offset instead of running off the end.</summary>
+    /// <summary>
+    /// Byte-order-aware reads that fail with the file name and offset instead of running off the end.
+    /// </summary>
     private sealed class Reader(byte[] bytes, string source)
     {
         public bool LittleEndian { get; } = bytes.Length >= 2 && bytes[0] == (byte)'I';

@@ -1,6 +1,8 @@
 namespace Dendrite.Data;
 
-/// <summary>Finds the data the repository vendors under <c>data/</c>, for examples and tests run from inside it.</summary>
+/// <summary>
+/// Finds the data the repository vendors under <c>data/</c>, for examples and tests run from inside it.
+/// </summary>
 internal static class VendoredData
 {
     /// <summary>

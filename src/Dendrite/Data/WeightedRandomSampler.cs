@@ -19,10 +19,12 @@ public sealed class WeightedRandomSampler : ISampler
             throw new ArgumentException("WeightedRandomSampler: every weight must be finite and >= 0.", nameof(weights));
         int positive = weights.Count(w => w > 0);
         if (positive == 0) throw new ArgumentException("WeightedRandomSampler: at least one weight must be positive.", nameof(weights));
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), $"WeightedRandomSampler: count must be >= 0, got {count}.");
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count),
+            $"WeightedRandomSampler: count must be >= 0, got {count}.");
         if (!replacement && count > positive)
             throw new ArgumentException(
-                $"WeightedRandomSampler: {count} samples without replacement, but only {positive} weights are positive.", nameof(count));
+                $"WeightedRandomSampler: {count} samples without replacement, but only {positive} weights are " +
+                $"positive.", nameof(count));
         _weights = [.. weights];
         _cumulative = new double[_weights.Length];
         double sum = 0;
@@ -34,7 +36,9 @@ public sealed class WeightedRandomSampler : ISampler
     public bool Replacement { get; }
     public ulong Seed { get; }
 
-    /// <summary>Weights 1 / (samples of its class) for each sample, so every class is drawn equally often on average.</summary>
+    /// <summary>
+    /// Weights 1 / (samples of its class) for each sample, so every class is drawn equally often on average.
+    /// </summary>
     public static double[] BalancedWeights(IReadOnlyList<int> labels)
     {
         var counts = new Dictionary<int, int>();
@@ -52,7 +56,8 @@ public sealed class WeightedRandomSampler : ISampler
             for (int k = 0; k < Count; k++)
             {
                 int i = _cumulative.AsSpan().BinarySearch(generator.NextDouble() * total);
-                // BinarySearch gives ~(first larger) when there is no exact hit; a hit on a boundary belongs to the next index.
+                // BinarySearch gives ~(first larger) when there is no exact hit; a hit on a boundary belongs to the
+                // next index.
                 i = i < 0 ? ~i : i + 1;
                 // Zero-weight indices share their boundary with the one before; skip them.
                 while (i < _weights.Length - 1 && _weights[i] == 0) i++;

@@ -32,7 +32,8 @@ internal static class ClassScores
     public static int[] Labels(Tensor targets, int n)
     {
         if (targets.Numel != n)
-            throw new ShapeMismatchException($"Metrics: expected one class index per sample ({n}), got targets {targets.Shape}.");
+            throw new ShapeMismatchException(
+                $"Metrics: expected one class index per sample ({n}), got targets {targets.Shape}.");
         var t = targets.Data;
         var labels = new int[n];
         for (int i = 0; i < n; i++)

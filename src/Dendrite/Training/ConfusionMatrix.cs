@@ -30,7 +30,8 @@ public sealed class ConfusionMatrix
     public ConfusionMatrix(IReadOnlyList<int> actual, IReadOnlyList<int> predicted, IReadOnlyList<string> classNames)
     {
         if (actual.Count != predicted.Count)
-            throw new ArgumentException($"ConfusionMatrix: {actual.Count} true classes but {predicted.Count} predictions.");
+            throw new ArgumentException(
+                $"ConfusionMatrix: {actual.Count} true classes but {predicted.Count} predictions.");
         ClassNames = [.. classNames];
         int c = ClassNames.Count;
         _counts = new long[c, c];
@@ -38,7 +39,8 @@ public sealed class ConfusionMatrix
         {
             if ((uint)actual[i] >= (uint)c || (uint)predicted[i] >= (uint)c)
                 throw new ArgumentException(
-                    $"ConfusionMatrix: sample {i} has true class {actual[i]} and prediction {predicted[i]}; classes are 0 … {c - 1}.");
+                    $"ConfusionMatrix: sample {i} has true class {actual[i]} and prediction {predicted[i]}; " +
+                    $"classes are 0 … {c - 1}.");
             _counts[actual[i], predicted[i]]++;
         }
         Total = actual.Count;
@@ -46,8 +48,7 @@ public sealed class ConfusionMatrix
 
     /// <summary>A matrix over classes named "0", "1", … up to the largest class seen.</summary>
     public ConfusionMatrix(IReadOnlyList<int> actual, IReadOnlyList<int> predicted)
-        : this(actual, predicted, [.. Enumerable.Range(0, Math.Max(actual.DefaultIfEmpty(-1).Max(), predicted.DefaultIfEmpty(-1).Max()) + 1)
-            .Select(k => k.ToString(CultureInfo.InvariantCulture))])
+        : this(actual, predicted, IndexNames(Math.Max(actual.DefaultIfEmpty(-1).Max(), predicted.DefaultIfEmpty(-1).Max()) + 1))
     {
     }
 
@@ -56,7 +57,8 @@ public sealed class ConfusionMatrix
     /// scores thresholded at <paramref name="threshold"/> (0.5 for probabilities, 0 for logits), against class-index
     /// targets [N].
     /// </summary>
-    public static ConfusionMatrix FromOutputs(Tensor outputs, Tensor targets, IReadOnlyList<string> classNames, float threshold = 0.5f)
+    public static ConfusionMatrix FromOutputs(Tensor outputs, Tensor targets, IReadOnlyList<string> classNames,
+        float threshold = 0.5f)
     {
         var predicted = ClassScores.Predictions(outputs, threshold);
         return new ConfusionMatrix(ClassScores.Labels(targets, predicted.Length), predicted, classNames);
@@ -101,9 +103,14 @@ public sealed class ConfusionMatrix
         _ => Total == 0 ? 0 : Enumerable.Range(0, Classes).Sum(k => score(k) * Support(k)) / Total,
     };
 
+    private static string[] IndexNames(int classes) =>
+        [.. Enumerable.Range(0, classes).Select(k => k.ToString(CultureInfo.InvariantCulture))];
+
     private static double Ratio(long numerator, long denominator) => denominator == 0 ? 0 : (double)numerator / denominator;
 
-    /// <summary>The matrix (rows true, columns predicted), then precision, recall, F1 and support per class and averaged.</summary>
+    /// <summary>
+    /// The matrix (rows true, columns predicted), then precision, recall, F1 and support per class and averaged.
+    /// </summary>
     public override string ToString()
     {
         var inv = CultureInfo.InvariantCulture;
@@ -121,13 +128,15 @@ public sealed class ConfusionMatrix
         }
         sb.Append('\n').Append("".PadRight(nameWidth)).Append("precision".PadLeft(11)).Append("recall".PadLeft(9))
           .Append("f1".PadLeft(9)).Append("support".PadLeft(9)).Append('\n');
+        string Score(double value, int width) => value.ToString("0.0000", inv).PadLeft(width);
         void Row(string name, double p, double r, double f, long support) =>
-            sb.Append(name.PadRight(nameWidth)).Append(p.ToString("0.0000", inv).PadLeft(11)).Append(r.ToString("0.0000", inv).PadLeft(9))
-              .Append(f.ToString("0.0000", inv).PadLeft(9)).Append(support.ToString(inv).PadLeft(9)).Append('\n');
+            sb.Append(name.PadRight(nameWidth)).Append(Score(p, 11)).Append(Score(r, 9)).Append(Score(f, 9))
+              .Append(support.ToString(inv).PadLeft(9)).Append('\n');
         for (int k = 0; k < Classes; k++) Row(ClassNames[k], Precision(k), Recall(k), F1(k), Support(k));
         Row("macro avg", Precision(ClassAverage.Macro), Recall(ClassAverage.Macro), F1(ClassAverage.Macro), Total);
-        Row("weighted avg", Precision(ClassAverage.Weighted), Recall(ClassAverage.Weighted), F1(ClassAverage.Weighted), Total);
-        sb.Append("accuracy".PadRight(nameWidth)).Append(Accuracy.ToString("0.0000", inv).PadLeft(29)).Append(Total.ToString(inv).PadLeft(9));
+        var weighted = ClassAverage.Weighted;
+        Row("weighted avg", Precision(weighted), Recall(weighted), F1(weighted), Total);
+        sb.Append("accuracy".PadRight(nameWidth)).Append(Score(Accuracy, 29)).Append(Total.ToString(inv).PadLeft(9));
         return sb.ToString();
     }
 }

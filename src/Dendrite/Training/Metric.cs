@@ -14,7 +14,9 @@ public sealed class Metric : IMetric
     private readonly List<float> _targets = [];
     private int[]? _outputDims;
 
-    /// <summary>A metric named <paramref name="name"/> computed by <paramref name="compute"/>(outputs, targets) over the epoch.</summary>
+    /// <summary>
+    /// A metric named <paramref name="name"/> computed by <paramref name="compute"/>(outputs, targets) over the epoch.
+    /// </summary>
     public Metric(string name, Func<Tensor, Tensor, double> compute)
     {
         Name = name;
@@ -26,11 +28,15 @@ public sealed class Metric : IMetric
     /// <summary>Fraction of right predictions (arg-max of [N, C], or a single output ≥ 0.5), key "accuracy".</summary>
     public static Metric Accuracy() => new("accuracy", (o, t) => ConfusionMatrix(o, t).Accuracy);
 
-    /// <summary>ROC AUC, binary or one-vs-rest (key "auc"); outputs of two or more per sample are logits unless told.</summary>
+    /// <summary>
+    /// ROC AUC, binary or one-vs-rest (key "auc"); outputs of two or more per sample are logits unless told.
+    /// </summary>
     public static Metric RocAuc(ClassAverage average = ClassAverage.Macro, bool logits = true) =>
         new("auc", (o, t) => Metrics.RocAuc(o, t, average, logits));
 
-    /// <summary>Average precision (PR AUC as scikit-learn defines it), binary or one-vs-rest, key "average_precision".</summary>
+    /// <summary>
+    /// Average precision (PR AUC as scikit-learn defines it), binary or one-vs-rest, key "average_precision".
+    /// </summary>
     public static Metric AveragePrecision(ClassAverage average = ClassAverage.Macro, bool logits = true) =>
         new("average_precision", (o, t) => Metrics.AveragePrecision(o, t, average, logits));
 
@@ -58,7 +64,9 @@ public sealed class Metric : IMetric
     {
         var dims = output.Shape.ToArray();
         if (_outputDims is not null && !dims.AsSpan(1).SequenceEqual(_outputDims.AsSpan(1)))
-            throw new ShapeMismatchException($"Metric {Name}: outputs {output.Shape} differ per sample from earlier batches' [{string.Join(", ", _outputDims)}].");
+            throw new ShapeMismatchException(
+                $"Metric {Name}: outputs {output.Shape} differ per sample from earlier batches' " +
+                $"[{string.Join(", ", _outputDims)}].");
         _outputDims ??= dims;
         _outputs.AddRange(output.Data);
         _targets.AddRange(target.Data);
@@ -85,5 +93,6 @@ public sealed class Metric : IMetric
     /// <summary>The targets' values, checked to pair one-to-one with the outputs'.</summary>
     private static ReadOnlySpan<float> Flat(Tensor targets, Tensor outputs) =>
         targets.Numel == outputs.Numel ? targets.Data
-            : throw new ShapeMismatchException($"Metric: outputs {outputs.Shape} and targets {targets.Shape} hold different numbers of values.");
+            : throw new ShapeMismatchException(
+                $"Metric: outputs {outputs.Shape} and targets {targets.Shape} hold different numbers of values.");
 }

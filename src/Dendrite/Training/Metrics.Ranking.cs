@@ -9,7 +9,8 @@ public static partial class Metrics
     /// </summary>
     /// <param name="positive">Whether each sample is of the positive class.</param>
     /// <param name="scores">Higher means more likely positive (probabilities, logits, any monotone score).</param>
-    /// <exception cref="ArgumentException">Lengths differ, or only one class is present (the curve is undefined).</exception>
+    /// <exception cref="ArgumentException">Lengths differ, or only one class is present (the curve is
+    /// undefined).</exception>
     public static double RocAuc(ReadOnlySpan<bool> positive, ReadOnlySpan<double> scores)
     {
         double area = 0, tprBefore = 0, fprBefore = 0;
@@ -47,11 +48,16 @@ public static partial class Metrics
     /// more, one-vs-rest: each class against all others, averaged by <paramref name="average"/>
     /// (scikit-learn's <c>roc_auc_score(multi_class="ovr")</c>).
     /// </summary>
-    public static double RocAuc(Tensor outputs, Tensor targets, ClassAverage average = ClassAverage.Macro, bool logits = true) =>
+    public static double RocAuc(Tensor outputs, Tensor targets, ClassAverage average = ClassAverage.Macro,
+        bool logits = true) =>
         OneVsRest(outputs, targets, average, logits, RocAuc);
 
-    /// <summary>Average precision of a classifier's outputs, binary or one-vs-rest as <see cref="RocAuc(Tensor, Tensor, ClassAverage, bool)"/>.</summary>
-    public static double AveragePrecision(Tensor outputs, Tensor targets, ClassAverage average = ClassAverage.Macro, bool logits = true) =>
+    /// <summary>
+    /// Average precision of a classifier's outputs, binary or one-vs-rest as
+    /// <see cref="RocAuc(Tensor, Tensor, ClassAverage, bool)"/>.
+    /// </summary>
+    public static double AveragePrecision(Tensor outputs, Tensor targets, ClassAverage average = ClassAverage.Macro,
+        bool logits = true) =>
         OneVsRest(outputs, targets, average, logits, AveragePrecision);
 
     private delegate double BinaryScore(ReadOnlySpan<bool> positive, ReadOnlySpan<double> scores);
@@ -101,7 +107,8 @@ public static partial class Metrics
             if (p) positives++;
         if (positives == 0 || positives == n)
             throw new ArgumentException(
-                $"Metrics.{caller}: only one class is present among the {n} samples; the score is undefined without both.");
+                $"Metrics.{caller}: only one class is present among the {n} samples; the score is undefined " +
+                $"without both.");
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         var keys = scores.ToArray();

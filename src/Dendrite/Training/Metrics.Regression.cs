@@ -50,7 +50,8 @@ public static partial class Metrics
     private static void CheckPairs(ReadOnlySpan<float> actual, ReadOnlySpan<float> predicted, string caller)
     {
         if (actual.Length != predicted.Length)
-            throw new ShapeMismatchException($"Metrics.{caller}: {actual.Length} targets but {predicted.Length} predictions.");
+            throw new ShapeMismatchException(
+                $"Metrics.{caller}: {actual.Length} targets but {predicted.Length} predictions.");
         if (actual.Length == 0) throw new ArgumentException($"Metrics.{caller}: needs at least one sample.");
     }
 }
