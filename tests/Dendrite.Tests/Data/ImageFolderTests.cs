@@ -51,6 +51,9 @@ public class ImageFolderTests(ITestOutputHelper output)
         Assert.Equal(new Shape(3, 3, 2, 2), x.Shape);
         Assert.Equal([0f, 1f, 1f], y.ToArray());
         Assert.All(x.ToArray(), v => Assert.Equal(128 / 255f, v));
+        var (one, label) = resized[2];
+        Assert.Equal(new Shape(3, 2, 2), one.Shape);
+        Assert.Equal(1f, label.Item());
     }
 
     [Fact]

@@ -92,5 +92,8 @@ public class SequenceFileTests
         var (x, _) = loader.First();
         Assert.Equal(new Shape(2, 6, 4), x.Shape);
         Assert.Equal(2, loader.Epoch);
+        var (single, label) = data[1];
+        Assert.Equal(new Shape(2, 4), single.Shape);
+        Assert.Equal(1f, label.Item());
     }
 }
