@@ -15,12 +15,21 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     /// their storage back when the loop moves to the next batch, so a training loop takes no fresh memory after its
     /// first step. Tensors from an iteration must then not be kept past it (read values out, or clone them).
     /// </param>
+    /// <param name="sampler">
+    /// Chooses each epoch's sample order instead of <paramref name="shuffle"/> (PyTorch's <c>sampler</c>; the two
+    /// exclude each other): <see cref="WeightedRandomSampler"/>, <see cref="StratifiedSampler"/> or your own.
+    /// </param>
     public DataLoader(IDataset dataset, int batchSize = 1, bool shuffle = false, ulong seed = 0, bool dropLast = false,
-        bool recycle = false)
+        bool recycle = false, ISampler? sampler = null)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batchSize must be >= 1, got {batchSize}.");
-        (Dataset, BatchSize, Shuffle, Seed, DropLast, Recycle) = (dataset, batchSize, shuffle, seed, dropLast, recycle);
+        if (sampler is not null && shuffle)
+            throw new ArgumentException("DataLoader: pass either shuffle: true or a sampler, not both (the sampler decides the order).", nameof(sampler));
+        (Dataset, BatchSize, Shuffle, Seed, DropLast, Recycle, Sampler) = (dataset, batchSize, shuffle, seed, dropLast, recycle, sampler);
     }
+
+    /// <summary>The sampler that orders each epoch, or null for the dataset's order (shuffled when <see cref="Shuffle"/>).</summary>
+    public ISampler? Sampler { get; }
 
     /// <summary>Whether each iteration runs in its own <see cref="TensorScope"/> (see the constructor).</summary>
     public bool Recycle { get; }
@@ -39,12 +48,22 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     }
 
     /// <summary>Batches per epoch.</summary>
-    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    public int Count => DropLast ? SamplesPerEpoch / BatchSize : (SamplesPerEpoch + BatchSize - 1) / BatchSize;
 
-    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator()
+    private int SamplesPerEpoch => Sampler?.Count ?? Dataset.Count;
+
+    public IEnumerator<(Tensor Input, Tensor Target)> GetEnumerator() => Batches(Dataset.GetBatch).GetEnumerator();
+
+    /// <summary>
+    /// One epoch of batches built by <paramref name="collate"/> from each batch's dataset indices, in the order, with
+    /// the epoch counting and the recycling that enumerating the loader itself has (PyTorch's <c>collate_fn</c>): for
+    /// batches richer than (input, target), such as <see cref="SequenceDataset.Collate"/>'s padded inputs with masks.
+    /// </summary>
+    public IEnumerable<TBatch> Batches<TBatch>(BatchCollator<TBatch> collate)
     {
-        int[] order = new int[Dataset.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
+        int[] order = Sampler?.Order(_epoch) ?? new int[Dataset.Count];
+        if (Sampler is null)
+            for (int i = 0; i < order.Length; i++) order[i] = i;
         if (Shuffle) new Generator(Seed * 0x9E3779B97F4A7C15UL + (ulong)_epoch).Shuffle(order.AsSpan());
         _epoch++;
         int batches = Count;
@@ -57,7 +76,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
                 scope = Recycle ? TensorScope.Begin() : null;
                 int start = b * BatchSize;
                 int length = Math.Min(BatchSize, order.Length - start);
-                yield return Dataset.GetBatch(order.AsSpan(start, length));
+                yield return collate(order.AsSpan(start, length));
             }
         }
         finally

@@ -45,13 +45,7 @@ public static class Mnist
     {
         var fromEnv = Environment.GetEnvironmentVariable("DENDRITE_MNIST");
         if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "data", "mnist");
-                if (File.Exists(Path.Combine(candidate, TrainImages))) return candidate;
-            }
-        throw new DirectoryNotFoundException(
+        return VendoredData.Find("mnist", TrainImages) ?? throw new DirectoryNotFoundException(
             "MNIST data not found: no data/mnist folder with the four IDX .gz files above the working or application directory. " +
             "Pass a directory or set DENDRITE_MNIST.");
     }

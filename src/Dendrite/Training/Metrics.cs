@@ -1,12 +1,12 @@
 namespace Dendrite.Training;
 
 /// <summary>Metrics computed from a batch of outputs and targets.</summary>
-public static class Metrics
+public static partial class Metrics
 {
     /// <summary>
     /// How many predictions are right, choosing the rule from the shapes as Keras' "accuracy" does: outputs [N, C] with
     /// class-index targets [N] or one-hot targets [N, C] compare arg-maxes; a single output per sample ([N] or [N, 1])
-    /// is a binary prediction thresholded at 0.5. Returns null when no rule fits (regression).
+    /// is a binary prediction thresholded at 0.5 when every target is 0 or 1. Returns null when no rule fits (regression).
     /// </summary>
     public static int? CorrectCount(Tensor output, Tensor target)
     {
@@ -30,6 +30,9 @@ public static class Metrics
         }
         if (perSample == 1 && target.Numel == n)
         {
+            // Why: a single output against targets other than 0 and 1 is regression, where "accuracy" means nothing.
+            for (int i = 0; i < n; i++)
+                if (t[i] != 0f && t[i] != 1f) return null;
             for (int i = 0; i < n; i++)
                 if ((o[i] >= 0.5f) == (t[i] >= 0.5f)) correct++;
             return correct;

@@ -20,11 +20,16 @@ public static class Trainer
     /// <paramref name="initialEpoch"/> (Keras' <c>initial_epoch</c>) resumes a run: epochs initialEpoch + 1 … epochs run, with
     /// the data order those epochs have in an uninterrupted run; the history holds only the epochs run here.
     /// </summary>
+    /// <param name="metrics">
+    /// Epoch metrics to log (Keras' <c>metrics</c>), e.g. <see cref="Metric.RocAuc"/> or <see cref="Metric.R2"/>, on the
+    /// training data and, prefixed, on <paramref name="validation"/>. When given, they replace the accuracy that is
+    /// otherwise logged whenever the outputs look like a classifier's, so a regression model logs no accuracy.
+    /// </param>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
         int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
         IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null,
-        bool schedulePerBatch = false, int initialEpoch = 0)
+        bool schedulePerBatch = false, int initialEpoch = 0, IReadOnlyList<IMetric>? metrics = null)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
         if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
@@ -41,7 +46,8 @@ public static class Trainer
             model.Train();
             double lossSum = 0;
             long correct = 0, seen = 0;
-            bool hasAccuracy = true;
+            bool hasAccuracy = metrics is null;
+            foreach (var m in metrics ?? []) m.Reset();
             int step = 0;
             var batchLogs = new Dictionary<string, double>();
             foreach (var (x, y) in loader)
@@ -62,15 +68,22 @@ public static class Trainer
                 lossSum += value * n;
                 if (hasAccuracy && Metrics.CorrectCount(prediction, y) is { } ok) correct += ok;
                 else hasAccuracy = false;
+                foreach (var m in metrics ?? []) m.Update(prediction, y);
                 batchLogs["loss"] = lossSum / seen;
                 if (hasAccuracy) batchLogs["accuracy"] = (double)correct / seen;
                 foreach (var c in all) c.OnBatchEnd(step, (int)seen, batchLogs);
             }
             var logs = new Dictionary<string, double> { ["loss"] = seen == 0 ? double.NaN : lossSum / seen };
             if (hasAccuracy) logs["accuracy"] = seen == 0 ? double.NaN : (double)correct / seen;
+            foreach (var m in metrics ?? []) logs[m.Name] = m.Result();
             logs["lr"] = optimizer.Lr;
             logs["time"] = clock.Elapsed.TotalSeconds;
-            if (validation is not null)
+            if (validation is not null && metrics is not null)
+            {
+                foreach (var (key, value) in model.Evaluate(validation, loss, metrics, Math.Max(batchSize, 256)))
+                    logs[validationName + "_" + key] = value;
+            }
+            else if (validation is not null)
             {
                 var (valLoss, valAccuracy) = model.Evaluate(validation, loss, Math.Max(batchSize, 256));
                 logs[validationName + "_loss"] = valLoss;
@@ -86,7 +99,24 @@ public static class Trainer
     }
 
     /// <summary>Mean loss and accuracy (null when accuracy does not apply) over a dataset, in eval mode without gradients.</summary>
-    public static (double Loss, double? Accuracy) Evaluate(this Module model, IDataset data, LossFunction loss, int batchSize = 256)
+    public static (double Loss, double? Accuracy) Evaluate(this Module model, IDataset data, LossFunction loss, int batchSize = 256) =>
+        EvaluateWith(model, data, loss, batchSize, null);
+
+    /// <summary>
+    /// Mean loss (key "loss") and each of <paramref name="metrics"/> (under its name) over a dataset, in eval mode
+    /// without gradients; no accuracy unless it is one of the metrics.
+    /// </summary>
+    public static Dictionary<string, double> Evaluate(this Module model, IDataset data, LossFunction loss,
+        IReadOnlyList<IMetric> metrics, int batchSize = 256)
+    {
+        var results = new Dictionary<string, double> { ["loss"] = EvaluateWith(model, data, loss, batchSize, metrics).Loss };
+        foreach (var m in metrics) results[m.Name] = m.Result();
+        return results;
+    }
+
+    /// <summary>The evaluation loop: accuracy when no metrics are given, else the metrics, updated batch by batch.</summary>
+    private static (double Loss, double? Accuracy) EvaluateWith(Module model, IDataset data, LossFunction loss, int batchSize,
+        IReadOnlyList<IMetric>? metrics)
     {
         bool wasTraining = model.Training;
         model.Eval();
@@ -95,7 +125,8 @@ public static class Trainer
             using var _ = Tensor.NoGrad();
             double lossSum = 0;
             long correct = 0, seen = 0;
-            bool hasAccuracy = true;
+            bool hasAccuracy = metrics is null;
+            foreach (var m in metrics ?? []) m.Reset();
             foreach (var (x, y) in new DataLoader(data, batchSize, recycle: true))
             {
                 var output = model.Call(x);
@@ -104,6 +135,7 @@ public static class Trainer
                 seen += n;
                 if (hasAccuracy && Metrics.CorrectCount(output, y) is { } ok) correct += ok;
                 else hasAccuracy = false;
+                foreach (var m in metrics ?? []) m.Update(output, y);
             }
             return (lossSum / seen, hasAccuracy ? (double)correct / seen : null);
         }
