@@ -69,6 +69,22 @@ public static class DistributedChecks
     }
 
     /// <summary>
+    /// The relative gap between the parameters after 3 epochs of <see cref="Trainer.Fit"/> on the ranks (the wrapper as
+    /// callback, each rank on its shard with batch 16) and 3 epochs of one process's Fit with the global batch.
+    /// </summary>
+    public static double FitGap(ProcessGroup group)
+    {
+        var data = SyntheticData(200, [20], classes: 4, seed: 17);
+        var ddp = new DistributedDataParallel(Build(SmallNet, seed: 5), group);
+        var single = Replica(ddp.Module, SmallNet);
+        ddp.Fit(data, new Sgd(ddp.Parameters(), lr: 0.1f), Losses.CrossEntropy, epochs: 3, batchSize: 16, seed: 8,
+            callbacks: [ddp], verbose: false, shard: ddp.Shard);
+        single.Fit(data, new Sgd(single.Parameters(), lr: 0.1f), Losses.CrossEntropy, epochs: 3, batchSize: 16 * group.WorldSize,
+            seed: 8, verbose: false);
+        return MaxRelativeGap(ddp.Parameters(), single.Parameters());
+    }
+
+    /// <summary>
     /// SHA-256 (hex) of the small network's parameters after 20 steps of deterministic data-parallel training: the same
     /// text for the same number of ranks whatever carries the collectives.
     /// </summary>

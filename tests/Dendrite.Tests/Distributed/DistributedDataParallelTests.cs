@@ -1,0 +1,91 @@
+using Dendrite.Distributed;
+using Dendrite.Distributed.Check;
+using Dendrite.NN;
+using Xunit.Abstractions;
+
+namespace Dendrite.Tests.Distributed;
+
+public class DistributedDataParallelTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void W2_gradient_of_two_ranks_of_32_equals_one_process_on_64()
+    {
+        var gaps = InProcessGroup.Run(2, g => DistributedChecks.W2GradientGap(g));
+        output.WriteLine($"largest relative gradient gap: {gaps[0]:E2}");
+        Assert.All(gaps, gap => Assert.InRange(gap, 0, 1e-6));
+    }
+
+    [Fact]
+    public void Two_hundred_sgd_steps_on_two_ranks_stay_within_1e_4_of_one_process()
+    {
+        var gaps = InProcessGroup.Run(2, g => DistributedChecks.SgdTrajectoryGap(g));
+        output.WriteLine($"largest relative parameter gap after 200 steps: {gaps[0]:E2}");
+        Assert.All(gaps, gap => Assert.InRange(gap, 0, 1e-4));
+    }
+
+    [Fact]
+    public void Fit_with_the_wrapper_as_callback_and_its_shard_matches_one_process()
+    {
+        var gaps = InProcessGroup.Run(2, g => DistributedChecks.FitGap(g));
+        output.WriteLine($"largest relative parameter gap after 3 epochs: {gaps[0]:E2}");
+        Assert.All(gaps, gap => Assert.InRange(gap, 0, 1e-4));
+    }
+
+    [Fact]
+    public void Deterministic_runs_repeat_bit_for_bit_and_agree_across_ranks()
+    {
+        var first = InProcessGroup.Run(2, DistributedChecks.DeterministicFingerprint);
+        var second = InProcessGroup.Run(2, DistributedChecks.DeterministicFingerprint);
+        Assert.Equal(first[0], first[1]);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Wrapping_copies_rank_0s_parameters_to_every_rank()
+    {
+        var weights = InProcessGroup.Run(3, g =>
+        {
+            var layer = new Linear(2, 1);
+            layer.Weight.Data.Fill(g.Rank + 1);
+            layer.Bias!.Data.Fill(-g.Rank);
+            _ = new DistributedDataParallel(layer, g);
+            return layer.Weight.ToArray().Concat(layer.Bias.ToArray()).ToArray();
+        });
+        Assert.All(weights, w => Assert.Equal([1f, 1f, 0f], w));
+    }
+
+    [Fact]
+    public void Different_models_are_refused_with_the_first_difference()
+    {
+        var e = Assert.Throws<AggregateException>(() => InProcessGroup.Run(2, g =>
+            new DistributedDataParallel(new Linear(3, g.Rank == 0 ? 2 : 4), g)));
+        Assert.Equal(
+            "DistributedDataParallel: rank 1's model differs from rank 0's at entry 0: rank 0 has parameter weight [2, 3], rank 1 has parameter weight [4, 3].",
+            e.InnerException!.Message);
+    }
+
+    [Fact]
+    public void NoSync_accumulates_locally_and_the_next_synchronisation_averages_the_sums()
+    {
+        // loss = x·w summed, so dL/dw is the sum of the input rows. Rank r: micro-batches [r + 1, 2] and [1, r].
+        var grads = InProcessGroup.Run(2, g =>
+        {
+            var layer = new Linear(2, 1, bias: false);
+            var ddp = new DistributedDataParallel(layer, g);
+            float[] local;
+            using (ddp.NoSync())
+            {
+                ddp.Call(Tensor.FromArray([g.Rank + 1f, 2f], 1, 2)).Sum().Backward();
+                ddp.SynchronizeGradients();   // skipped inside NoSync
+                local = layer.Weight.Grad!.ToArray();
+            }
+            ddp.Call(Tensor.FromArray([1f, g.Rank], 1, 2)).Sum().Backward();
+            ddp.SynchronizeGradients();
+            return (local, layer.Weight.Grad!.ToArray());
+        });
+        Assert.Equal([1f, 2f], grads[0].local);
+        Assert.Equal([2f, 2f], grads[1].local);
+        // Sums [2, 2] on rank 0 and [3, 3] on rank 1, averaged.
+        Assert.All(grads, r => Assert.Equal([2.5f, 2.5f], r.Item2));
+    }
+}
