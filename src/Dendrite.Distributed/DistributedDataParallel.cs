@@ -37,8 +37,9 @@ public sealed class DistributedDataParallel : Module, ICallback
     /// order of additions is the library's choice: results then have the same bits whatever the MPI library.
     /// </param>
     /// <param name="dropoutSeed">
-    /// When set, reseeds the default generator (dropout masks) with <see cref="RankSeed"/>(seed, rank), so ranks drop
-    /// different units. The generator is process-wide: leave it null when ranks are threads of one process.
+    /// When set, ranks other than 0 reseed the default generator (dropout masks) with <see cref="RankSeed"/>(seed, rank),
+    /// so ranks drop different units; rank 0 keeps its stream, so one rank runs as one process does. The generator is
+    /// process-wide: leave it null when ranks are threads of one process.
     /// </param>
     public DistributedDataParallel(Module module, ProcessGroup group, bool deterministic = false, ulong? dropoutSeed = null)
     {
@@ -64,7 +65,7 @@ public sealed class DistributedDataParallel : Module, ICallback
                 offset += p.Numel;
             }
         }
-        if (dropoutSeed is { } seed) Torch.ManualSeed(RankSeed(seed, group.Rank));
+        if (dropoutSeed is { } seed && group.Rank != 0) Torch.ManualSeed(RankSeed(seed, group.Rank));
     }
 
     /// <summary>The wrapped model.</summary>
@@ -79,8 +80,8 @@ public sealed class DistributedDataParallel : Module, ICallback
     public DataShard Shard => new(Group.Rank, Group.WorldSize);
 
     /// <summary>
-    /// The seed of rank <paramref name="rank"/>'s random stream: <paramref name="seed"/> itself on rank 0 (one rank runs
-    /// as one process does), a different stream on every other rank.
+    /// The seed of rank <paramref name="rank"/>'s random stream: <paramref name="seed"/> itself on rank 0, a different
+    /// stream on every other rank (the generator's seeding scrambles neighbouring seeds).
     /// </summary>
     public static ulong RankSeed(ulong seed, int rank) => seed + 0x9E3779B97F4A7C15UL * (ulong)rank;
 

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Dendrite.NN;
+using Dendrite.Training;
+
+namespace Dendrite.Distributed;
+
+/// <summary>
+/// Joins a training run (<see cref="MnistRun"/>, <c>dendrite train --distributed</c>) to a process group: the model is
+/// wrapped in <see cref="DistributedDataParallel"/>, which averages gradients after every backward pass.
+/// </summary>
+public sealed class DataParallelTraining(ProcessGroup group, bool deterministic = false) : IDataParallel
+{
+    public ProcessGroup Group { get; } = group;
+
+    /// <summary>Whether gradients are summed in rank order (see <see cref="DistributedDataParallel"/>).</summary>
+    public bool Deterministic { get; } = deterministic;
+
+    public int Rank => Group.Rank;
+    public int WorldSize => Group.WorldSize;
+
+    public ICallback Attach(Module model, ulong seed) => new DistributedDataParallel(model, Group, Deterministic, dropoutSeed: seed);
+
+    /// <summary>
+    /// What a rank says at start: "rank r/N on HOST: T threads", and a warning when the launcher left it one CPU of a
+    /// larger machine (mpirun binds each rank to one core by default, so it would train single-threaded unawares).
+    /// </summary>
+    public static IReadOnlyList<string> StartupLines(int rank, int worldSize, string host, int threads, int visibleCpus, int machineCpus)
+    {
+        var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"rank {rank}/{worldSize} on {host}: {threads} threads") };
+        if (visibleCpus == 1 && machineCpus > 1)
+            lines.Add($"warning: rank {rank} may use 1 of the {machineCpus} CPUs of {host}: the MPI launcher bound it to one core. " +
+                "Pass --bind-to none (Open MPI; MPICH: -bind-to none) or --map-by slot:PE=<cores per rank> to mpirun, or --cpus-per-task to srun.");
+        return lines;
+    }
+
+    /// <summary>The startup lines of this process (see the static overload): host name, kernel threads, CPUs seen.</summary>
+    public IReadOnlyList<string> StartupLines() =>
+        StartupLines(Rank, WorldSize, Environment.MachineName, Kernels.Threading.NumThreads, Environment.ProcessorCount, MachineCpus());
+
+    // Environment.ProcessorCount honours the affinity mask the launcher set; the kernel's list of online CPUs does not.
+    private static int MachineCpus()
+    {
+        try
+        {
+            var text = File.ReadAllText("/sys/devices/system/cpu/online").Trim();
+            int count = 0;
+            foreach (var range in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var ends = range.Split('-');
+                count += ends.Length == 2 ? int.Parse(ends[1], CultureInfo.InvariantCulture) - int.Parse(ends[0], CultureInfo.InvariantCulture) + 1 : 1;
+            }
+            return count;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return Environment.ProcessorCount;
+        }
+    }
+}
