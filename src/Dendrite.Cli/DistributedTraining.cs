@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dendrite.Distributed;
 using Dendrite.Training;
 
@@ -23,8 +24,10 @@ internal static class DistributedTraining
             if (group.Rank == 0)
                 Console.WriteLine($"{group.WorldSize} ranks over {group.Description}{(deterministic ? ", deterministic reduction" : "")}");
             bool reporter = group.Rank == 0;
+            var clock = Stopwatch.StartNew();
             MnistRun.Run(options with { Parallel = training }, reporter ? Console.Out : TextWriter.Null,
                 interactive: reporter && !Console.IsOutputRedirected);
+            if (reporter && training.SynchronizationSummary(clock.Elapsed) is { } summary) Console.WriteLine(summary);
             group.Barrier();   // no rank finalises MPI while another still needs it
         }
         catch (Exception e)

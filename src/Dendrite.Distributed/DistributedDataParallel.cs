@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Text;
 using Dendrite.Data;
@@ -76,6 +77,14 @@ public sealed class DistributedDataParallel : Module, ICallback
     /// <summary>Whether gradients are summed in rank order (see the constructor).</summary>
     public bool Deterministic { get; }
 
+    /// <summary>Gradient synchronisations run so far (those skipped inside <see cref="NoSync"/> do not count).</summary>
+    public int Synchronizations { get; private set; }
+
+    /// <summary>
+    /// Time spent in those synchronisations: the collective and the averaging, including any wait for slower ranks.
+    /// </summary>
+    public TimeSpan SynchronizationTime { get; private set; }
+
     /// <summary>This rank's part of the data: pass it to <see cref="DataLoader.Shard"/> or <see cref="Trainer.Fit"/>.</summary>
     public DataShard Shard => new(Group.Rank, Group.WorldSize);
 
@@ -94,6 +103,7 @@ public sealed class DistributedDataParallel : Module, ICallback
     public void SynchronizeGradients()
     {
         if (_noSyncDepth > 0) return;
+        long start = Stopwatch.GetTimestamp();
         for (int i = 0; i < _parameters.Length; i++)
         {
             var p = _parameters[i];
@@ -108,6 +118,8 @@ public sealed class DistributedDataParallel : Module, ICallback
         if (Deterministic) SumInRankOrder(flat);
         else Group.AllReduce(flat);
         if (Group.WorldSize > 1) TensorPrimitives.Divide(flat, Group.WorldSize, flat);
+        Synchronizations++;
+        SynchronizationTime += Stopwatch.GetElapsedTime(start);
     }
 
     /// <summary>

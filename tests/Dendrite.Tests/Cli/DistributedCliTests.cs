@@ -57,10 +57,7 @@ public class DistributedCliTests(ITestOutputHelper output)
             return;
         }
         using var dir = new TempDirectory();
-        string data = Directory.CreateDirectory(dir.File("mnist")).FullName;
-        WriteMnist(data, MnistData.Train.Take(512), Mnist.TrainImages, Mnist.TrainLabels);
-        WriteMnist(data, MnistData.Test.Take(200), Mnist.TestImages, Mnist.TestLabels);
-        string[] common = ["train", "mnist-mlp", "--epochs", "1", "--batch-size", "64", "--data", data];
+        string[] common = ["train", "mnist-mlp", "--epochs", "1", "--batch-size", "64", "--data", SmallMnist(dir)];
 
         var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll", [.. common, "--distributed", "--out", dir.File("two")]);
         output.WriteLine(text);
@@ -71,6 +68,7 @@ public class DistributedCliTests(ITestOutputHelper output)
         Assert.Contains("2 ranks × batch 32", text);
         Assert.Single(text.Split('\n'), line => line.Contains("Final test accuracy"));
         Assert.Single(text.Split('\n'), line => line.Contains("Saved "));
+        Assert.Contains("gradient all-reduce: ", text);
 
         var single = CliRunner.Run([.. common, "--out", dir.File("one")]);
         Assert.Equal(0, single.Code);
@@ -78,6 +76,36 @@ public class DistributedCliTests(ITestOutputHelper output)
         double gap = DistributedChecks.MaxRelativeGap(oneProcess.Keys.Select(k => twoRanks[k]), oneProcess.Values);
         output.WriteLine($"largest relative weight gap, 2 ranks against 1 process: {gap:E2}");
         Assert.InRange(gap, 0, 1e-4);
+    }
+
+    [Fact]
+    public void A_failure_on_one_rank_ends_the_whole_job_with_that_ranks_message()
+    {
+        if (MpiJob.OpenMpi() is not { } mpirun)
+        {
+            output.WriteLine("no mpirun on PATH: not run");
+            return;
+        }
+        using var dir = new TempDirectory();
+        string data = SmallMnist(dir);
+        // --out names a file: rank 0 alone writes, so it alone fails, after training, while rank 1 waits for it.
+        File.WriteAllText(dir.File("taken"), "");
+        var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll",
+            "train", "mnist-mlp", "--epochs", "1", "--data", data, "--distributed", "--out", dir.File("taken"));
+        output.WriteLine(text);
+        output.WriteLine(error);
+        Assert.NotEqual(0, code);
+        Assert.Contains("dendrite: rank 0/2 failed, aborting the job: ", error);
+        Assert.Contains(dir.File("taken"), error);
+    }
+
+    // 512 training and 200 test images of MNIST, in a directory of its own.
+    private static string SmallMnist(TempDirectory dir)
+    {
+        string data = Directory.CreateDirectory(dir.File("mnist")).FullName;
+        WriteMnist(data, MnistData.Train.Take(512), Mnist.TrainImages, Mnist.TrainLabels);
+        WriteMnist(data, MnistData.Test.Take(200), Mnist.TestImages, Mnist.TestLabels);
+        return data;
     }
 
     // MNIST's own format (gzipped IDX), so the run reads it as it reads data/mnist.
