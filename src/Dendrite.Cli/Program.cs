@@ -103,7 +103,8 @@ public static class Program
                 CheckpointDir: parse.GetValue(checkpointDir),
                 Resume: parse.GetValue(resume));
             if (parse.GetValue(distributed)) return DistributedTraining.Run(options, parse.GetValue(deterministic));
-            if (parse.GetValue(deterministic)) throw new ArgumentException("--deterministic applies to --distributed runs.");
+            if (parse.GetValue(deterministic))
+                throw new ArgumentException("--deterministic applies to --distributed runs.");
             if (GenerativeTraining.Handles(options.Model)) return generative.Run(parse, options, seedGiven: parse.GetResult(seed) is { Implicit: false });
             MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);
             return 0;

@@ -20,8 +20,8 @@ namespace Dendrite.Distributed;
 /// <see cref="ICallback.OnAfterBackward"/> when this object is among its callbacks; an explicit loop calls it between
 /// <c>Backward()</c> and <c>Step()</c>. It does not overlap backward: that needs a hook the tape calls as each
 /// parameter's gradient is complete, which it does not have yet.</para>
-/// <para>State dict names gain the prefix "module.", as PyTorch's wrapper's do; save <see cref="Module"/> itself to keep
-/// the model's own names.</para>
+/// <para>State dict names gain the prefix "module.", as PyTorch's wrapper's do; save <see cref="Module"/> itself to
+/// keep the model's own names.</para>
 /// </remarks>
 public sealed class DistributedDataParallel : Module, ICallback
 {
@@ -38,11 +38,12 @@ public sealed class DistributedDataParallel : Module, ICallback
     /// order of additions is the library's choice: results then have the same bits whatever the MPI library.
     /// </param>
     /// <param name="dropoutSeed">
-    /// When set, ranks other than 0 reseed the default generator (dropout masks) with <see cref="RankSeed"/>(seed, rank),
-    /// so ranks drop different units; rank 0 keeps its stream, so one rank runs as one process does. The generator is
-    /// process-wide: leave it null when ranks are threads of one process.
+    /// When set, ranks other than 0 reseed the default generator (dropout masks) with <see cref="RankSeed"/>(seed,
+    /// rank), so ranks drop different units; rank 0 keeps its stream, so one rank runs as one process does. The
+    /// generator is process-wide: leave it null when ranks are threads of one process.
     /// </param>
-    public DistributedDataParallel(Module module, ProcessGroup group, bool deterministic = false, ulong? dropoutSeed = null)
+    public DistributedDataParallel(Module module, ProcessGroup group, bool deterministic = false,
+        ulong? dropoutSeed = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(group);
@@ -77,7 +78,7 @@ public sealed class DistributedDataParallel : Module, ICallback
     /// <summary>Whether gradients are summed in rank order (see the constructor).</summary>
     public bool Deterministic { get; }
 
-    /// <summary>Gradient synchronisations run so far (those skipped inside <see cref="NoSync"/> do not count).</summary>
+    /// <summary>Gradient synchronisations run so far (not those skipped inside <see cref="NoSync"/>).</summary>
     public int Synchronizations { get; private set; }
 
     /// <summary>
@@ -85,7 +86,7 @@ public sealed class DistributedDataParallel : Module, ICallback
     /// </summary>
     public TimeSpan SynchronizationTime { get; private set; }
 
-    /// <summary>This rank's part of the data: pass it to <see cref="DataLoader.Shard"/> or <see cref="Trainer.Fit"/>.</summary>
+    /// <summary>This rank's part of the data: for <see cref="DataLoader.Shard"/>, or Fit's shard.</summary>
     public DataShard Shard => new(Group.Rank, Group.WorldSize);
 
     /// <summary>
@@ -97,8 +98,8 @@ public sealed class DistributedDataParallel : Module, ICallback
     public override Tensor Forward(Tensor input) => Module.Call(input);
 
     /// <summary>
-    /// Replaces every parameter's gradient by its mean over the ranks (a parameter that got none counts as zero), unless
-    /// inside <see cref="NoSync"/>. Every rank must call it at the same point of the same step.
+    /// Replaces every parameter's gradient by its mean over the ranks (a parameter that got none counts as zero),
+    /// unless inside <see cref="NoSync"/>. Every rank must call it at the same point of the same step.
     /// </summary>
     public void SynchronizeGradients()
     {
@@ -123,9 +124,9 @@ public sealed class DistributedDataParallel : Module, ICallback
     }
 
     /// <summary>
-    /// Skips <see cref="SynchronizeGradients"/> until disposed, for gradient accumulation as PyTorch's <c>no_sync()</c>:
-    /// run the backward passes of all micro-batches but the last inside it; the last one's synchronisation averages
-    /// the accumulated sums.
+    /// Skips <see cref="SynchronizeGradients"/> until disposed, for gradient accumulation as PyTorch's
+    /// <c>no_sync()</c>: run the backward passes of all micro-batches but the last inside it; the last one's
+    /// synchronisation averages the accumulated sums.
     /// </summary>
     public IDisposable NoSync()
     {
@@ -138,8 +139,10 @@ public sealed class DistributedDataParallel : Module, ICallback
     private void SumInRankOrder(Span<float> flat)
     {
         int n = flat.Length;
-        _gathered ??= new float[(long)n * Group.WorldSize <= Array.MaxLength ? n * Group.WorldSize : throw new NotSupportedException(
-            $"DistributedDataParallel: deterministic reduction of {n} gradients over {Group.WorldSize} ranks needs more than one array.")];
+        if ((long)n * Group.WorldSize > Array.MaxLength)
+            throw new NotSupportedException($"DistributedDataParallel: deterministic reduction of {n} gradients over " +
+                $"{Group.WorldSize} ranks needs more than one array.");
+        _gathered ??= new float[n * Group.WorldSize];
         Group.AllGather(flat, _gathered);
         _gathered.AsSpan(0, n).CopyTo(flat);
         for (int r = 1; r < Group.WorldSize; r++) TensorPrimitives.Add(flat, _gathered.AsSpan(r * n, n), flat);
@@ -159,7 +162,8 @@ public sealed class DistributedDataParallel : Module, ICallback
         mine.CopyTo(padded, 0);
         var all = new byte[longest * Group.WorldSize];
         Group.AllGather(padded, all);
-        string Text(int rank) => Encoding.UTF8.GetString(all, rank * longest, BitConverter.ToInt32(lengths, rank * sizeof(int)));
+        string Text(int rank) =>
+            Encoding.UTF8.GetString(all, rank * longest, BitConverter.ToInt32(lengths, rank * sizeof(int)));
         var reference = Text(0).Split('\n');
         for (int r = 1; r < Group.WorldSize; r++)
         {
@@ -168,8 +172,8 @@ public sealed class DistributedDataParallel : Module, ICallback
             int i = 0;
             while (i < reference.Length && i < other.Length && reference[i] == other[i]) i++;
             string At(string[] list) => i < list.Length ? list[i] : "nothing more";
-            throw new ArgumentException(
-                $"DistributedDataParallel: rank {r}'s model differs from rank 0's at entry {i}: rank 0 has {At(reference)}, rank {r} has {At(other)}.");
+            throw new ArgumentException($"DistributedDataParallel: rank {r}'s model differs from rank 0's " +
+                $"at entry {i}: rank 0 has {At(reference)}, rank {r} has {At(other)}.");
         }
     }
 

@@ -26,7 +26,8 @@ public sealed class InProcessGroup : ProcessGroup
     public static IReadOnlyList<ProcessGroup> Create(int worldSize)
     {
         if (worldSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(worldSize), $"InProcessGroup: worldSize must be at least 1, got {worldSize}.");
+            throw new ArgumentOutOfRangeException(nameof(worldSize),
+                $"InProcessGroup: worldSize must be at least 1, got {worldSize}.");
         var hub = new Hub(worldSize);
         return [.. Enumerable.Range(0, worldSize).Select(r => new InProcessGroup(hub, r))];
     }
@@ -56,7 +57,8 @@ public sealed class InProcessGroup : ProcessGroup
         foreach (var t in threads) t.Start();
         foreach (var t in threads) t.Join();
         // The failing rank's own exception says more than the aborts it caused on the others.
-        var first = errors.FirstOrDefault(e => e is not null and not ProcessGroupAbortedException) ?? errors.FirstOrDefault(e => e is not null);
+        var first = errors.FirstOrDefault(e => e is not null and not ProcessGroupAbortedException)
+            ?? errors.FirstOrDefault(e => e is not null);
         if (first is not null) throw new AggregateException($"InProcessGroup: a rank failed: {first.Message}", first);
         return results;
     }
@@ -69,7 +71,9 @@ public sealed class InProcessGroup : ProcessGroup
         Wait();
         for (int r = 0; r < WorldSize; r++)
             if (_hub.FloatSlots[r].Length != data.Length)
-                throw new ArgumentException($"InProcessGroup.AllReduce: rank {Rank} has {data.Length} values, rank {r} has {_hub.FloatSlots[r].Length}.");
+                throw new ArgumentException(
+                    $"InProcessGroup.AllReduce: rank {Rank} has {data.Length} values, " +
+                    $"rank {r} has {_hub.FloatSlots[r].Length}.");
         _hub.FloatSlots[0].CopyTo(data);
         for (int r = 1; r < WorldSize; r++) TensorPrimitives.Add(data, _hub.FloatSlots[r], data);
         Wait();   // no rank may overwrite its slot with the next collective before every rank has read it
@@ -82,7 +86,9 @@ public sealed class InProcessGroup : ProcessGroup
         Wait();
         var source = _hub.ByteSlots[root];
         if (source.Length != data.Length)
-            throw new ArgumentException($"InProcessGroup.Broadcast: rank {Rank} expects {data.Length} bytes, root {root} sent {source.Length}.");
+            throw new ArgumentException(
+                $"InProcessGroup.Broadcast: rank {Rank} expects {data.Length} bytes, " +
+                $"root {root} sent {source.Length}.");
         if (Rank != root) source.CopyTo(data);
         Wait();
     }
@@ -96,7 +102,8 @@ public sealed class InProcessGroup : ProcessGroup
         {
             var part = _hub.ByteSlots[r];
             if (part.Length != send.Length)
-                throw new ArgumentException($"InProcessGroup.AllGather: rank {Rank} sends {send.Length} bytes, rank {r} sent {part.Length}.");
+                throw new ArgumentException(
+                    $"InProcessGroup.AllGather: rank {Rank} sends {send.Length} bytes, rank {r} sent {part.Length}.");
             part.CopyTo(receive.Slice(r * send.Length));
         }
         Wait();
@@ -104,7 +111,7 @@ public sealed class InProcessGroup : ProcessGroup
 
     public override void Barrier() => Wait();
 
-    /// <summary>Stops every rank at its next collective with <paramref name="message"/>, then throws it on this one.</summary>
+    /// <summary>Stops every rank at its next collective with <paramref name="message"/>, and throws it here.</summary>
     public override void Abort(string message, int exitCode = 1)
     {
         Cancel($"rank {Rank}: {message}");

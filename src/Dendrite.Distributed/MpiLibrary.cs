@@ -16,14 +16,16 @@ namespace Dendrite.Distributed;
 /// </remarks>
 internal sealed unsafe class MpiLibrary
 {
-    /// <summary>Where the library is looked for when <c>DENDRITE_MPI_LIB</c> is not set: Open MPI, then MPICH's sonames.</summary>
-    public static readonly string[] Candidates = ["libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so", "libmpich.so"];
+    /// <summary>Where MPI is looked for without <c>DENDRITE_MPI_LIB</c>: Open MPI's, then MPICH's sonames.</summary>
+    public static readonly string[] Candidates =
+        ["libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so", "libmpich.so"];
 
-    // Under MPICH's launcher (Hydra sets PMI_SIZE, Open MPI's sets OMPI_COMM_WORLD_SIZE) an Open MPI library found first
-    // would start every rank as a world of its own: look for the MPICH family first there.
-    private static readonly string[] MpichFirst = ["libmpich.so.12", "libmpi.so.12", "libmpi.so.40", "libmpich.so", "libmpi.so"];
+    // Under MPICH's launcher (Hydra sets PMI_SIZE, Open MPI's sets OMPI_COMM_WORLD_SIZE) an Open MPI library found
+    // first would start every rank as a world of its own: look for the MPICH family first there.
+    private static readonly string[] MpichFirst =
+        ["libmpich.so.12", "libmpi.so.12", "libmpi.so.40", "libmpich.so", "libmpi.so"];
 
-    // MPICH's mpi.h: MPI_COMM_WORLD ((MPI_Comm)0x44000000), MPI_BYTE 0x4c00010d, MPI_FLOAT 0x4c00040a, MPI_SUM 0x58000003.
+    // MPICH's mpi.h: MPI_COMM_WORLD 0x44000000, MPI_BYTE 0x4c00010d, MPI_FLOAT 0x4c00040a, MPI_SUM 0x58000003.
     private const int MpichCommWorld = 0x44000000;
     private const int MpichByte = 0x4c00010d;
     private const int MpichFloat = 0x4c00040a;
@@ -69,9 +71,9 @@ internal sealed unsafe class MpiLibrary
         }
         else
         {
-            throw new NotSupportedException(
-                $"MPI: {name} exports MPI functions but neither Open MPI's ompi_mpi_comm_world nor MPICH's MPIR_Dup_fn; " +
-                "only Open MPI and the MPICH family (MPICH, Intel MPI, MVAPICH, Cray MPICH) are supported.");
+            throw new NotSupportedException($"MPI: {name} exports MPI functions but neither Open MPI's " +
+                "ompi_mpi_comm_world nor MPICH's MPIR_Dup_fn; only Open MPI and the MPICH family (MPICH, Intel MPI, " +
+                "MVAPICH, Cray MPICH) are supported.");
         }
     }
 
@@ -84,7 +86,7 @@ internal sealed unsafe class MpiLibrary
     /// <summary>
     /// Loads <c>DENDRITE_MPI_LIB</c> when set, else the first of <see cref="Candidates"/> that loads.
     /// </summary>
-    /// <exception cref="NotSupportedException">No MPI library was found, or it is of an unsupported family; the message is one line.</exception>
+    /// <exception cref="NotSupportedException">No MPI, or one of another family: one line says which.</exception>
     public static MpiLibrary Load()
     {
         var chosen = Environment.GetEnvironmentVariable("DENDRITE_MPI_LIB");
@@ -94,21 +96,24 @@ internal sealed unsafe class MpiLibrary
         foreach (var name in names)
             if (NativeLibrary.TryLoad(name, out var handle))
                 return new MpiLibrary(name, handle);
-        string looked = string.IsNullOrWhiteSpace(chosen) ? string.Join(", ", Candidates) : $"DENDRITE_MPI_LIB={chosen}";
-        throw new NotSupportedException(
-            $"MPI: no MPI library found (looked for {looked}); install Open MPI or MPICH (Debian: apt-get install openmpi-bin libopenmpi-dev) or set DENDRITE_MPI_LIB to the library's path.");
+        string looked = string.IsNullOrWhiteSpace(chosen) ? string.Join(", ", names) : $"DENDRITE_MPI_LIB={chosen}";
+        throw new NotSupportedException($"MPI: no MPI library found (looked for {looked}); install Open MPI or MPICH " +
+            "(Debian: apt-get install openmpi-bin libopenmpi-dev) or set DENDRITE_MPI_LIB to the library's path.");
     }
 
-    /// <summary>Initialises MPI unless something else in the process already did; returns whether this call did.</summary>
+    /// <summary>Initialises MPI unless something in the process already did; returns whether this call did.</summary>
     public bool Initialize()
     {
         int initialized;
         Check(((delegate* unmanaged<int*, int>)_initialized)(&initialized), "MPI_Initialized");
         if (initialized != 0) return false;
         int provided;
-        Check(((delegate* unmanaged<int*, byte***, int, int*, int>)_initThread)(null, null, ThreadSerialized, &provided), "MPI_Init_thread");
+        var initThread = (delegate* unmanaged<int*, byte***, int, int*, int>)_initThread;
+        Check(initThread(null, null, ThreadSerialized, &provided), "MPI_Init_thread");
         if (provided < ThreadSerialized)
-            throw new NotSupportedException($"MPI: {Name} offers thread level {provided}; Dendrite needs MPI_THREAD_SERIALIZED ({ThreadSerialized}).");
+            throw new NotSupportedException(
+                $"MPI: {Name} offers thread level {provided}; Dendrite needs MPI_THREAD_SERIALIZED " +
+                $"({ThreadSerialized}).");
         return true;
     }
 
@@ -130,7 +135,8 @@ internal sealed unsafe class MpiLibrary
             Check(((delegate* unmanaged<byte*, int*, int>)_libraryVersion)(p, &length), "MPI_Get_library_version");
         var text = Encoding.UTF8.GetString(buffer, 0, Math.Clamp(length, 0, buffer.Length)).TrimEnd('\0');
         int end = text.IndexOfAny(['\n', ',']);
-        var words = (end > 0 ? text[..end] : text).Split((char[])[' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries);
+        char[] blanks = [' ', '\t', '\r'];
+        var words = (end > 0 ? text[..end] : text).Split(blanks, StringSplitOptions.RemoveEmptyEntries);
         return string.Join(' ', words);
     }
 
@@ -197,7 +203,7 @@ internal sealed unsafe class MpiLibrary
             ? address
             : throw new NotSupportedException($"MPI: {library} does not export {symbol}; is it an MPI library?");
 
-    // The default error handler (MPI_ERRORS_ARE_FATAL) ends the job before a call returns an error; this catches the rest.
+    // The default error handler (MPI_ERRORS_ARE_FATAL) ends the job before a call returns an error; this is the rest.
     private void Check(int rc, string function)
     {
         if (rc != 0) throw new InvalidOperationException($"MPI: {function} failed in {Name} with error code {rc}.");

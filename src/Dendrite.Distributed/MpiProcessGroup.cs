@@ -20,7 +20,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     private bool _disposed;
 
     /// <summary>Loads MPI, initialises it (unless the process already did) and joins MPI_COMM_WORLD.</summary>
-    /// <exception cref="NotSupportedException">No usable MPI library was found; the message is one line naming what was looked for.</exception>
+    /// <exception cref="NotSupportedException">No usable MPI library; one line names what was looked for.</exception>
     public MpiProcessGroup()
     {
         _mpi = MpiLibrary.Load();
@@ -87,11 +87,12 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     // training N independent models.
     private void CheckLauncherAgrees()
     {
-        var launched = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") ?? Environment.GetEnvironmentVariable("PMI_SIZE");
+        var launched = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE")
+            ?? Environment.GetEnvironmentVariable("PMI_SIZE");
         if (int.TryParse(launched, out int expected) && expected != WorldSize)
-            throw new NotSupportedException(
-                $"MPI: the launcher started {expected} ranks but {_mpi.Name} ({_mpi.Flavour}) sees a world of {WorldSize}: " +
-                "the launcher and the library belong to different MPI installations; set DENDRITE_MPI_LIB to the launcher's library.");
+            throw new NotSupportedException($"MPI: the launcher started {expected} ranks but {_mpi.Name} " +
+                $"({_mpi.Flavour}) sees a world of {WorldSize}: the launcher and the library belong to different MPI " +
+                "installations; set DENDRITE_MPI_LIB to the launcher's library.");
     }
 
     // Ranks whose host names hash alike share a machine; a rank's local rank is how many of them come before it.

@@ -9,7 +9,7 @@ namespace Dendrite.Distributed;
 /// </summary>
 public abstract class ProcessGroup : IDisposable
 {
-    /// <summary>This process's index in [0, <see cref="WorldSize"/>); rank 0 is the one that reports and writes files.</summary>
+    /// <summary>This process's index in [0, <see cref="WorldSize"/>); rank 0 reports and writes files.</summary>
     public abstract int Rank { get; }
 
     /// <summary>Number of ranks in the job.</summary>
@@ -18,13 +18,13 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>This rank's index among the ranks on the same machine (for binding and per-node work).</summary>
     public abstract int LocalRank { get; }
 
-    /// <summary>Says what carries the collectives, e.g. "Open MPI v4.1.4 (libmpi.so.40)" or "in-process, 2 ranks".</summary>
+    /// <summary>What carries the collectives: "Open MPI v4.1.4 (…, libmpi.so.40)", "in-process, 2 ranks".</summary>
     public abstract string Description { get; }
 
     /// <summary>Replaces <paramref name="data"/> on every rank by its elementwise sum over the ranks.</summary>
     public abstract void AllReduce(Span<float> data);
 
-    /// <summary>Copies <paramref name="data"/> of rank <paramref name="root"/> into <paramref name="data"/> on every other rank.</summary>
+    /// <summary>Copies rank <paramref name="root"/>'s values into <paramref name="data"/> on every rank.</summary>
     public abstract void Broadcast(Span<byte> data, int root = 0);
 
     /// <summary>
@@ -46,7 +46,7 @@ public abstract class ProcessGroup : IDisposable
     /// <summary>Broadcasts float values bit for bit (see <see cref="Broadcast(Span{byte}, int)"/>).</summary>
     public void Broadcast(Span<float> data, int root = 0) => Broadcast(MemoryMarshal.AsBytes(data), root);
 
-    /// <summary>Gathers float values bit for bit (see <see cref="AllGather(ReadOnlySpan{byte}, Span{byte})"/>).</summary>
+    /// <summary>Gathers float values bit for bit (see the byte overload).</summary>
     public void AllGather(ReadOnlySpan<float> send, Span<float> receive) =>
         AllGather(MemoryMarshal.AsBytes(send), MemoryMarshal.AsBytes(receive));
 
@@ -54,15 +54,16 @@ public abstract class ProcessGroup : IDisposable
     protected void CheckRoot(int root)
     {
         if (root < 0 || root >= WorldSize)
-            throw new ArgumentOutOfRangeException(nameof(root), $"{GetType().Name}: root {root} is not a rank of a group of {WorldSize}.");
+            throw new ArgumentOutOfRangeException(nameof(root),
+                $"{GetType().Name}: root {root} is not a rank of a group of {WorldSize}.");
     }
 
-    /// <summary>Throws unless <paramref name="receiveLength"/> is every rank's <paramref name="sendLength"/> bytes together.</summary>
+    /// <summary>Throws unless <paramref name="receiveLength"/> is WorldSize × <paramref name="sendLength"/>.</summary>
     protected void CheckGather(int sendLength, int receiveLength)
     {
         if ((long)sendLength * WorldSize != receiveLength)
-            throw new ArgumentException(
-                $"{GetType().Name}.AllGather: receive holds {receiveLength} bytes, expected {WorldSize} ranks × {sendLength} = {(long)sendLength * WorldSize}.");
+            throw new ArgumentException($"{GetType().Name}.AllGather: receive holds {receiveLength} bytes, " +
+                $"expected {WorldSize} ranks × {sendLength} = {(long)sendLength * WorldSize}.");
     }
 
     public void Dispose()

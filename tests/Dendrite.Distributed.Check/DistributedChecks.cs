@@ -41,8 +41,8 @@ public static class DistributedChecks
 
     /// <summary>
     /// The relative gap between the parameters after <paramref name="steps"/> SGD steps (momentum 0.9) of a small
-    /// network trained data-parallel with <paramref name="perRankBatch"/> samples per rank, sharded and reshuffled every
-    /// epoch, and the same network trained by one process with the global batch.
+    /// network trained data-parallel with <paramref name="perRankBatch"/> samples per rank, sharded and reshuffled
+    /// every epoch, and the same network trained by one process with the global batch.
     /// </summary>
     public static double SgdTrajectoryGap(ProcessGroup group, int steps = 200, int perRankBatch = 16)
     {
@@ -79,8 +79,8 @@ public static class DistributedChecks
         var single = Replica(ddp.Module, SmallNet);
         ddp.Fit(data, new Sgd(ddp.Parameters(), lr: 0.1f), Losses.CrossEntropy, epochs: 3, batchSize: 16, seed: 8,
             callbacks: [ddp], verbose: false, shard: ddp.Shard);
-        single.Fit(data, new Sgd(single.Parameters(), lr: 0.1f), Losses.CrossEntropy, epochs: 3, batchSize: 16 * group.WorldSize,
-            seed: 8, verbose: false);
+        single.Fit(data, new Sgd(single.Parameters(), lr: 0.1f), Losses.CrossEntropy, epochs: 3,
+            batchSize: 16 * group.WorldSize, seed: 8, verbose: false);
         return MaxRelativeGap(ddp.Parameters(), single.Parameters());
     }
 

@@ -11,16 +11,19 @@ public readonly record struct DataShard
 {
     public DataShard(int rank, int worldSize)
     {
-        if (worldSize < 1) throw new ArgumentOutOfRangeException(nameof(worldSize), $"DataShard: worldSize must be >= 1, got {worldSize}.");
+        if (worldSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(worldSize),
+                $"DataShard: worldSize must be >= 1, got {worldSize}.");
         if (rank < 0 || rank >= worldSize)
-            throw new ArgumentOutOfRangeException(nameof(rank), $"DataShard: rank must be in [0, {worldSize}), got {rank}.");
+            throw new ArgumentOutOfRangeException(nameof(rank),
+                $"DataShard: rank must be in [0, {worldSize}), got {rank}.");
         (Rank, WorldSize) = (rank, worldSize);
     }
 
     public int Rank { get; }
     public int WorldSize { get; }
 
-    /// <summary>Samples each rank gets from an epoch of <paramref name="count"/>: count / WorldSize, rounded up.</summary>
+    /// <summary>Samples a rank gets of an epoch of <paramref name="count"/>: count / WorldSize, rounded up.</summary>
     public int SamplesPerRank(int count) => (count + WorldSize - 1) / WorldSize;
 
     /// <summary>This rank's part of <paramref name="order"/> (see the type's summary).</summary>

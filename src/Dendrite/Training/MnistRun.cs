@@ -78,8 +78,9 @@ public static class MnistRun
         int rankSamples = shard?.SamplesPerRank(trainSet.Count) ?? trainSet.Count;
         int stepsPerEpoch = (rankSamples + rankBatch - 1) / rankBatch;
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
+        string ranks = parallel is null ? "" : $" per rank, {parallel.WorldSize} ranks × batch {rankBatch}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads{(parallel is null ? "" : $" per rank, {parallel.WorldSize} ranks × batch {rankBatch}")}"));
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Kernels.Threading.NumThreads} threads{ranks}"));
         // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;
@@ -115,7 +116,8 @@ public static class MnistRun
     {
         if (parallel is null) return batchSize;
         if (batchSize % parallel.WorldSize != 0)
-            throw new ArgumentException($"--batch-size {batchSize} does not split evenly over {parallel.WorldSize} ranks; pass a multiple of {parallel.WorldSize}.");
+            throw new ArgumentException($"--batch-size {batchSize} does not split evenly over {parallel.WorldSize} " +
+                $"ranks; pass a multiple of {parallel.WorldSize}.");
         return batchSize / parallel.WorldSize;
     }
 

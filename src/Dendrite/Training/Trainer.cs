@@ -30,7 +30,11 @@ public static class Trainer
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
         if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
         // recycle: each step's batch, activations and gradients reuse the previous step's storage.
-        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true) { Epoch = initialEpoch, Shard = shard };
+        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true)
+        {
+            Epoch = initialEpoch,
+            Shard = shard,
+        };
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();

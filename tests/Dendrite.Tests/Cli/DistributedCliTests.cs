@@ -21,7 +21,8 @@ public class DistributedCliTests(ITestOutputHelper output)
         {
             var (code, _, error) = CliRunner.Run("train", "mnist-mlp", "--distributed");
             Assert.Equal(1, code);
-            Assert.StartsWith("dendrite: error: MPI: no MPI library found (looked for DENDRITE_MPI_LIB=/nonexistent/libmpi.so)", error);
+            string expected = "dendrite: error: MPI: no MPI library found (looked for DENDRITE_MPI_LIB=/nonexistent/libmpi.so)";
+            Assert.StartsWith(expected, error);
             Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
@@ -59,7 +60,8 @@ public class DistributedCliTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string[] common = ["train", "mnist-mlp", "--epochs", "1", "--batch-size", "64", "--data", SmallMnist(dir)];
 
-        var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll", [.. common, "--distributed", "--out", dir.File("two")]);
+        string[] distributed = [.. common, "--distributed", "--out", dir.File("two")];
+        var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll", distributed);
         output.WriteLine(text);
         output.WriteLine(error);
         Assert.True(code == 0, $"mpirun exited with {code}: {text} {error}");
@@ -72,7 +74,8 @@ public class DistributedCliTests(ITestOutputHelper output)
 
         var single = CliRunner.Run([.. common, "--out", dir.File("one")]);
         Assert.Equal(0, single.Code);
-        var (twoRanks, oneProcess) = (SafeTensors.Load(dir.File("two/model.safetensors")), SafeTensors.Load(dir.File("one/model.safetensors")));
+        var twoRanks = SafeTensors.Load(dir.File("two/model.safetensors"));
+        var oneProcess = SafeTensors.Load(dir.File("one/model.safetensors"));
         double gap = DistributedChecks.MaxRelativeGap(oneProcess.Keys.Select(k => twoRanks[k]), oneProcess.Values);
         output.WriteLine($"largest relative weight gap, 2 ranks against 1 process: {gap:E2}");
         Assert.InRange(gap, 0, 1e-4);
@@ -111,7 +114,8 @@ public class DistributedCliTests(ITestOutputHelper output)
     // MNIST's own format (gzipped IDX), so the run reads it as it reads data/mnist.
     private static void WriteMnist(string directory, TensorDataset split, string imagesFile, string labelsFile)
     {
-        Write(Path.Combine(directory, imagesFile), [split.Count, 28, 28], split.Inputs.ToArray().Select(v => (byte)Math.Round(v * 255)));
+        var pixels = split.Inputs.ToArray().Select(v => (byte)Math.Round(v * 255));
+        Write(Path.Combine(directory, imagesFile), [split.Count, 28, 28], pixels);
         Write(Path.Combine(directory, labelsFile), [split.Count], split.Targets.ToArray().Select(v => (byte)v));
     }
 

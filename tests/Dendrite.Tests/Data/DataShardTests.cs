@@ -6,7 +6,9 @@ public class DataShardTests
 {
     private static TensorDataset Indexed(int n) => new(Tensor.Arange(n).Reshape(n, 1), Tensor.Arange(n));
 
-    private static int[] Order(DataLoader loader) => loader.SelectMany(b => b.Target.ToArray()).Select(v => (int)v).ToArray();
+    private static int[] Labels(Tensor target) => target.ToArray().Select(v => (int)v).ToArray();
+
+    private static int[] Order(DataLoader loader) => loader.SelectMany(b => Labels(b.Target)).ToArray();
 
     [Fact]
     public void Ranks_take_every_worldSize_th_position_and_pad_by_repeating_the_start()
@@ -25,11 +27,12 @@ public class DataShardTests
         var data = Indexed(64);
         var whole = new DataLoader(data, batchSize: 8, shuffle: true, seed: 3);
         var parts = Enumerable.Range(0, 2)
-            .Select(r => new DataLoader(data, batchSize: 4, shuffle: true, seed: 3) { Shard = new DataShard(r, 2) }).ToList();
+            .Select(r => new DataLoader(data, batchSize: 4, shuffle: true, seed: 3) { Shard = new DataShard(r, 2) })
+            .ToList();
         for (int epoch = 0; epoch < 2; epoch++)
         {
-            var expected = whole.Select(b => b.Target.ToArray().Select(v => (int)v).Order().ToArray()).ToList();
-            var batches = parts.Select(p => p.Select(b => b.Target.ToArray().Select(v => (int)v).ToArray()).ToList()).ToList();
+            var expected = whole.Select(b => Labels(b.Target).Order().ToArray()).ToList();
+            var batches = parts.Select(p => p.Select(b => Labels(b.Target)).ToList()).ToList();
             Assert.All(parts, p => Assert.Equal(8, p.Count));
             // Batch b of the two ranks together is batch b of one loader with twice the batch size.
             for (int b = 0; b < expected.Count; b++)

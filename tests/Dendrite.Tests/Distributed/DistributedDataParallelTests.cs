@@ -59,9 +59,8 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
     {
         var e = Assert.Throws<AggregateException>(() => InProcessGroup.Run(2, g =>
             new DistributedDataParallel(new Linear(3, g.Rank == 0 ? 2 : 4), g)));
-        Assert.Equal(
-            "DistributedDataParallel: rank 1's model differs from rank 0's at entry 0: rank 0 has parameter weight [2, 3], rank 1 has parameter weight [4, 3].",
-            e.InnerException!.Message);
+        Assert.Equal("DistributedDataParallel: rank 1's model differs from rank 0's at entry 0: " +
+            "rank 0 has parameter weight [2, 3], rank 1 has parameter weight [4, 3].", e.InnerException!.Message);
     }
 
     [Fact]

@@ -70,7 +70,8 @@ public class MpiRunTests(ITestOutputHelper output)
         Assert.Equal(inProcess[0], Field(text, "deterministic-fingerprint"));
     }
 
-    private static double Value(string text, string name) => double.Parse(Field(text, name), CultureInfo.InvariantCulture);
+    private static double Value(string text, string name) =>
+        double.Parse(Field(text, name), CultureInfo.InvariantCulture);
 
     // mpirun may put terminal control sequences before a rank's output: find the name anywhere in a line.
     private static string Field(string text, string name)
