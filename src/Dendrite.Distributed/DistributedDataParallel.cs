@@ -30,6 +30,7 @@ public sealed class DistributedDataParallel : Module, ICallback
     private readonly Tensor _flat;
     private float[]? _gathered;
     private int _noSyncDepth;
+    private readonly ulong? _dropoutSeed;
 
     /// <param name="module">The model; its values on rank 0 become every rank's.</param>
     /// <param name="group">The ranks training together.</param>
@@ -39,8 +40,10 @@ public sealed class DistributedDataParallel : Module, ICallback
     /// </param>
     /// <param name="dropoutSeed">
     /// When set, ranks other than 0 reseed the default generator (dropout masks) with <see cref="RankSeed"/>(seed,
-    /// rank), so ranks drop different units; rank 0 keeps its stream, so one rank runs as one process does. The
-    /// generator is process-wide: leave it null when ranks are threads of one process.
+    /// rank), so ranks drop different units, and again at the start of every epoch of <see cref="Trainer.Fit"/>
+    /// from (seed + epoch, rank), so a run resumed from rank 0's checkpoint draws the masks the uninterrupted run
+    /// draws. Rank 0 keeps its stream (which checkpoints carry), so one rank runs as one process does. The generator is
+    /// process-wide: leave it null when ranks are threads of one process.
     /// </param>
     public DistributedDataParallel(Module module, ProcessGroup group, bool deterministic = false,
         ulong? dropoutSeed = null)
@@ -67,6 +70,7 @@ public sealed class DistributedDataParallel : Module, ICallback
                 offset += p.Numel;
             }
         }
+        _dropoutSeed = dropoutSeed;
         if (dropoutSeed is { } seed && group.Rank != 0) Torch.ManualSeed(RankSeed(seed, group.Rank));
     }
 
@@ -135,6 +139,11 @@ public sealed class DistributedDataParallel : Module, ICallback
     }
 
     void ICallback.OnAfterBackward(int batch) => SynchronizeGradients();
+
+    void ICallback.OnEpochBegin(int epoch, int epochs, int batches)
+    {
+        if (_dropoutSeed is { } seed && Group.Rank != 0) Torch.ManualSeed(RankSeed(seed + (ulong)epoch, Group.Rank));
+    }
 
     private void SumInRankOrder(Span<float> flat)
     {

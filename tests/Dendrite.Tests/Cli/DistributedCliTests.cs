@@ -102,6 +102,33 @@ public class DistributedCliTests(ITestOutputHelper output)
         Assert.Contains(dir.File("taken"), error);
     }
 
+    [Fact]
+    public void Resuming_a_two_rank_run_from_its_checkpoint_reaches_the_uninterrupted_runs_weights()
+    {
+        if (MpiJob.OpenMpi() is not { } mpirun)
+        {
+            output.WriteLine("no mpirun on PATH: not run");
+            return;
+        }
+        using var dir = new TempDirectory();
+        // mnist-cnn has dropout: ranks draw different masks, which a resumed run must draw again.
+        string[] common = ["train", "mnist-cnn", "--batch-size", "64", "--data", SmallMnist(dir), "--distributed"];
+        string[] whole = [.. common, "--epochs", "2", "--out", dir.File("whole"), "--checkpoint-dir", dir.File("a")];
+        string[] first = [.. common, "--epochs", "1", "--checkpoint-dir", dir.File("b")];
+        string[] rest = [.. common, "--epochs", "2", "--out", dir.File("resumed"), "--checkpoint-dir", dir.File("b"), "--resume"];
+        foreach (var args in new[] { whole, first, rest })
+        {
+            var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll", args);
+            output.WriteLine(text);
+            Assert.True(code == 0, $"mpirun exited with {code}: {text} {error}");
+        }
+        var uninterrupted = SafeTensors.Load(dir.File("whole/model.safetensors"));
+        var resumed = SafeTensors.Load(dir.File("resumed/model.safetensors"));
+        Assert.Equal(uninterrupted.Keys.Order(), resumed.Keys.Order());
+        foreach (var (name, tensor) in uninterrupted)
+            Assert.True(tensor.Data.SequenceEqual(resumed[name].Data), $"{name} differs after resuming");
+    }
+
     // 512 training and 200 test images of MNIST, in a directory of its own.
     private static string SmallMnist(TempDirectory dir)
     {
