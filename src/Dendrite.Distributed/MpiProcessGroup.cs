@@ -37,16 +37,6 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     public override int LocalRank { get; }
     public override string Description { get; }
 
-    /// <summary>
-    /// Whether this process was started by an MPI launcher (mpirun/mpiexec of Open MPI or MPICH's Hydra, or srun), read
-    /// from the variables they set; a program can then choose MPI without loading it.
-    /// </summary>
-    public static bool IsLaunched =>
-        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null
-        || Environment.GetEnvironmentVariable("PMI_SIZE") is not null
-        || Environment.GetEnvironmentVariable("PMIX_RANK") is not null
-        || Environment.GetEnvironmentVariable("SLURM_NTASKS") is not null;
-
     public override void AllReduce(Span<float> data)
     {
         fixed (float* p = data) _mpi.AllReduceSum(p, data.Length);

@@ -52,18 +52,12 @@ public class DistributedCliTests(ITestOutputHelper output)
     [Fact]
     public void Two_ranks_under_mpirun_train_as_one_process_does_and_only_rank_0_reports_and_writes()
     {
-        if (MpiJob.OpenMpi() is not { } mpirun)
-        {
-            output.WriteLine("no mpirun on PATH: not run");
-            return;
-        }
+        if (MpiJob.OpenMpi(output) is not { } mpirun) return;
         using var dir = new TempDirectory();
         string[] common = ["train", "mnist-mlp", "--epochs", "1", "--batch-size", "64", "--data", SmallMnist(dir)];
 
         string[] distributed = [.. common, "--distributed", "--out", dir.File("two")];
-        var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll", distributed);
-        output.WriteLine(text);
-        output.WriteLine(error);
+        var (code, text, error) = MpiJob.Run(output, mpirun, "Dendrite.Cli.dll", distributed);
         Assert.True(code == 0, $"mpirun exited with {code}: {text} {error}");
         Assert.Contains("rank 0/2 on ", text);
         Assert.Contains("rank 1/2 on ", text);
@@ -84,19 +78,13 @@ public class DistributedCliTests(ITestOutputHelper output)
     [Fact]
     public void A_failure_on_one_rank_ends_the_whole_job_with_that_ranks_message()
     {
-        if (MpiJob.OpenMpi() is not { } mpirun)
-        {
-            output.WriteLine("no mpirun on PATH: not run");
-            return;
-        }
+        if (MpiJob.OpenMpi(output) is not { } mpirun) return;
         using var dir = new TempDirectory();
         string data = SmallMnist(dir);
         // --out names a file: rank 0 alone writes, so it alone fails, after training, while rank 1 waits for it.
         File.WriteAllText(dir.File("taken"), "");
-        var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll",
+        var (code, _, error) = MpiJob.Run(output, mpirun, "Dendrite.Cli.dll",
             "train", "mnist-mlp", "--epochs", "1", "--data", data, "--distributed", "--out", dir.File("taken"));
-        output.WriteLine(text);
-        output.WriteLine(error);
         Assert.NotEqual(0, code);
         Assert.Contains("dendrite: rank 0/2 failed, aborting the job: ", error);
         Assert.Contains(dir.File("taken"), error);
@@ -105,11 +93,7 @@ public class DistributedCliTests(ITestOutputHelper output)
     [Fact]
     public void Resuming_a_two_rank_run_from_its_checkpoint_reaches_the_uninterrupted_runs_weights()
     {
-        if (MpiJob.OpenMpi() is not { } mpirun)
-        {
-            output.WriteLine("no mpirun on PATH: not run");
-            return;
-        }
+        if (MpiJob.OpenMpi(output) is not { } mpirun) return;
         using var dir = new TempDirectory();
         // mnist-cnn has dropout: ranks draw different masks, which a resumed run must draw again.
         string[] common = ["train", "mnist-cnn", "--batch-size", "64", "--data", SmallMnist(dir), "--distributed"];
@@ -118,8 +102,7 @@ public class DistributedCliTests(ITestOutputHelper output)
         string[] rest = [.. common, "--epochs", "2", "--out", dir.File("resumed"), "--checkpoint-dir", dir.File("b"), "--resume"];
         foreach (var args in new[] { whole, first, rest })
         {
-            var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Cli.dll", args);
-            output.WriteLine(text);
+            var (code, text, error) = MpiJob.Run(output, mpirun, "Dendrite.Cli.dll", args);
             Assert.True(code == 0, $"mpirun exited with {code}: {text} {error}");
         }
         var uninterrupted = SafeTensors.Load(dir.File("whole/model.safetensors"));

@@ -15,11 +15,7 @@ public class MpiRunTests(ITestOutputHelper output)
     [Fact]
     public void Open_MPI_two_ranks_match_one_process_and_the_in_process_group()
     {
-        if (MpiJob.OpenMpi() is not { } mpirun)
-        {
-            output.WriteLine("no mpirun on PATH: not run");
-            return;
-        }
+        if (MpiJob.OpenMpi(output) is not { } mpirun) return;
         CheckJob(mpirun, libraryExpected: "Open MPI");
     }
 
@@ -27,11 +23,7 @@ public class MpiRunTests(ITestOutputHelper output)
     public void MPICH_two_ranks_match_one_process_and_the_in_process_group()
     {
         // MPICH is optional: CI installs Open MPI only.
-        if (MpiJob.Find("mpirun.mpich") is not { } mpirun)
-        {
-            output.WriteLine("no mpirun.mpich on PATH: not run");
-            return;
-        }
+        if (MpiJob.Find("mpirun.mpich", output) is not { } mpirun) return;
         CheckJob(mpirun, libraryExpected: "MPICH family");
     }
 
@@ -59,9 +51,7 @@ public class MpiRunTests(ITestOutputHelper output)
 
     private void CheckJob(string mpirun, string libraryExpected)
     {
-        var (code, text, error) = MpiJob.Run(mpirun, "Dendrite.Distributed.Check.dll");
-        output.WriteLine(text);
-        output.WriteLine(error);
+        var (code, text, error) = MpiJob.Run(output, mpirun, "Dendrite.Distributed.Check.dll");
         Assert.True(code == 0, $"{mpirun} exited with {code}: {text} {error}");
         Assert.Contains($"({libraryExpected}, ", text);
         Assert.InRange(Value(text, "w2-gradient-gap"), 0, 1e-6);
