@@ -18,7 +18,7 @@ public static class MpiJob
         return mpirun;
     }
 
-    /// <summary>The program named <paramref name="program"/> on PATH, or null, said in <paramref name="output"/>.</summary>
+    /// <summary>The path of <paramref name="program"/> on PATH, or null (said in <paramref name="output"/>).</summary>
     public static string? Find(string program, ITestOutputHelper output)
     {
         var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
