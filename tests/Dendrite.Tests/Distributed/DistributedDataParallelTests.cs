@@ -61,6 +61,26 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void After_the_first_step_backward_writes_gradients_straight_into_the_flat_buffer()
+    {
+        // ZeroGrad keeps the released gradient for the next backward to fill; once that is the flat buffer's view, no
+        // step copies gradients before the all-reduce. (Were it lost, synchronisation would copy: slower, still right.)
+        var reused = InProcessGroup.Run(2, g =>
+        {
+            var layer = new Linear(3, 2);
+            var ddp = new DistributedDataParallel(layer, g);
+            var x = Tensor.FromArray([1f, 2f, 3f], 1, 3);
+            ddp.Call(x).Sum().Backward();
+            ddp.SynchronizeGradients();
+            var view = layer.Weight.Grad;
+            ddp.ZeroGrad();
+            ddp.Call(x).Sum().Backward();
+            return ReferenceEquals(view, layer.Weight.Grad);
+        });
+        Assert.All(reused, Assert.True);
+    }
+
+    [Fact]
     public void NoSync_accumulates_locally_and_the_next_synchronisation_averages_the_sums()
     {
         // loss = x·w summed, so dL/dw is the sum of the input rows. Rank r: micro-batches [r + 1, 2] and [1, r].
