@@ -54,6 +54,9 @@ public class MpiRunTests(ITestOutputHelper output)
         var (code, text, error) = MpiJob.Run(output, mpirun, "Dendrite.Distributed.Check.dll");
         Assert.True(code == 0, $"{mpirun} exited with {code}: {text} {error}");
         Assert.Contains($"({libraryExpected}, ", text);
+        // Both ranks run on this machine: their local ranks count them on it.
+        Assert.Contains("rank 0/2 local 0: ", text);
+        Assert.Contains("rank 1/2 local 1: ", text);
         Assert.InRange(Value(text, "w2-gradient-gap"), 0, 1e-6);
         Assert.InRange(Value(text, "sgd-200-steps-gap"), 0, 1e-4);
         var inProcess = InProcessGroup.Run(2, DistributedChecks.DeterministicFingerprint);
