@@ -24,7 +24,8 @@ public sealed record MnistRunOptions(
     string? VizDir = null,
     string? CheckpointDir = null,
     bool Resume = false,
-    int? TestLimit = null)
+    int? TestLimit = null,
+    IDataParallel? Parallel = null)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -52,6 +53,13 @@ public static class MnistRun
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"--batch-size must be at least 1, got {batchSize}.");
         if (!(lr > 0) || !float.IsFinite(lr)) throw new ArgumentOutOfRangeException(nameof(options), $"--lr must be a positive number, got {lr}.");
 
+        // Data-parallel (--distributed): the batch size stays the global one; each rank trains on its shard with its
+        // share of every batch, and rank 0 alone writes files.
+        var parallel = options.Parallel;
+        DataShard? shard = parallel is null ? null : new DataShard(parallel.Rank, parallel.WorldSize);
+        int rankBatch = RankBatch(batchSize, parallel);
+        bool writes = parallel is null || parallel.Rank == 0;
+
         if (options.Resume && options.CheckpointDir is null)
             throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
 
@@ -68,38 +76,50 @@ public static class MnistRun
         Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
             ? new AdamW(model.Parameters(), lr: lr, weightDecay: preset.WeightDecay)
             : new Adam(model.Parameters(), lr: lr);
-        int stepsPerEpoch = (trainSet.Count + batchSize - 1) / batchSize;
+        int rankSamples = shard?.SamplesPerRank(trainSet.Count) ?? trainSet.Count;
+        int stepsPerEpoch = (rankSamples + rankBatch - 1) / rankBatch;
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
+        string ranks = parallel is null ? "" : $" per rank, {parallel.WorldSize} ranks × batch {rankBatch}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Backends.Cpu.Threading.NumThreads} threads"));
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Torch.NumThreads} threads{ranks}"));
         // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;
         TrainingProgress? resumed = options.Resume ? Resume(options, epochs, model, optimizer, scheduler, generators, output) : null;
         var callbacks = new List<ICallback> { new ProgressBar(output, interactive) };
-        if (options.CheckpointDir is { } checkpoints)
+        if (parallel is not null) callbacks.Add(parallel.Attach(model, options.Seed));
+        if (options.CheckpointDir is { } checkpoints && writes)
             callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, scheduler, resumed, generators));
         var history = new History();
         foreach (var logs in resumed?.History ?? []) history.Add(logs);
-        var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, batchSize,
+        var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, rankBatch,
             validation: test, seed: options.Seed, validationName: "test", scheduler: scheduler, schedulePerBatch: preset.OneCycle,
-            callbacks: callbacks, verbose: false, initialEpoch: resumed?.Epoch ?? 0);
+            callbacks: callbacks, verbose: false, initialEpoch: resumed?.Epoch ?? 0, shard: shard);
         foreach (var logs in more.Rows()) history.Add(logs);
         double accuracy = history["test_accuracy"][^1];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final test accuracy: {accuracy * 100:0.00}%"));
-        if (options.OutDir is { } dir)
+        if (options.OutDir is { } dir && writes)
         {
             Directory.CreateDirectory(dir);
             model.Save(Path.Combine(dir, "model.safetensors"), inputShape: new Shape(1, 28, 28));
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
             output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
         }
-        if (options.VizDir is { } vizDir)
+        if (options.VizDir is { } vizDir && writes)
         {
             var files = ConvViz.WriteAll(vizDir, model, test[0].Input);   // test digit 0 (a 7)
             output.WriteLine($"Wrote the first layer's filters and the feature maps of test digit 0: {string.Join(", ", files)}");
         }
         return accuracy;
+    }
+
+    private static int RankBatch(int batchSize, IDataParallel? parallel)
+    {
+        if (parallel is null) return batchSize;
+        if (batchSize % parallel.WorldSize != 0)
+            throw new ArgumentException($"--batch-size {batchSize} does not split evenly over {parallel.WorldSize} " +
+                $"ranks; pass a multiple of {parallel.WorldSize}.");
+        return batchSize / parallel.WorldSize;
     }
 
     private static TrainingProgress Resume(MnistRunOptions options, int epochs, NN.Module model, Optimizer optimizer,

@@ -76,10 +76,13 @@ public static class Program
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Directory to save a checkpoint into after every epoch (model, optimiser, RNG state)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint in --checkpoint-dir up to --epochs in total; the result is bit-identical to an uninterrupted run." };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training over MPI: start with mpirun -np N (or srun); --batch-size stays the global batch, split over the ranks." };
+        var deterministic = new Option<bool>("--deterministic") { Description = "With --distributed: sum gradients in rank order, so results do not depend on the MPI library." };
 
         var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
         {
             model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
+            distributed, deterministic,
         };
         var generative = new GenerativeTraining();
         foreach (var option in generative.Options) command.Options.Add(option);
@@ -99,6 +102,9 @@ public static class Program
                 VizDir: parse.GetValue(viz),
                 CheckpointDir: parse.GetValue(checkpointDir),
                 Resume: parse.GetValue(resume));
+            if (parse.GetValue(distributed)) return DistributedTraining.Run(options, parse.GetValue(deterministic));
+            if (parse.GetValue(deterministic))
+                throw new ArgumentException("--deterministic applies to --distributed runs.");
             if (GenerativeTraining.Handles(options.Model)) return generative.Run(parse, options, seedGiven: parse.GetResult(seed) is { Implicit: false });
             MnistRun.Run(options, Console.Out, interactive: !Console.IsOutputRedirected);
             return 0;

@@ -40,6 +40,12 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     public ulong Seed { get; }
     public bool DropLast { get; }
 
+    /// <summary>
+    /// In data-parallel training, this rank's part of every epoch (see <see cref="DataShard"/>); null (the default)
+    /// gives the whole epoch.
+    /// </summary>
+    public DataShard? Shard { get; init; }
+
     /// <summary>Epochs started so far; the next enumeration uses this number to pick its order. Settable for resuming.</summary>
     public int Epoch
     {
@@ -47,8 +53,10 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
         set => _epoch = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
     }
 
-    /// <summary>Batches per epoch.</summary>
-    public int Count => DropLast ? SamplesPerEpoch / BatchSize : (SamplesPerEpoch + BatchSize - 1) / BatchSize;
+    /// <summary>Batches per epoch (of this rank's part when <see cref="Shard"/> is set).</summary>
+    public int Count => DropLast ? Samples / BatchSize : (Samples + BatchSize - 1) / BatchSize;
+
+    private int Samples => Shard is { } shard ? shard.SamplesPerRank(SamplesPerEpoch) : SamplesPerEpoch;
 
     private int SamplesPerEpoch => Sampler?.Count ?? Dataset.Count;
 
@@ -66,6 +74,7 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
             for (int i = 0; i < order.Length; i++) order[i] = i;
         if (Shuffle) new Generator(Seed * 0x9E3779B97F4A7C15UL + (ulong)_epoch).Shuffle(order.AsSpan());
         _epoch++;
+        if (Shard is { } shard) order = shard.Select(order);
         int batches = Count;
         TensorScope? scope = null;
         try

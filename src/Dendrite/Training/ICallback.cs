@@ -9,6 +9,12 @@ public interface ICallback
     void OnTrainBegin(Module model, int epochs) { }
 
     void OnEpochBegin(int epoch, int epochs, int batches) { }
+    /// <summary>
+    /// Called after each step's backward pass, before the optimiser's step: the gradients are complete and may be
+    /// changed here (data-parallel training averages them over the ranks, as PyTorch Lightning's on_after_backward).
+    /// </summary>
+    void OnAfterBackward(int batch) { }
+
     void OnBatchEnd(int batch, int samplesSeen, IReadOnlyDictionary<string, double> logs) { }
     void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs) { }
 

@@ -19,6 +19,7 @@ public static class Trainer
     /// early by answering <see cref="ICallback.StopTraining"/> (see <see cref="EarlyStopping"/>).
     /// <paramref name="initialEpoch"/> (Keras' <c>initial_epoch</c>) resumes a run: epochs initialEpoch + 1 … epochs run, with
     /// the data order those epochs have in an uninterrupted run; the history holds only the epochs run here.
+    /// With <paramref name="shard"/>, each epoch trains on that rank's part of the data only (data-parallel training).
     /// </summary>
     /// <param name="metrics">
     /// Epoch metrics to log (Keras' <c>metrics</c>), e.g. <see cref="Metric.RocAuc"/> or <see cref="Metric.R2"/>, on the
@@ -29,12 +30,16 @@ public static class Trainer
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
         int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
         IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null,
-        bool schedulePerBatch = false, int initialEpoch = 0, IReadOnlyList<IMetric>? metrics = null)
+        bool schedulePerBatch = false, int initialEpoch = 0, IReadOnlyList<IMetric>? metrics = null, DataShard? shard = null)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
         if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
         // recycle: each step's batch, activations and gradients reuse the previous step's storage.
-        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true) { Epoch = initialEpoch };
+        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true)
+        {
+            Epoch = initialEpoch,
+            Shard = shard,
+        };
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
         var history = new History();
@@ -61,6 +66,7 @@ public static class Trainer
                         $"Fit: the loss became {value} at epoch {epoch}, step {step} (of {loader.Count}). Try a lower learning rate (now {optimizer.Lr}).");
                 optimizer.ZeroGrad();
                 l.Backward();
+                foreach (var c in all) c.OnAfterBackward(step);
                 optimizer.Step();
                 if (schedulePerBatch) scheduler?.Step();
                 int n = x.Shape[0];

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Text;
+using Dendrite.Data;
+using Dendrite.NN;
+using Dendrite.Training;
+
+namespace Dendrite.Distributed;
+
+/// <summary>
+/// Data-parallel training of any module, after PyTorch's DistributedDataParallel: every rank holds the same model,
+/// trains on its own part of each batch (<see cref="Shard"/>), and before each optimiser step the gradients are
+/// averaged over the ranks, so N ranks with batch B each take the step one process takes with batch N·B.
+/// </summary>
+/// <remarks>
+/// <para>At construction the model's parameter and buffer names and shapes are compared across ranks (a mismatch throws
+/// on every rank, naming the first difference), then rank 0's values are copied to every rank.</para>
+/// <para>Gradients live as views in one flat buffer, in registration order, so one collective reduces them all. The
+/// reduction runs in <see cref="SynchronizeGradients"/>, after backward: <see cref="Trainer.Fit"/> calls it through
+/// <see cref="ICallback.OnAfterBackward"/> when this object is among its callbacks; an explicit loop calls it between
+/// <c>Backward()</c> and <c>Step()</c>. It does not overlap backward: that needs a hook the tape calls as each
+/// parameter's gradient is complete, which it does not have yet.</para>
+/// <para>State dict names gain the prefix "module.", as PyTorch's wrapper's do; save <see cref="Module"/> itself to
+/// keep the model's own names.</para>
+/// </remarks>
+public sealed class DistributedDataParallel : Module, ICallback
+{
+    private readonly Parameter[] _parameters;
+    private readonly Tensor[] _gradViews;
+    private readonly Tensor _flat;
+    private float[]? _gathered;
+    private int _noSyncDepth;
+    private readonly ulong? _dropoutSeed;
+
+    /// <param name="module">The model; its values on rank 0 become every rank's.</param>
+    /// <param name="group">The ranks training together.</param>
+    /// <param name="deterministic">
+    /// Sum the ranks' gradients in rank order on every rank (all-gather, then add) instead of MPI's all-reduce, whose
+    /// order of additions is the library's choice: results then have the same bits whatever the MPI library.
+    /// </param>
+    /// <param name="dropoutSeed">
+    /// When set, ranks other than 0 reseed the default generator (dropout masks) with <see cref="RankSeed"/>(seed,
+    /// rank), so ranks drop different units, and again at the start of every epoch of <see cref="Trainer.Fit"/>
+    /// from (seed + epoch, rank), so a run resumed from rank 0's checkpoint draws the masks the uninterrupted run
+    /// draws. Rank 0 keeps its stream (which checkpoints carry), so one rank runs as one process does. The generator is
+    /// process-wide: leave it null when ranks are threads of one process.
+    /// </param>
+    public DistributedDataParallel(Module module, ProcessGroup group, bool deterministic = false,
+        ulong? dropoutSeed = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(group);
+        Module = AddModule("module", module);
+        Group = group;
+        Deterministic = deterministic;
+        CheckSameModel();
+        foreach (var (_, p) in module.NamedParameters()) group.Broadcast(p.Data);
+        foreach (var (_, b) in module.NamedBuffers()) group.Broadcast(b.Data);
+        _parameters = [.. module.Parameters().Where(p => p.RequiresGrad)];
+        // FromArray takes memory of its own: a TensorScope open around construction must not recycle the buffer.
+        _flat = Tensor.FromArray(new float[_parameters.Sum(p => p.Numel)]);
+        _gradViews = new Tensor[_parameters.Length];
+        using (Tensor.NoGrad())
+        {
+            int offset = 0;
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                var p = _parameters[i];
+                _gradViews[i] = _flat.Slice(offset, p.Numel).Reshape(p.Shape.ToArray());
+                offset += p.Numel;
+            }
+        }
+        _dropoutSeed = dropoutSeed;
+        if (dropoutSeed is { } seed && group.Rank != 0) Torch.ManualSeed(RankSeed(seed, group.Rank));
+    }
+
+    /// <summary>The wrapped model.</summary>
+    public Module Module { get; }
+
+    public ProcessGroup Group { get; }
+
+    /// <summary>Whether gradients are summed in rank order (see the constructor).</summary>
+    public bool Deterministic { get; }
+
+    /// <summary>Gradient synchronisations run so far (not those skipped inside <see cref="NoSync"/>).</summary>
+    public int Synchronizations { get; private set; }
+
+    /// <summary>
+    /// Time spent in those synchronisations: the collective and the averaging, including any wait for slower ranks.
+    /// </summary>
+    public TimeSpan SynchronizationTime { get; private set; }
+
+    /// <summary>This rank's part of the data: for <see cref="DataLoader.Shard"/>, or Fit's shard.</summary>
+    public DataShard Shard => new(Group.Rank, Group.WorldSize);
+
+    /// <summary>
+    /// The seed of rank <paramref name="rank"/>'s random stream: <paramref name="seed"/> itself on rank 0, a different
+    /// stream on every other rank (the generator's seeding scrambles neighbouring seeds).
+    /// </summary>
+    public static ulong RankSeed(ulong seed, int rank) => seed + 0x9E3779B97F4A7C15UL * (ulong)rank;
+
+    public override Tensor Forward(Tensor input) => Module.Call(input);
+
+    /// <summary>
+    /// Replaces every parameter's gradient by its mean over the ranks (a parameter that got none counts as zero),
+    /// unless inside <see cref="NoSync"/>. Every rank must call it at the same point of the same step.
+    /// </summary>
+    public void SynchronizeGradients()
+    {
+        if (_noSyncDepth > 0) return;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            var p = _parameters[i];
+            var view = _gradViews[i];
+            // After the first step the tape writes straight into the views (ZeroGrad keeps the buffer it releases for
+            // the next backward); a gradient elsewhere is copied in, and the view becomes the gradient from then on.
+            if (p.Grad is null) view.Data.Clear();
+            else if (!ReferenceEquals(p.Grad, view)) p.Grad.Data.CopyTo(view.Data);
+            p.Grad = view;
+        }
+        var flat = _flat.Data;
+        if (Deterministic) SumInRankOrder(flat);
+        else Group.AllReduce(flat);
+        if (Group.WorldSize > 1) TensorPrimitives.Divide(flat, Group.WorldSize, flat);
+        Synchronizations++;
+        SynchronizationTime += Stopwatch.GetElapsedTime(start);
+    }
+
+    /// <summary>
+    /// Skips <see cref="SynchronizeGradients"/> until disposed, for gradient accumulation as PyTorch's
+    /// <c>no_sync()</c>: run the backward passes of all micro-batches but the last inside it; the last one's
+    /// synchronisation averages the accumulated sums.
+    /// </summary>
+    public IDisposable NoSync()
+    {
+        _noSyncDepth++;
+        return new SyncRestorer(this);
+    }
+
+    void ICallback.OnAfterBackward(int batch) => SynchronizeGradients();
+
+    void ICallback.OnEpochBegin(int epoch, int epochs, int batches)
+    {
+        if (_dropoutSeed is { } seed && Group.Rank != 0) Torch.ManualSeed(RankSeed(seed + (ulong)epoch, Group.Rank));
+    }
+
+    private void SumInRankOrder(Span<float> flat)
+    {
+        int n = flat.Length;
+        if ((long)n * Group.WorldSize > Array.MaxLength)
+            throw new NotSupportedException($"DistributedDataParallel: deterministic reduction of {n} gradients over " +
+                $"{Group.WorldSize} ranks needs more than one array.");
+        _gathered ??= new float[n * Group.WorldSize];
+        Group.AllGather(flat, _gathered);
+        _gathered.AsSpan(0, n).CopyTo(flat);
+        for (int r = 1; r < Group.WorldSize; r++) TensorPrimitives.Add(flat, _gathered.AsSpan(r * n, n), flat);
+    }
+
+    // Ranks that disagree on the model would exchange mismatched buffers; every rank compares every rank's list of
+    // names and shapes with rank 0's, so all of them throw the same message instead of hanging or corrupting weights.
+    private void CheckSameModel()
+    {
+        var lines = Module.NamedParameters().Select(p => $"parameter {p.Name} {p.Parameter.Shape}")
+            .Concat(Module.NamedBuffers().Select(b => $"buffer {b.Name} {b.Buffer.Shape}")).ToList();
+        var mine = Encoding.UTF8.GetBytes(string.Join("\n", lines));
+        var lengths = new byte[sizeof(int) * Group.WorldSize];
+        Group.AllGather(BitConverter.GetBytes(mine.Length), lengths);
+        int longest = Enumerable.Range(0, Group.WorldSize).Max(r => BitConverter.ToInt32(lengths, r * sizeof(int)));
+        var padded = new byte[longest];
+        mine.CopyTo(padded, 0);
+        var all = new byte[longest * Group.WorldSize];
+        Group.AllGather(padded, all);
+        string Text(int rank) =>
+            Encoding.UTF8.GetString(all, rank * longest, BitConverter.ToInt32(lengths, rank * sizeof(int)));
+        var reference = Text(0).Split('\n');
+        for (int r = 1; r < Group.WorldSize; r++)
+        {
+            var other = Text(r).Split('\n');
+            if (reference.SequenceEqual(other)) continue;
+            int i = 0;
+            while (i < reference.Length && i < other.Length && reference[i] == other[i]) i++;
+            string At(string[] list) => i < list.Length ? list[i] : "nothing more";
+            throw new ArgumentException($"DistributedDataParallel: rank {r}'s model differs from rank 0's " +
+                $"at entry {i}: rank 0 has {At(reference)}, rank {r} has {At(other)}.");
+        }
+    }
+
+    private sealed class SyncRestorer(DistributedDataParallel owner) : IDisposable
+    {
+        private DistributedDataParallel? _owner = owner;
+
+        public void Dispose()
+        {
+            if (_owner is null) return;
+            _owner._noSyncDepth--;
+            _owner = null;
+        }
+    }
+}

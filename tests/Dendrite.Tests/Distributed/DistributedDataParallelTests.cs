@@ -1,0 +1,107 @@
+using Dendrite.Distributed;
+using Dendrite.Distributed.Check;
+using Dendrite.NN;
+using Xunit.Abstractions;
+
+namespace Dendrite.Tests.Distributed;
+
+public class DistributedDataParallelTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// Two in-process ranks against one process on the same global batch: one W2 step's gradient (2 × 32 samples
+    /// against 64, dropout off), a small network after 200 SGD steps, and after 3 epochs of Fit.
+    /// </summary>
+    [Theory]
+    [InlineData("W2 gradient", 1e-6)]
+    [InlineData("200 SGD steps", 1e-4)]
+    [InlineData("3 epochs of Fit", 1e-4)]
+    public void Two_ranks_match_one_process_on_the_global_batch(string check, double bound)
+    {
+        Func<ProcessGroup, double> run = check switch
+        {
+            "W2 gradient" => g => DistributedChecks.W2GradientGap(g),
+            "200 SGD steps" => g => DistributedChecks.SgdTrajectoryGap(g),
+            _ => DistributedChecks.FitGap,
+        };
+        var gaps = InProcessGroup.Run(2, run);
+        output.WriteLine($"{check}: largest relative gap {gaps[0]:E2}");
+        Assert.All(gaps, gap => Assert.InRange(gap, 0, bound));
+    }
+
+    [Fact]
+    public void Deterministic_runs_repeat_bit_for_bit_and_agree_across_ranks()
+    {
+        var first = InProcessGroup.Run(2, DistributedChecks.DeterministicFingerprint);
+        var second = InProcessGroup.Run(2, DistributedChecks.DeterministicFingerprint);
+        Assert.Equal(first[0], first[1]);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Wrapping_copies_rank_0s_parameters_to_every_rank()
+    {
+        var weights = InProcessGroup.Run(3, g =>
+        {
+            var layer = new Linear(2, 1);
+            layer.Weight.Data.Fill(g.Rank + 1);
+            layer.Bias!.Data.Fill(-g.Rank);
+            _ = new DistributedDataParallel(layer, g);
+            return layer.Weight.ToArray().Concat(layer.Bias.ToArray()).ToArray();
+        });
+        Assert.All(weights, w => Assert.Equal([1f, 1f, 0f], w));
+    }
+
+    [Fact]
+    public void Different_models_are_refused_with_the_first_difference()
+    {
+        var e = Assert.Throws<AggregateException>(() => InProcessGroup.Run(2, g =>
+            new DistributedDataParallel(new Linear(3, g.Rank == 0 ? 2 : 4), g)));
+        Assert.Equal("DistributedDataParallel: rank 1's model differs from rank 0's at entry 0: " +
+            "rank 0 has parameter weight [2, 3], rank 1 has parameter weight [4, 3].", e.InnerException!.Message);
+    }
+
+    [Fact]
+    public void After_the_first_step_backward_writes_gradients_straight_into_the_flat_buffer()
+    {
+        // ZeroGrad keeps the released gradient for the next backward to fill; once that is the flat buffer's view, no
+        // step copies gradients before the all-reduce. (Were it lost, synchronisation would copy: slower, still right.)
+        var reused = InProcessGroup.Run(2, g =>
+        {
+            var layer = new Linear(3, 2);
+            var ddp = new DistributedDataParallel(layer, g);
+            var x = Tensor.FromArray([1f, 2f, 3f], 1, 3);
+            ddp.Call(x).Sum().Backward();
+            ddp.SynchronizeGradients();
+            var view = layer.Weight.Grad;
+            ddp.ZeroGrad();
+            ddp.Call(x).Sum().Backward();
+            return ReferenceEquals(view, layer.Weight.Grad);
+        });
+        Assert.All(reused, Assert.True);
+    }
+
+    [Fact]
+    public void NoSync_accumulates_locally_and_the_next_synchronisation_averages_the_sums()
+    {
+        // loss = x·w summed, so dL/dw is the sum of the input rows. Rank r: micro-batches [r + 1, 2] and [1, r].
+        var grads = InProcessGroup.Run(2, g =>
+        {
+            var layer = new Linear(2, 1, bias: false);
+            var ddp = new DistributedDataParallel(layer, g);
+            float[] local;
+            using (ddp.NoSync())
+            {
+                ddp.Call(Tensor.FromArray([g.Rank + 1f, 2f], 1, 2)).Sum().Backward();
+                ddp.SynchronizeGradients();   // skipped inside NoSync
+                local = layer.Weight.Grad!.ToArray();
+            }
+            ddp.Call(Tensor.FromArray([1f, g.Rank], 1, 2)).Sum().Backward();
+            ddp.SynchronizeGradients();
+            return (local, layer.Weight.Grad!.ToArray());
+        });
+        Assert.Equal([1f, 2f], grads[0].local);
+        Assert.Equal([2f, 2f], grads[1].local);
+        // Sums [2, 2] on rank 0 and [3, 3] on rank 1, averaged.
+        Assert.All(grads, r => Assert.Equal([2.5f, 2.5f], r.Item2));
+    }
+}
