@@ -216,7 +216,7 @@ public static partial class F
         int kernelH, int kernelW, Size2d stride, ConvPadding padding, Size2d dilation, int groups, Tensor? bias)
     {
         int outChannels = weightShape[0];
-        CheckConvArguments(op, stride, dilation, groups, outChannels, "output channels (weight dim 0)");
+        CheckConvArguments(op, stride, dilation, groups, outChannels, "output channels (weight dim 0)", weightShape);
         if (channels != weightShape[1] * groups)
             throw new ShapeMismatchException($"{op}: input has {channels} channels but weight {weightShape} with groups={groups} " +
                 $"expects {weightShape[1] * groups} (weight dim 1 × groups).");
@@ -242,7 +242,7 @@ public static partial class F
         Size2d stride, Size2d padding, Size2d outputPadding, Size2d dilation, int groups, Tensor? bias)
     {
         int inChannels = weightShape[0], outChannels = weightShape[1] * groups;
-        CheckConvArguments(op, stride, dilation, groups, inChannels, "input channels (weight dim 0)");
+        CheckConvArguments(op, stride, dilation, groups, inChannels, "input channels (weight dim 0)", weightShape);
         if (input[1] != inChannels)
             throw new ShapeMismatchException($"{op}: input has {input[1]} channels but weight {weightShape} expects {inChannels} (weight dim 0).");
         CheckBias(op, bias, outChannels);
@@ -264,8 +264,11 @@ public static partial class F
         };
     }
 
-    private static void CheckConvArguments(string op, Size2d stride, Size2d dilation, int groups, int weightChannels, string what)
+    private static void CheckConvArguments(string op, Size2d stride, Size2d dilation, int groups, int weightChannels, string what,
+        Shape weightShape)
     {
+        if (weightShape.Numel == 0)
+            throw new ShapeMismatchException($"{op}: the weight {weightShape} is empty (a kernel side or a channel count is 0).");
         if (stride.H < 1 || stride.W < 1) throw new ArgumentOutOfRangeException(nameof(stride), $"{op}: stride must be >= 1, got {stride}.");
         if (dilation.H < 1 || dilation.W < 1) throw new ArgumentOutOfRangeException(nameof(dilation), $"{op}: dilation must be >= 1, got {dilation}.");
         if (groups < 1) throw new ArgumentOutOfRangeException(nameof(groups), $"{op}: groups must be >= 1, got {groups}.");

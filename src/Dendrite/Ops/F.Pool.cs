@@ -75,6 +75,8 @@ public static partial class F
         CheckPoolInput(op, input, 2);
         if ((size is null) == (scaleFactor is null))
             throw new ArgumentException($"{op}: give exactly one of size and scaleFactor.");
+        if (scaleFactor is { } factor && !(factor > 0 && float.IsFinite(factor)))
+            throw new ArgumentOutOfRangeException(nameof(scaleFactor), $"{op}: scaleFactor must be a positive finite number, got {factor}.");
         int h = input.Shape[-2], w = input.Shape[-1];
         var target = size ?? ((int)MathF.Floor(h * scaleFactor!.Value), (int)MathF.Floor(w * scaleFactor.Value));
         if (target.H < 1 || target.W < 1)

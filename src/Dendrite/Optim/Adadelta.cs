@@ -15,7 +15,8 @@ public sealed class Adadelta : Optimizer
     public Adadelta(IEnumerable<Parameter> parameters, float lr = 1f, float rho = 0.9f, float eps = 1e-6f, float weightDecay = 0f)
         : base(parameters, lr, weightDecay)
     {
-        if (rho < 0 || rho > 1) throw new ArgumentOutOfRangeException(nameof(rho), $"Adadelta: invalid rho {rho}.");
+        CheckRange(nameof(Adadelta), nameof(rho), rho, max: 1f);
+        CheckRange(nameof(Adadelta), nameof(eps), eps);
         (Rho, Eps) = (rho, eps);
     }
 

@@ -17,7 +17,8 @@ public sealed class Adagrad : Optimizer
         float initialAccumulatorValue = 0f, float eps = 1e-10f)
         : base(parameters, lr, weightDecay)
     {
-        if (lrDecay < 0) throw new ArgumentOutOfRangeException(nameof(lrDecay), $"Adagrad: invalid lr decay {lrDecay}.");
+        CheckRange(nameof(Adagrad), "lr decay", lrDecay);
+        CheckRange(nameof(Adagrad), nameof(eps), eps);
         if (initialAccumulatorValue < 0)
             throw new ArgumentOutOfRangeException(nameof(initialAccumulatorValue), $"Adagrad: invalid initial accumulator value {initialAccumulatorValue}.");
         (LrDecay, InitialAccumulatorValue, Eps) = (lrDecay, initialAccumulatorValue, eps);

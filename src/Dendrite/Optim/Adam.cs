@@ -24,9 +24,9 @@ public class Adam : Optimizer
         float weightDecay, bool amsgrad, bool decoupled)
         : base(parameters, lr, weightDecay)
     {
-        if (beta1 < 0 || beta1 >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), $"{GetType().Name}: invalid beta1 {beta1}.");
-        if (beta2 < 0 || beta2 >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), $"{GetType().Name}: invalid beta2 {beta2}.");
-        if (eps < 0) throw new ArgumentOutOfRangeException(nameof(eps), $"{GetType().Name}: invalid eps {eps}.");
+        CheckRange(GetType().Name, nameof(beta1), beta1, max: 1f, maxExcluded: true);
+        CheckRange(GetType().Name, nameof(beta2), beta2, max: 1f, maxExcluded: true);
+        CheckRange(GetType().Name, nameof(eps), eps);
         (Beta1, Beta2, Eps, Amsgrad, _decoupled) = (beta1, beta2, eps, amsgrad, decoupled);
         foreach (var g in ParamGroups) g.Momentum = beta1;
     }

@@ -25,12 +25,25 @@ public abstract class Optimizer
             throw new ArgumentException($"{GetType().Name}: got an empty parameter list.");
         foreach (var g in ParamGroups)
         {
-            if (g.Lr < 0) throw new ArgumentOutOfRangeException(nameof(groups), $"{GetType().Name}: invalid learning rate {g.Lr}.");
-            if (g.WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(groups), $"{GetType().Name}: invalid weight decay {g.WeightDecay}.");
+            CheckRange(GetType().Name, "learning rate", g.Lr);
+            CheckRange(GetType().Name, "weight decay", g.WeightDecay);
         }
     }
 
     public IReadOnlyList<ParamGroup> ParamGroups { get; }
+
+    /// <summary>
+    /// Throws unless <paramref name="value"/> is a finite number in [min, max] (max itself refused when
+    /// <paramref name="maxExcluded"/>): written so that NaN fails, where a plain <c>value &lt; 0</c> test lets it through.
+    /// </summary>
+    protected static void CheckRange(string optimizer, string name, float value, float min = 0f, float max = float.MaxValue,
+        bool maxExcluded = false)
+    {
+        bool inside = value >= min && (maxExcluded ? value < max : value <= max);
+        if (!inside)
+            throw new ArgumentOutOfRangeException(name, $"{optimizer}: invalid {name} {value}: expected a finite number in " +
+                $"[{min}, {(max == float.MaxValue ? "∞" : max.ToString(System.Globalization.CultureInfo.InvariantCulture))}{(maxExcluded ? ")" : "]")}.");
+    }
 
     /// <summary>Learning rate of the first group, for display and single-group schedules.</summary>
     public float Lr => ParamGroups[0].Lr;

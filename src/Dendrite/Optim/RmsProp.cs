@@ -18,8 +18,9 @@ public sealed class RmsProp : Optimizer
         float weightDecay = 0f, float momentum = 0f, bool centered = false)
         : base(parameters, lr, weightDecay)
     {
-        if (alpha < 0) throw new ArgumentOutOfRangeException(nameof(alpha), $"RmsProp: invalid alpha {alpha}.");
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), $"RmsProp: invalid momentum {momentum}.");
+        CheckRange(nameof(RmsProp), nameof(alpha), alpha);
+        CheckRange(nameof(RmsProp), nameof(momentum), momentum);
+        CheckRange(nameof(RmsProp), nameof(eps), eps);
         (Alpha, Eps, MomentumFactor, Centered) = (alpha, eps, momentum, centered);
         foreach (var g in ParamGroups) g.Momentum = momentum;
     }

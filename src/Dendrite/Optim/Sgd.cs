@@ -17,7 +17,8 @@ public sealed class Sgd : Optimizer
         float weightDecay = 0f, bool nesterov = false)
         : base(parameters, lr, weightDecay)
     {
-        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), $"Sgd: invalid momentum {momentum}.");
+        CheckRange(nameof(Sgd), nameof(momentum), momentum);
+        CheckRange(nameof(Sgd), nameof(dampening), dampening);
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening.");
         MomentumFactor = momentum;

@@ -25,9 +25,11 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     {
         get
         {
+            // Held at 2³¹ after each factor, so the product never wraps (four dimensions of 65536 would wrap a long to 0).
             long n = 1;
-            foreach (int d in Dims) n *= d;
-            if (n > int.MaxValue) throw new ArgumentException($"Shape {this} has {n} elements, more than a tensor can hold.");
+            foreach (int d in Dims) n = Math.Min(n * d, (long)int.MaxValue + 1);
+            if (n > int.MaxValue)
+                throw new ArgumentException($"Shape {this} has more than {int.MaxValue} elements, more than a tensor can hold.");
             return (int)n;
         }
     }

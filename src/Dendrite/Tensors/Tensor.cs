@@ -227,9 +227,12 @@ public partial class Tensor
     /// <summary>Values start, start + step, … below end (PyTorch's <c>arange</c>).</summary>
     public static Tensor Arange(float start, float end, float step = 1f)
     {
-        if (step == 0 || (end - start) / step < 0)
+        if (!float.IsFinite(start) || !float.IsFinite(end) || !float.IsFinite(step) || step == 0 || (end - start) / step < 0)
             throw new ArgumentException($"Arange: cannot reach {end} from {start} with step {step}.");
-        int n = (int)Math.Ceiling((end - start) / (double)step);
+        double count = Math.Ceiling((end - start) / (double)step);
+        if (count > int.MaxValue)
+            throw new ArgumentException($"Arange: {start} to {end} by {step} is {count} values, more than a tensor can hold ({int.MaxValue}).");
+        int n = (int)count;
         var t = new Tensor(new Shape(n));
         for (int i = 0; i < n; i++) t.Data[i] = start + i * step;
         return t;

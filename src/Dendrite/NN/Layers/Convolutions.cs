@@ -14,6 +14,7 @@ public sealed class Conv2d : Module
         (In, Out, KernelSize) = (inChannels, outChannels, kernelSize);
         (Stride, Padding, Dilation, Groups) = (stride ?? 1, padding, dilation ?? 1, groups);
         ConvLayers.CheckChannels(this, inChannels, outChannels, groups);
+        ConvLayers.CheckKernel(this, kernelSize.H, kernelSize.W, kernelSize);
         Weight = AddParameter("weight", new Shape(outChannels, inChannels / groups, kernelSize.H, kernelSize.W));
         Bias = bias ? AddParameter("bias", new Shape(outChannels)) : null;
         ConvLayers.ResetParameters(Weight, Bias, inChannels / groups * kernelSize.H * kernelSize.W, generator);
@@ -67,6 +68,7 @@ public sealed class Conv1d : Module
         (In, Out, KernelSize) = (inChannels, outChannels, kernelSize);
         (Stride, Padding, Dilation, Groups) = (stride, padding, dilation, groups);
         ConvLayers.CheckChannels(this, inChannels, outChannels, groups);
+        ConvLayers.CheckKernel(this, 1, kernelSize, kernelSize);
         Weight = AddParameter("weight", new Shape(outChannels, inChannels / groups, kernelSize));
         Bias = bias ? AddParameter("bias", new Shape(outChannels)) : null;
         ConvLayers.ResetParameters(Weight, Bias, inChannels / groups * kernelSize, generator);
@@ -104,6 +106,7 @@ public sealed class ConvTranspose2d : Module
         (In, Out, KernelSize) = (inChannels, outChannels, kernelSize);
         (Stride, Padding, OutputPadding, Groups, Dilation) = (stride ?? 1, padding ?? 0, outputPadding ?? 0, groups, dilation ?? 1);
         ConvLayers.CheckChannels(this, inChannels, outChannels, groups);
+        ConvLayers.CheckKernel(this, kernelSize.H, kernelSize.W, kernelSize);
         Weight = AddParameter("weight", new Shape(inChannels, outChannels / groups, kernelSize.H, kernelSize.W));
         Bias = bias ? AddParameter("bias", new Shape(outChannels)) : null;
         ConvLayers.ResetParameters(Weight, Bias, outChannels / groups * kernelSize.H * kernelSize.W, generator);
@@ -140,6 +143,7 @@ public sealed class ConvTranspose1d : Module
         (In, Out, KernelSize) = (inChannels, outChannels, kernelSize);
         (Stride, Padding, OutputPadding, Groups, Dilation) = (stride, padding, outputPadding, groups, dilation);
         ConvLayers.CheckChannels(this, inChannels, outChannels, groups);
+        ConvLayers.CheckKernel(this, 1, kernelSize, kernelSize);
         Weight = AddParameter("weight", new Shape(inChannels, outChannels / groups, kernelSize));
         Bias = bias ? AddParameter("bias", new Shape(outChannels)) : null;
         ConvLayers.ResetParameters(Weight, Bias, outChannels / groups * kernelSize, generator);
@@ -170,6 +174,13 @@ public sealed class ConvTranspose1d : Module
 /// <summary>What the convolution layers share: argument checks, the input check naming the layer, init and repr.</summary>
 internal static class ConvLayers
 {
+    /// <summary>Kernel sides must be positive: a 0-sized kernel has no taps to slide.</summary>
+    public static void CheckKernel(Module layer, int kernelH, int kernelW, object shown)
+    {
+        if (kernelH < 1 || kernelW < 1)
+            throw new ArgumentOutOfRangeException("kernelSize", $"{layer.GetType().Name}: kernel size must be positive, got {shown}.");
+    }
+
     public static void CheckChannels(Module layer, int inChannels, int outChannels, int groups)
     {
         string name = layer.GetType().Name;
