@@ -58,6 +58,12 @@ public static class Program
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 
+    /// <summary>
+    /// The most kernel threads --threads accepts: twice the CPUs this process sees. More only time-share the cores (999
+    /// threads started 1,005 and never finished an epoch), and twice leaves room for hyperthreads the count may hide.
+    /// </summary>
+    private static int MaxThreads => 2 * Environment.ProcessorCount;
+
     private static Command TrainCommand()
     {
         var model = new Argument<string>("model")
@@ -89,7 +95,8 @@ public static class Program
         command.SetAction(parse =>
         {
             if (parse.GetValue(threads) is { } n)
-                Backends.Cpu.Threading.NumThreads = n >= 1 ? n : throw new ArgumentException($"--threads must be at least 1, got {n}.");
+                Torch.NumThreads = n >= 1 && n <= MaxThreads ? n : throw new ArgumentException(
+                    $"--threads must be between 1 and {MaxThreads} (this machine's {Environment.ProcessorCount} CPUs, twice over), got {n}.");
             var options = new MnistRunOptions(
                 Model: parse.GetValue(model)!,
                 Epochs: parse.GetValue(epochs),

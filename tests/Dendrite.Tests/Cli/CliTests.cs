@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dendrite.Data;
 using Dendrite.Tests.TestSupport;
 
@@ -47,11 +48,21 @@ public class CliTests
     [InlineData("--epochs", "0", "--epochs must be at least 1, got 0.")]
     [InlineData("--batch-size", "0", "--batch-size must be at least 1, got 0.")]
     [InlineData("--lr", "-1", "--lr must be a positive number, got -1.")]
-    [InlineData("--threads", "0", "--threads must be at least 1, got 0.")]
     public void An_out_of_range_option_value_says_what_is_allowed(string option, string value, string expected)
     {
         string line = AssertUserError("train", "mnist-mlp", option, value, "--data", "/nonexistent");
         Assert.Equal("dendrite: error: " + expected, line);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_thread_count_outside_the_machine_is_refused_before_training(bool tooMany)
+    {
+        string value = tooMany ? (2 * Environment.ProcessorCount + 1).ToString(CultureInfo.InvariantCulture) : "0";
+        string line = AssertUserError("train", "mnist-mlp", "--threads", value, "--data", "/nonexistent");
+        Assert.Equal($"dendrite: error: --threads must be between 1 and {2 * Environment.ProcessorCount} " +
+            $"(this machine's {Environment.ProcessorCount} CPUs, twice over), got {value}.", line);
     }
 
     [Fact]
