@@ -18,8 +18,12 @@ public partial class Tensor
     private bool _requiresGrad;
 
     /// <summary>A tensor of <paramref name="shape"/> over <paramref name="storage"/> (not copied), made by <paramref name="device"/>'s backend.</summary>
-    internal Tensor(Storage storage, Shape shape, Device device)
+    internal Tensor(Storage storage, Shape shape, Device device) : this(storage, shape, device, null) { }
+
+    /// <summary>A view: <paramref name="writes"/> is shared with the tensor whose storage it sees (PyTorch's version counter).</summary>
+    private Tensor(Storage storage, Shape shape, Device device, WriteCount? writes)
     {
+        _writes = writes;
         if (shape.Numel > storage.Length)
             throw new ArgumentException($"Tensor: shape {shape} does not fit a storage of {storage.Length} elements.");
         // Views keep exactly their own values, so a backend can take a storage's length as the element count.
@@ -79,21 +83,31 @@ public partial class Tensor
             if (_storage is not CpuStorage host)
                 throw new InvalidOperationException(
                     $"Tensor.Data: this tensor {Shape} lives on {Device}, not in host memory; copy it with To(Device.Cpu) to read its values.");
-            _version++;
+            Writes.Count++;
             return host.Span;
         }
     }
 
-    private int _version;
+    /// <summary>The writes counted for these values, one counter for a tensor and all its views; made when first needed
+    /// (most tensors of a training step are never written after their op, nor viewed).</summary>
+    private WriteCount? _writes;
+
+    private WriteCount Writes => _writes ??= new WriteCount();
+
+    private sealed class WriteCount
+    {
+        public int Count;
+    }
 
     /// <summary>
-    /// Counts the writes this tensor's values may have had (PyTorch's <c>_version</c>): host spans taken, optimiser steps,
-    /// moves. A layer that keeps its weights packed for a kernel packs them again when the count moves.
+    /// Counts the writes this tensor's values may have had, through it or any view of its storage (PyTorch's
+    /// <c>_version</c>): host spans taken, optimiser steps, moves. A layer that keeps its weights packed for a kernel
+    /// packs them again when the count moves.
     /// </summary>
-    internal int Version => _version;
+    internal int Version => _writes?.Count ?? 0;
 
     /// <summary>Records a write made through the backend (an optimiser's update, a perturbation).</summary>
-    internal void MarkModified() => _version++;
+    internal void MarkModified() => Writes.Count++;
 
     /// <summary>The backend storage holding the values: exactly <see cref="Numel"/> of them.</summary>
     internal Storage Storage => _storage;
@@ -318,7 +332,7 @@ public partial class Tensor
     }
 
     /// <summary>A tensor sharing this one's storage but cut from the graph: no gradient flows through it.</summary>
-    public Tensor Detach() => new(_storage, Shape, Device);
+    public Tensor Detach() => new(_storage, Shape, Device, Writes);
 
     /// <summary>
     /// This tensor on <paramref name="device"/>, as PyTorch's <c>to(device)</c>: itself when it is already there, else a
@@ -344,7 +358,7 @@ public partial class Tensor
         using (NoGrad()) moved = TensorScope.Outside(() => To(device));
         _storage = moved._storage;
         Device = device;
-        _version++;
+        Writes.Count++;
         if (Grad is { } grad) Grad = TensorScope.Outside(() => grad.To(device));
         _spareGrad = null;
     }
@@ -372,14 +386,14 @@ public partial class Tensor
     /// <summary>Rows [start, start + length) of dimension 0, as a view sharing storage.</summary>
     public Tensor Slice(int start, int length) => F.Slice(this, start, length);
 
-    internal Tensor ViewAs(Shape shape) => new(_storage, shape, Device);
+    internal Tensor ViewAs(Shape shape) => new(_storage, shape, Device, Writes);
 
     internal Tensor RowView(int start, int length)
     {
         int rowSize = Rank == 0 ? 1 : Shape.Product(1, Rank);
         var dims = Shape.ToArray();
         dims[0] = length;
-        return new Tensor(_storage.Slice(start * rowSize, length * rowSize), new Shape(dims), Device);
+        return new Tensor(_storage.Slice(start * rowSize, length * rowSize), new Shape(dims), Device, Writes);
     }
 
     // ---------------------------------------------------------------- autograd entry points

@@ -58,4 +58,17 @@ public class PackedConvWeightsTests
         Assert.NotEqual(before, after);
         Assert.Equal(F.Conv2d(x, conv.Weight, conv.Bias, padding: 1).ToArray(), after);
     }
+
+    [Fact]
+    public void A_weight_written_through_a_view_is_packed_again()
+    {
+        var (conv, x) = Layer();
+        conv.Eval();
+        var before = conv.Call(x).ToArray();
+        using (Tensor.NoGrad()) conv.Weight.Reshape(-1).Data[7] += 1f;   // the view shares the weight's write count
+        var after = conv.Call(x).ToArray();
+
+        Assert.NotEqual(before, after);
+        Assert.Equal(F.Conv2d(x, conv.Weight, conv.Bias, padding: 1).ToArray(), after);
+    }
 }
