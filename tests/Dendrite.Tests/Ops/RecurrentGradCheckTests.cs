@@ -1,5 +1,6 @@
 using Dendrite.Autograd;
 using Dendrite.NN;
+using Dendrite.Tests.TestSupport;
 
 namespace Dendrite.Tests.Ops;
 
@@ -10,27 +11,32 @@ namespace Dendrite.Tests.Ops;
 /// </summary>
 public class RecurrentGradCheckTests
 {
-    public static TheoryData<string, int, bool, int, bool> Cases()
+    /// <summary>Every case on every test device (the device's name shows in the test's name).</summary>
+    public static TheoryData<string, int, bool, int, bool, string> Cases()
     {
-        var data = new TheoryData<string, int, bool, int, bool>();
-        foreach (var cell in new[] { "rnn", "lstm", "gru" })
+        var data = new TheoryData<string, int, bool, int, bool, string>();
+        foreach (var device in TestDevices.All)
         {
-            data.Add(cell, 1, false, 1, false);
-            data.Add(cell, 1, false, 3, true);
-            data.Add(cell, 1, true, 1, true);
-            data.Add(cell, 2, false, 2, false);
-            data.Add(cell, 2, true, 3, true);
-            data.Add(cell, 2, true, 1, false);
+            foreach (var cell in new[] { "rnn", "lstm", "gru" })
+            {
+                data.Add(cell, 1, false, 1, false, device.Name);
+                data.Add(cell, 1, false, 3, true, device.Name);
+                data.Add(cell, 1, true, 1, true, device.Name);
+                data.Add(cell, 2, false, 2, false, device.Name);
+                data.Add(cell, 2, true, 3, true, device.Name);
+                data.Add(cell, 2, true, 1, false, device.Name);
+            }
+            // ReLU on one layer only: with two, some of the ~100 pre-activations tend to sit within ε of the kink at 0,
+            // where no finite difference can agree. RecurrentValueTests compares its two-layer gradients with a twin.
+            data.Add("rnn-relu", 1, false, 3, true, device.Name);
+            data.Add("rnn-relu", 1, true, 1, false, device.Name);
         }
-        // ReLU on one layer only: with two, some of the ~100 pre-activations tend to sit within ε of the kink at 0,
-        // where no finite difference can agree. RecurrentValueTests compares its two-layer gradients with a twin.
-        data.Add("rnn-relu", 1, false, 3, true);
-        data.Add("rnn-relu", 1, true, 1, false);
         return data;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void Backpropagation_through_time_matches_central_differences(string cell, int layers, bool bidirectional, int batch, bool initialStates)
+    public void Backpropagation_through_time_matches_central_differences(string cell, int layers, bool bidirectional, int batch,
+        bool initialStates, string device)
     {
         const int steps = 4, inputSize = 3, hidden = 4;
         var g = new Generator(11);
@@ -44,7 +50,7 @@ public class RecurrentGradCheckTests
         }
         int weightsFrom = inputs.Count;
         inputs.AddRange(module.FlatWeights.Select(w => w.Detach().Clone()));
-        foreach (var t in inputs) t.RequireGrad();
+        var onDevice = inputs.Select(t => t.To(TestDevices.Named(device)).RequireGrad()).ToList();
 
         Func<Tensor[], Tensor> f = a =>
         {
@@ -55,8 +61,8 @@ public class RecurrentGradCheckTests
             return Flatten(r);
         };
 
-        var result = GradCheck.Run(f, [.. inputs], generator: new Generator(12));
-        Assert.True(result.Passed, $"{cell}, {layers} layers, bidirectional {bidirectional}, batch {batch}, states {initialStates}: {result.Report}");
+        var result = GradCheck.Run(f, [.. onDevice], generator: new Generator(12));
+        Assert.True(result.Passed, $"{cell}, {layers} layers, bidirectional {bidirectional}, batch {batch}, states {initialStates}, {device}: {result.Report}");
     }
 
     [Theory]
