@@ -56,6 +56,17 @@ public enum RecurrentCell { RnnTanh, RnnRelu, Lstm, Gru }
 /// </summary>
 public readonly record struct RecurrentStep
 {
+    /// <summary>Gates per hidden unit: 4 (LSTM), 3 (GRU), 1 (RNN).</summary>
+    public static int GateCount(RecurrentCell cell) => cell switch
+    {
+        RecurrentCell.Lstm => 4,
+        RecurrentCell.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>G·H: the width of one row of <see cref="Gates"/>.</summary>
+    public int GateWidth => GateCount(Cell) * Hidden;
+
     public RecurrentCell Cell { get; init; }
     public int Steps { get; init; }
     public int Batch { get; init; }

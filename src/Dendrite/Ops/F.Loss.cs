@@ -118,7 +118,7 @@ public static partial class F
     {
         var kept = inputShape.ToArray();
         kept[inputShape.Rank == 1 ? 0 : 1] = 1;
-        if (reduction != Reduction.None) return BroadcastTo(Mul(dy, scale).ViewAs(new Shape(Enumerable.Repeat(1, kept.Length).ToArray())), new Shape(kept));
+        if (reduction != Reduction.None) return BroadcastTo(Mul(dy, scale), new Shape(kept));   // dy is a scalar
         return dy.ViewAs(new Shape(kept));
     }
 

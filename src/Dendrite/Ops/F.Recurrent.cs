@@ -74,7 +74,7 @@ public static partial class F
         int inputSize = input.Shape[-1];
         if (steps < 1) throw new ShapeMismatchException($"{op}: the input {input.Shape} has no time steps.");
         int directions = bidirectional ? 2 : 1;
-        int gates = RecurrentLayer.GateCount(cell);
+        int gates = RecurrentStep.GateCount(cell);
         var (hidden, hasBias) = CheckRecurrentParameters(op, parameters, numLayers, directions, gates, inputSize);
 
         var stateShape = unbatched ? new Shape(numLayers * directions, hidden) : new Shape(numLayers * directions, batch, hidden);

@@ -44,20 +44,13 @@ internal sealed class RecurrentLayer
         (_cell, _x, _weights, _directions, _hidden, _hasBias, _mask) = (cell, x, weights, directions, hidden, hasBias, mask);
         (_steps, _batch, _inputSize) = (x.Shape[0], x.Shape[1], x.Shape[2]);
         (_backend, _device) = (x.Backend, x.Device);
-        _gateWidth = GateCount(cell) * hidden;
+        _gateWidth = RecurrentStep.GateCount(cell) * hidden;
         _gates = new Tensor[directions];
         _hIn = new Tensor[directions];
         _cIn = new Tensor?[directions];
         _tanhC = new Tensor?[directions];
         _hpN = new Tensor?[directions];
     }
-
-    public static int GateCount(RecurrentCell cell) => cell switch
-    {
-        RecurrentCell.Lstm => 4,
-        RecurrentCell.Gru => 3,
-        _ => 1,
-    };
 
     private int ParamsPerDirection => _hasBias ? 4 : 2;
     private Tensor WeightIh(int d) => _weights[d * ParamsPerDirection];

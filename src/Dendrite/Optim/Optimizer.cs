@@ -13,6 +13,10 @@ namespace Dendrite.Optim;
 public abstract class Optimizer
 {
     private readonly ConditionalWeakTable<Parameter, Storage?[]> _state = new();
+
+    /// <summary><see cref="NewState"/> as the state table's callback, made once: a method group converted at each
+    /// step would allocate a delegate per parameter per step.</summary>
+    private readonly ConditionalWeakTable<Parameter, Storage?[]>.CreateValueCallback _newState;
     private readonly Dictionary<Parameter, int> _steps = new(ReferenceEqualityComparer.Instance);
 
     protected Optimizer(IEnumerable<Parameter> parameters, float lr, float weightDecay)
@@ -20,6 +24,7 @@ public abstract class Optimizer
 
     protected Optimizer(IEnumerable<ParamGroup> groups)
     {
+        _newState = NewState;
         ParamGroups = groups.ToList();
         if (ParamGroups.Count == 0 || ParamGroups.All(g => g.Params.Count == 0))
             throw new ArgumentException($"{GetType().Name}: got an empty parameter list.");
@@ -56,7 +61,7 @@ public abstract class Optimizer
             {
                 if (p.Grad is null) continue;
                 int step = _steps[p] = _steps.GetValueOrDefault(p) + 1;
-                var state = _state.GetValue(p, NewState);
+                var state = _state.GetValue(p, _newState);
                 Update(group, p, p.Grad, state, step);
                 p.MarkModified();
             }

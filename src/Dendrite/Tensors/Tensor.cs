@@ -207,9 +207,6 @@ public partial class Tensor
         return t;
     }
 
-    /// <summary>A 0-dimensional tensor holding one value, on <paramref name="device"/>.</summary>
-    internal static Tensor Scalar(float value, Device device) => Full(new Shape(), value, device);
-
     /// <summary>An uninitialised tensor: every element must be written before it is read.</summary>
     public static Tensor Empty(params int[] shape) => new(new Shape(shape));
     internal static Tensor Empty(Shape shape) => new(shape);

@@ -44,7 +44,7 @@ public sealed partial class CpuBackend
         {
             var (start, end) = RowRange(chunk);
             ref readonly var s = ref _step;
-            int t = s.Time, d = s.Direction, hs = s.Hidden, gh = RecurrentGates(s.Cell) * hs;
+            int t = s.Time, d = s.Direction, hs = s.Hidden, gh = s.GateWidth;
             var gates = S(s.Gates);
             var packed = S(s.Output);
             var h = S(s.H!);
@@ -79,7 +79,7 @@ public sealed partial class CpuBackend
         {
             var (start, end) = RowRange(chunk);
             ref readonly var s = ref _step;
-            int t = s.Time, d = s.Direction, hs = s.Hidden, gh = RecurrentGates(s.Cell) * hs;
+            int t = s.Time, d = s.Direction, hs = s.Hidden, gh = s.GateWidth;
             var dp = S(s.Output);
             var dh = S(s.Dh!);
             var dhNext = S(s.DhNext!);
@@ -120,12 +120,4 @@ public sealed partial class CpuBackend
             }
         }
     }
-
-    /// <summary>Gates per hidden unit: 4 (LSTM), 3 (GRU), 1 (RNN).</summary>
-    internal static int RecurrentGates(RecurrentCell cell) => cell switch
-    {
-        RecurrentCell.Lstm => 4,
-        RecurrentCell.Gru => 3,
-        _ => 1,
-    };
 }

@@ -71,7 +71,7 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>f′ at x, given y = f(x).</summary>
-    internal static float Derivative(UnaryOp op, float x, float y, float a, float b, float c)
+    private static float Derivative(UnaryOp op, float x, float y, float a, float b, float c)
     {
         switch (op)
         {

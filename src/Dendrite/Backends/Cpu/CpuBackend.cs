@@ -17,10 +17,10 @@ public sealed partial class CpuBackend : Backend
     public override bool IsHost => true;
 
     /// <summary>The values of a storage this backend (or the reference backend: both are host memory) made.</summary>
-    internal static Span<float> S(Storage s) => ((CpuStorage)s).Span;
+    private static Span<float> S(Storage s) => ((CpuStorage)s).Span;
 
     /// <summary>An optional storage's values, or an empty span.</summary>
-    internal static Span<float> Optional(Storage? s) => s is null ? default : ((CpuStorage)s).Span;
+    private static Span<float> Optional(Storage? s) => s is null ? default : ((CpuStorage)s).Span;
 
     // ------------------------------------------------------------------ memory
 

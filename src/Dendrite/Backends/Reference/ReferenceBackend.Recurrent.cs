@@ -13,13 +13,6 @@ public sealed partial class ReferenceBackend
     private static bool Present(in RecurrentStep s, int n) =>
         s.Mask is null || Values(s.Mask)[n * s.Steps + s.Time] != 0f;
 
-    private static int GateCount(RecurrentCell cell) => cell switch
-    {
-        RecurrentCell.Lstm => 4,
-        RecurrentCell.Gru => 3,
-        _ => 1,
-    };
-
     /// <summary>Where row n's output of this step and direction starts in the packed output [T, N, D·H].</summary>
     private static int OutputStart(in RecurrentStep s, int n) =>
         ((s.Time * s.Batch + n) * s.Directions + s.Direction) * s.Hidden;
@@ -27,7 +20,7 @@ public sealed partial class ReferenceBackend
     public override void RecurrentForwardStep(in RecurrentStep s)
     {
         int hs = s.Hidden;
-        int gh = GateCount(s.Cell) * hs;
+        int gh = s.GateWidth;
         var gates = Values(s.Gates);
         var output = Values(s.Output);
         var h = Values(s.H!);
@@ -88,7 +81,7 @@ public sealed partial class ReferenceBackend
     public override void RecurrentBackwardStep(in RecurrentStep s)
     {
         int hs = s.Hidden;
-        int gh = GateCount(s.Cell) * hs;
+        int gh = s.GateWidth;
         var gates = Values(s.Gates);
         var dOutput = Values(s.Output);
         var dh = Values(s.Dh!);
