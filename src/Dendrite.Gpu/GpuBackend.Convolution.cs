@@ -88,12 +88,9 @@ public sealed partial class GpuBackend
         Launch(ref _maxPool, GpuKernels.MaxPool, g.Planes * g.OutSize,
             new PoolArgs { X = View(x), Y = View(y), ArgMax = View(argMax), G = g });
 
-    public override void MaxPoolBackward(in PoolGeometry g, Storage dy, Storage argMax, Storage dx)
-    {
-        Fill(dx, 0f);
-        Launch(ref _maxPoolBackward, GpuKernels.MaxPoolBackward, g.Planes * g.OutSize,
+    public override void MaxPoolBackward(in PoolGeometry g, Storage dy, Storage argMax, Storage dx) =>
+        Launch(ref _maxPoolBackward, GpuKernels.MaxPoolBackward, g.Planes * g.ImageSize,
             new PoolArgs { X = View(dy), Y = View(dx), ArgMax = View(argMax), G = g });
-    }
 
     public override void AvgPoolForward(in PoolGeometry g, bool countIncludePad, Storage x, Storage y) =>
         Launch(ref _avgPool, GpuKernels.AvgPool, g.Planes * g.OutSize,

@@ -112,8 +112,22 @@ public sealed partial class GpuBackend : Backend, IDisposable
             _indices = _accelerator.Allocate1D<int>(values.Length);
         }
         var view = _indices.View.SubView(0, values.Length);
-        if (values.Length > 0) view.CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
+        CopyIn(view, values);
         return view;
+    }
+
+    /// <summary>
+    /// Copies host values into device memory and waits: the host values stay pinned until the copy is done, whichever
+    /// accelerator (the simulator's copies may run after the call returns).
+    /// </summary>
+    private unsafe void CopyIn<T>(ArrayView<T> target, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        if (values.Length == 0) return;
+        fixed (T* pinned = values)
+        {
+            target.CopyFromCPU(ref *pinned, values.Length);
+            _accelerator.Synchronize();
+        }
     }
 
     /// <summary>A float scratch area of at least <paramref name="length"/> values (grown when too small).</summary>
@@ -151,18 +165,22 @@ public sealed partial class GpuBackend : Backend, IDisposable
     public override Storage Upload(ReadOnlySpan<float> values)
     {
         var storage = (GpuStorage)Allocate(values.Length);
-        if (values.Length > 0) storage.View.CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
+        CopyIn(storage.View, values);
         return storage;
     }
 
-    public override void Download(Storage source, Span<float> destination)
+    public override unsafe void Download(Storage source, Span<float> destination)
     {
         var view = View(source);
         if (destination.Length < view.Length)
             throw new ArgumentException($"{Name} backend: Download of {view.Length} values into {destination.Length}.");
         _accelerator.Synchronize();
-        if (view.Length > 0) view.CopyToCPU(ref MemoryMarshal.GetReference(destination), view.Length);
-        _accelerator.Synchronize();
+        if (view.Length == 0) return;
+        fixed (float* pinned = destination)
+        {
+            view.CopyToCPU(ref *pinned, view.Length);
+            _accelerator.Synchronize();
+        }
     }
 
     private Action<Index1D, PairArgs>? _copy, _accumulate;
@@ -192,7 +210,7 @@ public sealed partial class GpuBackend : Backend, IDisposable
     {
         if (values.Length == 0 || blockLength == 0) return;
         var staged = Scratch(values.Length);
-        staged.CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
+        CopyIn(staged, values);
         Launch(ref _fillBlocks, GpuKernels.FillBlocks, values.Length * blockLength,
             new FillBlocksArgs { Values = staged, Y = View(y), BlockLength = blockLength });
     }
@@ -258,12 +276,12 @@ public sealed partial class GpuBackend : Backend, IDisposable
     public override int FindOutside(Storage x, float lo, float hi)
     {
         var first = _firstIndex.View;
-        int none = int.MaxValue;
-        first.CopyFromCPU(ref none, 1);
+        CopyIn(first, [int.MaxValue]);
         Launch(ref _findOutside, GpuKernels.FindOutside, x.Length, new FindArgs { X = View(x), First = first, Lo = lo, Hi = hi });
         int found = 0;
         _accelerator.Synchronize();
-        first.CopyToCPU(ref found, 1);
+        first.CopyToCPU(ref found, 1); // a stack local: nothing to pin
+        _accelerator.Synchronize();
         return found == int.MaxValue ? -1 : found;
     }
 
@@ -422,9 +440,11 @@ public sealed partial class GpuBackend : Backend, IDisposable
     internal void GemmOwn(GemmArgs args)
     {
         _gemmTiled ??= _accelerator.LoadStreamKernel<GemmArgs>(GpuKernels.GemmTiled);
-        int tile = GpuKernels.GemmTile;
+        // A GPU runs 16×16 tiles; the simulator's groups are smaller (each of its threads is an OS thread).
+        int tile = _accelerator.MaxNumThreadsPerGroup >= GpuKernels.GemmTile * GpuKernels.GemmTile ? GpuKernels.GemmTile : 4;
+        args.Tile = tile;
         var grid = new Index2D((args.N + tile - 1) / tile, (args.M + tile - 1) / tile);
-        _gemmTiled(new KernelConfig(grid, new Index2D(tile, tile)), args);
+        _gemmTiled(new KernelConfig(grid, new Index2D(tile, tile), SharedMemoryConfig.RequestDynamic<float>(2 * tile * tile)), args);
     }
 
     /// <summary>C = A·B on dense row-major n × n matrices, by cuBLAS when <paramref name="cublas"/> (for the device check).</summary>

@@ -64,3 +64,15 @@ internal struct IndexMap
         }
     }
 }
+
+/// <summary>A yes/no kernel argument: ILGPU passes only blittable fields, and bool is not blittable in .NET.</summary>
+internal readonly struct Flag
+{
+    private readonly byte _value;
+
+    private Flag(byte value) => _value = value;
+
+    public static implicit operator bool(Flag flag) => flag._value != 0;
+
+    public static implicit operator Flag(bool value) => new(value ? (byte)1 : (byte)0);
+}

@@ -7,12 +7,12 @@ namespace Dendrite.Gpu.Kernels;
 internal struct ClassArgs
 {
     public ArrayView<float> Logp, Q, Target, PerSample, Dy, DInput;
-    public bool TargetIsProbabilities, PerSampleGradient;
+    public Flag TargetIsProbabilities, PerSampleGradient;
     public int Classes, Inner, IgnoreIndex;
     public float LabelSmoothing, Scale;
 }
 
-internal struct BceArgs { public ArrayView<float> P, T, Dy, Y, Dt; public bool HasDt; }
+internal struct BceArgs { public ArrayView<float> P, T, Dy, Y, Dt; public Flag HasDt; }
 
 internal static partial class GpuKernels
 {

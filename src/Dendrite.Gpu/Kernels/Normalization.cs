@@ -10,7 +10,7 @@ namespace Dendrite.Gpu.Kernels;
 internal struct NormArgs
 {
     public ArrayView<float> X, Dy, Y, Dx, Gamma, Beta, Mean, Variance, InvStd, SumDy, SumDyXhat;
-    public bool HasGamma, HasBeta, HasDx;
+    public Flag HasGamma, HasBeta, HasDx;
     public int Batch, Channels, Size;
     public float Eps;
 }
@@ -18,7 +18,7 @@ internal struct NormArgs
 internal struct RunningArgs
 {
     public ArrayView<float> RunningMean, RunningVar, Mean, Variance, Gamma, Beta, Scale, Shift, InvStd;
-    public bool HasGamma, HasBeta;
+    public Flag HasGamma, HasBeta;
     public float Momentum, Unbias, Eps;
 }
 

@@ -7,7 +7,7 @@ namespace Dendrite.Gpu.Kernels;
 internal struct UpdateArgs
 {
     public ArrayView<float> P, Grad, S1, S2, S3;
-    public bool HasS1, HasS3, Flag1, Flag2;
+    public Flag HasS1, HasS3, Flag1, Flag2;
     public float Lr, WeightDecay, F1, F2, F3, F4, F5;
 }
 

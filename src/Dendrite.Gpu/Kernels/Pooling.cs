@@ -8,7 +8,7 @@ internal struct PoolArgs
 {
     public ArrayView<float> X, Y, ArgMax;
     public PoolGeometry G;
-    public bool CountIncludePad;
+    public Flag CountIncludePad;
 }
 
 /// <summary>Planes [H, W] resampled to [OutH, OutW] (adaptive average pooling, nearest upsampling).</summary>
@@ -39,11 +39,28 @@ internal static partial class GpuKernels
         a.ArgMax[o] = winner;
     }
 
-    /// <summary>One thread per pooled gradient (X = dy, Y = dx zeroed first), added at its winner atomically.</summary>
-    public static void MaxPoolBackward(Index1D o, PoolArgs a)
+    /// <summary>
+    /// One thread per input pixel (X = dy, Y = dx): the sum of the gradients of the windows it won, gathered in the
+    /// windows' order (oy, then ox, ascending) as the reference adds them, so the result is the reference's to the bit.
+    /// </summary>
+    public static void MaxPoolBackward(Index1D e, PoolArgs a)
     {
-        int index = (int)a.ArgMax[o];
-        if (index >= 0) Atomic.Add(ref a.Y[o / a.G.OutSize * a.G.ImageSize + index], a.X[o]);
+        var g = a.G;
+        int plane = e / g.ImageSize, pixel = e % g.ImageSize, iy = pixel / g.Width, ix = pixel % g.Width;
+        float sum = 0f;
+        for (int i = g.KernelH - 1; i >= 0; i--)
+        {
+            int yNumerator = iy + g.PadH - i * g.DilationH;
+            if (yNumerator < 0 || yNumerator % g.StrideH != 0 || yNumerator / g.StrideH >= g.OutHeight) continue;
+            for (int j = g.KernelW - 1; j >= 0; j--)
+            {
+                int xNumerator = ix + g.PadW - j * g.DilationW;
+                if (xNumerator < 0 || xNumerator % g.StrideW != 0 || xNumerator / g.StrideW >= g.OutWidth) continue;
+                int o = plane * g.OutSize + yNumerator / g.StrideH * g.OutWidth + xNumerator / g.StrideW;
+                if ((int)a.ArgMax[o] == pixel) sum += a.X[o];
+            }
+        }
+        a.Y[e] = sum;
     }
 
     /// <summary>The reference's average window: rows [y0, y1), columns [x0, x1) and the divisor.</summary>

@@ -9,7 +9,7 @@ internal struct StepArgs
 {
     public ArrayView<float> Mask, Gates, Output, H, C, TanhC, HiddenProjection, HiddenProjectionN, CellIn, HiddenIn,
         Dh, DhNext, Dc, DGates, DGatesHidden;
-    public bool HasMask;
+    public Flag HasMask;
     public RecurrentCell Cell;
     public int Steps, Batch, Hidden, Directions, Direction, Time, GateCount;
 

@@ -8,7 +8,7 @@ internal struct AxisArgs
 {
     public ArrayView<float> X, Y, ArgMax;
     public int N, Inner;
-    public bool Log;
+    public Flag Log;
 }
 
 /// <summary>Partials[t] = Σ X[t], X[t + P], … over the P = <see cref="GpuKernels.PartialCount"/> threads; then one thread sums the partials.</summary>
