@@ -134,31 +134,36 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: not a checkpoint (no \"{MetadataKey}\" metadata).");
         try
         {
-            var json = JsonNode.Parse(text)?.AsObject() ?? throw new FormatException("null");
+            var json = StrictJson.Parse(text, $"{path}: checkpoint state")?.AsObject() ?? throw new FormatException("null");
             RestoreModel(path, model, tensors);
             RestoreOptimizer(path, optimizer, json["optimizer"]?.AsObject() ?? throw new FormatException("no \"optimizer\""), tensors);
             if (scheduler is not null)
             {
                 var s = json["scheduler"]?.AsObject()
                     ?? throw new InvalidDataException($"{path}: the checkpoint has no scheduler state, but a {scheduler.GetType().Name} was given.");
-                string type = Required(s, "type").GetValue<string>();
+                string type = Data.MessageText.Printable(Required(s, "type").GetValue<string>());
                 if (type != scheduler.GetType().Name)
                     throw new InvalidDataException($"{path}: the checkpoint holds a {type} scheduler, not a {scheduler.GetType().Name}.");
                 scheduler.SetCount(Required(s, "last_epoch").GetValue<int>());
             }
             var rng = Required(json, "rng");
             foreach (var (name, g) in (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default)))
-                g.SetState([.. Required(rng, name).AsArray().Select(w => ulong.Parse(NotNull(w).GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture))]);
+                g.SetState([.. Required(rng, name).AsArray().Select(w => RngWord(NotNull(w).GetValue<string>(), name))]);
             var history = Required(json, "history").AsArray()
                 .Select(e => (IReadOnlyDictionary<string, double>)NotNull(e).AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value)))
                 .ToList();
             return new TrainingProgress(Required(json, "epoch").GetValue<int>(), Required(json, "step").GetValue<long>(), history);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
         {
-            throw new InvalidDataException($"{path}: malformed checkpoint state: {e.Message}", e);
+            throw new InvalidDataException($"{path}: malformed checkpoint state: {Data.MessageText.OneLine(e.Message)}", e);
         }
     }
+
+    // A generator word is 16 hex digits (64 bits); ulong.Parse would throw OverflowException on a 17th.
+    private static ulong RngWord(string text, string generator) =>
+        text.Length is > 0 and <= 16 && ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong word) ? word
+            : throw new FormatException($"generator \"{generator}\" word \"{Data.MessageText.Printable(text)}\" is not 1 to 16 hex digits");
 
     private static JsonNode Required(JsonNode? parent, string key) =>
         parent?[key] ?? throw new FormatException($"missing \"{key}\"");
@@ -189,7 +194,7 @@ public static class Checkpoint
 
     private static void RestoreOptimizer(string path, Optimizer optimizer, JsonObject json, Dictionary<string, Tensor> tensors)
     {
-        string type = Required(json, "type").GetValue<string>();
+        string type = Data.MessageText.Printable(Required(json, "type").GetValue<string>());
         if (type != optimizer.GetType().Name)
             throw new InvalidDataException($"{path}: the checkpoint holds {type} state, not {optimizer.GetType().Name} state.");
         var groups = Required(json, "param_groups").AsArray();

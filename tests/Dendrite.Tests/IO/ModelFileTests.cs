@@ -235,7 +235,7 @@ public class ModelFileTests
     [InlineData("""{"type":"Conv9d"}""", "unknown layer type \"Conv9d\"")]
     [InlineData("""{"type":"Linear","in_features":3}""", "model (Linear): missing \"out_features\"")]
     [InlineData("""{"type":"Linear","in_features":"three","out_features":2}""", "\"in_features\" must be an integer, got \"three\"")]
-    [InlineData("""{"type":"Linear","in_features":0,"out_features":2}""", "inFeatures must be positive")]
+    [InlineData("""{"type":"Linear","in_features":0,"out_features":2}""", "\"in_features\" must be a positive integer, got 0")]
     [InlineData("""{"type":"Sequential"}""", "missing \"children\"")]
     [InlineData("""{"children":{}}""", "missing \"type\"")]
     public void A_bad_architecture_names_the_layer_and_the_problem(string json, string expected)
