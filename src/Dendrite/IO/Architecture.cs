@@ -120,7 +120,7 @@ public static class Architecture
         StrictJson.Parse(json, "architecture") ?? throw new InvalidDataException("architecture: the description is null.");
 
     /// <summary>The most parameter tensors a description may hold (a ResNet-152 has about 900).</summary>
-    public const int MaxTensors = 1_000_000;
+    public const int MaxTensors = 100_000;
 
     /// <summary>
     /// The state dict (names and shapes) that the model <paramref name="description"/> describes will hold, worked out
@@ -243,7 +243,7 @@ public static class Architecture
         catch (ArgumentException e)
         {
             // The constructor's own check ("Linear: inFeatures must be positive, got 0") with where it came from.
-            throw new InvalidDataException($"architecture: {where} ({type}): {e.Message}", e);
+            throw new InvalidDataException($"architecture: {where} ({type}): {MessageText.OneLine(e.Message)}", e);
         }
     }
 }
