@@ -54,8 +54,28 @@ public static class ImageFile
         return tensor;
     }
 
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    // stb_image grows its buffer for the compressed data to the lengths the chunks declare (up to 1 GB each) before it
+    // reads them: a PNG whose chunk claims more bytes than the file holds is refused here first.
+    private static void CheckPngChunks(byte[] bytes, string path)
+    {
+        long position = PngSignature.Length;
+        while (position + 8 <= bytes.Length)
+        {
+            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan((int)position));
+            string type = MessageText.Printable(System.Text.Encoding.Latin1.GetString(bytes, (int)position + 4, 4));
+            if (position + 12 + length > bytes.Length)
+                throw new DataFormatException($"{path}: PNG chunk \"{type}\" at offset {position} declares {length} bytes of data, " +
+                    $"past the end of the file ({bytes.Length} bytes).");
+            if (type == "IEND") return;
+            position += 12 + length;
+        }
+    }
+
     private static Tensor FromStb(byte[] bytes, string path, int channels)
     {
+        if (bytes.AsSpan().StartsWith(PngSignature)) CheckPngChunks(bytes, path);
         ImageResult image;
         try
         {
