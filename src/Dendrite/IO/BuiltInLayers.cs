@@ -84,6 +84,9 @@ internal static class BuiltInLayers
         Architecture.Register<AdaptiveAvgPool1d>("AdaptiveAvgPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveAvgPool1d(c.Int("output_size")));
         Architecture.Register<AdaptiveAvgPool2d>("AdaptiveAvgPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
             c => new AdaptiveAvgPool2d(c.Size2d("output_size")));
+        Architecture.Register<AdaptiveMaxPool1d>("AdaptiveMaxPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveMaxPool1d(c.Int("output_size")));
+        Architecture.Register<AdaptiveMaxPool2d>("AdaptiveMaxPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
+            c => new AdaptiveMaxPool2d(c.Size2d("output_size")));
         Architecture.Register<GlobalAvgPool2d>("GlobalAvgPool2d", _ => [], _ => new GlobalAvgPool2d());
         Architecture.Register<Upsample>("Upsample", m => m.Size is { } size
                 ? new() { ["size"] = LayerConfig.Write(size), ["mode"] = m.Mode }
