@@ -121,6 +121,9 @@ public abstract class Module
             foreach (var item in child.NamedBuffers(prefix + name + ".")) yield return item;
     }
 
+    /// <summary>The parameters this module registered itself, without its children's.</summary>
+    internal IEnumerable<Parameter> DirectParameters() => _parameters.Select(p => p.Value);
+
     /// <summary>Every parameter, for an optimiser.</summary>
     public IReadOnlyList<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter).ToList();
 

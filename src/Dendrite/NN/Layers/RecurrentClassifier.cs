@@ -35,6 +35,6 @@ public sealed class RecurrentClassifier : Module, IMultiInputModule
             RNN rnn => rnn.Forward(input, null, mask),
             _ => throw new InvalidOperationException($"RecurrentClassifier: unsupported network {Rnn.GetType().Name}."),
         };
-        return Fc.Forward(state.LastLayerState(Rnn.Directions));
+        return Fc.Call(state.LastLayerState(Rnn.Directions));
     }
 }
