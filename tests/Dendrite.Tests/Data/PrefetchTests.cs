@@ -7,6 +7,7 @@ using Dendrite.Training;
 namespace Dendrite.Tests.Data;
 
 /// <summary>Background prefetching and the collate hook change no bit of a run.</summary>
+[Collection(ProcessStateCollection.Name)]   // Dropout draws from Generator.Default
 public class PrefetchTests
 {
     private static (float[][] Weights, IReadOnlyList<double> Loss) Train(Func<Sequential> build, int batchSize, int images,

@@ -2,11 +2,13 @@ using Dendrite.Data;
 using Dendrite.IO;
 using Dendrite.NN;
 using Dendrite.Optim;
+using Dendrite.Tests.TestSupport;
 using Dendrite.Training;
 
 namespace Dendrite.Tests.Training;
 
 /// <summary>ReduceLROnPlateau, ModelCheckpoint and the learning-rate finder.</summary>
+[Collection(ProcessStateCollection.Name)]   // the finder restores Generator.Default, checked
 public class OptimizerCallbackTests
 {
     private static (Linear Model, Sgd Optimizer, TrainContext Context) Run(double lr = 1.0)
