@@ -87,6 +87,7 @@ public static class MnistRun
             ? RunDirectories.Claim(output, ("--out", options.OutDir, RunDirectories.StateBytes(model)),
                 ("--checkpoint-dir", options.CheckpointDir, RunDirectories.StateBytes(model, copies: 3 * epochs)))
             : null;
+        if (options.CheckpointDir is { } checkpointDir && !options.Resume && writes) RunRecord.ClaimForNewRun(checkpointDir, options.Fresh, output);
         var (train, fullTest) = Mnist.Load(options.DataDir);
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
@@ -104,7 +105,6 @@ public static class MnistRun
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;
         var run = RunRecord.Of(options, epochs, batchSize, lr, preset, trainSet);
-        if (options.CheckpointDir is { } checkpointDir && !options.Resume && writes) RunRecord.ClaimForNewRun(checkpointDir, options.Fresh, output);
         TrainingProgress? resumed = options.Resume
             ? Resume(options, epochs, model, optimizer, scheduler, generators, run, preset, lr, output)
             : null;

@@ -18,6 +18,10 @@ internal static class ModelInputs
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] < 1)
                 throw new ArgumentException($"{option} must be positive integers separated by commas, such as 1,28,28; got \"{text}\".");
+        long elements = 1;
+        foreach (int d in dims)
+            if ((elements *= d) > int.MaxValue)
+                throw new ArgumentException($"{option} {text} has more than {int.MaxValue} elements per sample, more than a tensor holds.");
         return new Shape(dims);
     }
 

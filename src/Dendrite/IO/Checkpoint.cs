@@ -151,8 +151,15 @@ public static class Checkpoint
             var json = JsonNode.Parse(text)?.AsObject() ?? throw new FormatException("null");
             ValidateTensors(path, tensors, optimizer);
             ValidateCounts(path, json);
+            var optimizerState = json["optimizer"]?.AsObject() ?? throw new FormatException("no \"optimizer\"");
+            ValidateHyperparameters(path, optimizerState);
+            // Parsed before anything is restored, so a bad word leaves the model and the generators as they were.
+            var rng = Required(json, "rng");
+            var states = (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default))
+                .Select(kv => (Generator: kv.Value, State: Required(rng, kv.Key).AsArray().Select((w, i) => RngWord(NotNull(w).GetValue<string>(), kv.Key, i)).ToArray()))
+                .ToList();
             RestoreModel(path, model, tensors);
-            RestoreOptimizer(path, optimizer, json["optimizer"]?.AsObject() ?? throw new FormatException("no \"optimizer\""), tensors);
+            RestoreOptimizer(path, optimizer, optimizerState, tensors);
             if (scheduler is not null)
             {
                 var s = json["scheduler"]?.AsObject()
@@ -162,9 +169,7 @@ public static class Checkpoint
                     throw new InvalidDataException($"{path}: the checkpoint holds a {type} scheduler, not a {scheduler.GetType().Name}.");
                 scheduler.SetCount(Required(s, "last_epoch").GetValue<int>());
             }
-            var rng = Required(json, "rng");
-            foreach (var (name, g) in (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default)))
-                g.SetState([.. Required(rng, name).AsArray().Select((w, i) => RngWord(NotNull(w).GetValue<string>(), name, i))]);
+            foreach (var (g, state) in states) g.SetState(state);
             var history = Required(json, "history").AsArray()
                 .Select(e => (IReadOnlyDictionary<string, double>)NotNull(e).AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value)))
                 .ToList();
@@ -264,6 +269,22 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: the scheduler's step count {last} must not be negative.");
     }
 
+    private static void ValidateHyperparameters(string path, JsonObject optimizer)
+    {
+        var groups = Required(optimizer, "param_groups").AsArray();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var group = NotNull(groups[g]).AsObject();
+            Hyperparameter(path, group, g, "lr", positive: true);
+            Hyperparameter(path, group, g, "weight_decay", positive: false);
+            if (group["momentum"] is not null) Hyperparameter(path, group, g, "momentum", positive: false);
+            var steps = Required(group, "steps").AsArray();
+            for (int i = 0; i < steps.Count; i++)
+                if (NotNull(steps[i]).GetValue<int>() is var step and < 0)
+                    throw new InvalidDataException($"{path}: parameter {i} of group {g} has step count {step}.");
+        }
+    }
+
     private static float Hyperparameter(string path, JsonObject group, int index, string key, bool positive)
     {
         float value = Required(group, key).GetValue<float>();
@@ -322,7 +343,6 @@ public static class Checkpoint
             {
                 var p = group.Params[i];
                 int step = NotNull(steps[i]).GetValue<int>();
-                if (step < 0) throw new InvalidDataException($"{path}: parameter {i} of group {g} has step count {step}.");
                 // Buffers a rule had not created yet (Sgd's momentum before its first momentum step) are absent: null.
                 var buffers = new float[]?[optimizer.StateBufferCount];
                 for (int k = 0; k < buffers.Length; k++)

@@ -47,7 +47,12 @@ public class CheckpointValidationTests
     {
         using var dir = new TempDirectory();
         string path = Damaged(dir, _ => { }, j => j.Replace("\"lr\":0.01", "\"lr\":-5"));
-        Assert.Equal($"{path}: parameter group 0's lr is -5; it must be a finite number above 0.", LoadError(path));
+        var (model, optimizer) = Setup();
+        model.StateDict()["0.weight"].Data.Fill(7f);
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, model, optimizer));
+        Assert.Equal($"{path}: parameter group 0's lr is -5; it must be a finite number above 0.", e.Message);
+        Assert.All(model.StateDict()["0.weight"].ToArray(), v => Assert.Equal(7f, v));   // refused before anything was restored
+        Assert.Equal(0.01f, optimizer.Lr);
     }
 
     [Theory]

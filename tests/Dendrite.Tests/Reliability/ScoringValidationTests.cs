@@ -115,6 +115,15 @@ public class ScoringValidationTests
     }
 
     [Fact]
+    public void An_input_shape_too_large_for_a_tensor_names_the_option()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("d.csv"), ["1,1,2,3,4"]);
+        Assert.Equal("dendrite: error: --input-shape 99999,99999,99999 has more than 2147483647 elements per sample, more than a tensor holds.",
+            Error("eval", Classifier(dir), "--csv", dir.File("d.csv"), "--input-shape", "99999,99999,99999"));
+    }
+
+    [Fact]
     public void A_first_row_with_a_typo_among_numbers_is_an_error_naming_row_and_column_not_a_header()
     {
         using var dir = new TempDirectory();
