@@ -65,7 +65,8 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     }
 
     /// <summary>Batches per epoch (of this rank's part when <see cref="Shard"/> is set).</summary>
-    public int Count => DropLast ? Samples / BatchSize : (Samples + BatchSize - 1) / BatchSize;
+    // In 64 bits: Samples + BatchSize − 1 wraps negative for a batch size near int.MaxValue (zero batches, an untrained model).
+    public int Count => DropLast ? Samples / BatchSize : (int)(((long)Samples + BatchSize - 1) / BatchSize);
 
     private int Samples => Shard is { } shard ? shard.SamplesPerRank(SamplesPerEpoch) : SamplesPerEpoch;
 
