@@ -92,6 +92,10 @@ public static class MnistRun
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
+        // A batch beyond the data is a typo, not a request for one short step: say so rather than train a changed recipe.
+        if (batchSize > trainSet.Count)
+            throw new ArgumentException($"--batch-size {batchSize} is larger than the {trainSet.Count} training samples; " +
+                $"give at most {trainSet.Count} (the whole set in one step).");
         Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
             ? new AdamW(model.Parameters(), lr: lr, weightDecay: preset.WeightDecay)
             : new Adam(model.Parameters(), lr: lr);
