@@ -63,25 +63,25 @@ public sealed class InProcessGroup : ProcessGroup
         return results;
     }
 
-    public override void AllReduce(Span<float> data)
+    protected internal override void AllReduceCore(Span<float> data)
     {
-        var mine = _hub.FloatSlots[Rank];
-        if (mine.Length != data.Length) mine = _hub.FloatSlots[Rank] = new float[data.Length];
-        data.CopyTo(mine);
+        // Slots only grow, so gradient buckets of different sizes take no fresh memory step after step.
+        if (_hub.FloatSlots[Rank].Length < data.Length) _hub.FloatSlots[Rank] = new float[data.Length];
+        data.CopyTo(_hub.FloatSlots[Rank]);
+        _hub.FloatLengths[Rank] = data.Length;
         Wait();
         for (int r = 0; r < WorldSize; r++)
-            if (_hub.FloatSlots[r].Length != data.Length)
+            if (_hub.FloatLengths[r] != data.Length)
                 throw new ArgumentException(
                     $"InProcessGroup.AllReduce: rank {Rank} has {data.Length} values, " +
-                    $"rank {r} has {_hub.FloatSlots[r].Length}.");
-        _hub.FloatSlots[0].CopyTo(data);
-        for (int r = 1; r < WorldSize; r++) TensorPrimitives.Add(data, _hub.FloatSlots[r], data);
+                    $"rank {r} has {_hub.FloatLengths[r]}.");
+        _hub.FloatSlots[0].AsSpan(0, data.Length).CopyTo(data);
+        for (int r = 1; r < WorldSize; r++) TensorPrimitives.Add(data, _hub.FloatSlots[r].AsSpan(0, data.Length), data);
         Wait();   // no rank may overwrite its slot with the next collective before every rank has read it
     }
 
-    public override void Broadcast(Span<byte> data, int root = 0)
+    protected internal override void BroadcastCore(Span<byte> data, int root)
     {
-        CheckRoot(root);
         if (Rank == root) _hub.ByteSlots[root] = data.ToArray();
         Wait();
         var source = _hub.ByteSlots[root];
@@ -93,9 +93,8 @@ public sealed class InProcessGroup : ProcessGroup
         Wait();
     }
 
-    public override void AllGather(ReadOnlySpan<byte> send, Span<byte> receive)
+    protected internal override void AllGatherCore(ReadOnlySpan<byte> send, Span<byte> receive)
     {
-        CheckGather(send.Length, receive.Length);
         _hub.ByteSlots[Rank] = send.ToArray();
         Wait();
         for (int r = 0; r < WorldSize; r++)
@@ -109,7 +108,7 @@ public sealed class InProcessGroup : ProcessGroup
         Wait();
     }
 
-    public override void Barrier() => Wait();
+    protected internal override void BarrierCore() => Wait();
 
     /// <summary>Stops every rank at its next collective with <paramref name="message"/>, and throws it here.</summary>
     public override void Abort(string message, int exitCode = 1)
@@ -142,6 +141,7 @@ public sealed class InProcessGroup : ProcessGroup
         public readonly Barrier Barrier = new(worldSize);
         public readonly CancellationTokenSource Aborted = new();
         public readonly float[][] FloatSlots = [.. Enumerable.Range(0, worldSize).Select(_ => Array.Empty<float>())];
+        public readonly int[] FloatLengths = new int[worldSize];
         public readonly byte[][] ByteSlots = [.. Enumerable.Range(0, worldSize).Select(_ => Array.Empty<byte>())];
         public string? AbortMessage;
     }

@@ -9,8 +9,9 @@ namespace Dendrite.Distributed;
 /// a path to choose one, else libmpi.so.40, libmpi.so.12, libmpich.so.12 and libmpi.so are tried in turn.
 /// </summary>
 /// <remarks>
-/// Collectives are blocking calls on the calling thread (MPI_THREAD_SERIALIZED): a background thread polling
-/// non-blocking ones was measured 2–3× slower on this project's machines. Dispose the group to call MPI_Finalize;
+/// Collectives are blocking calls, made by one thread at a time (MPI_THREAD_SERIALIZED): the caller's, or the group's
+/// background thread for queued ones (gradient buckets), as Horovod does; a thread polling non-blocking ones was
+/// measured 2–3× slower on this project's machines. Dispose the group to call MPI_Finalize;
 /// mpirun reports a rank that exits without it as failed.
 /// </remarks>
 public sealed unsafe class MpiProcessGroup : ProcessGroup
@@ -37,26 +38,24 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     public override int LocalRank { get; }
     public override string Description { get; }
 
-    public override void AllReduce(Span<float> data)
+    protected internal override void AllReduceCore(Span<float> data)
     {
         fixed (float* p = data) _mpi.AllReduceSum(p, data.Length);
     }
 
-    public override void Broadcast(Span<byte> data, int root = 0)
+    protected internal override void BroadcastCore(Span<byte> data, int root)
     {
-        CheckRoot(root);
         fixed (byte* p = data) _mpi.Broadcast(p, data.Length, root);
     }
 
-    public override void AllGather(ReadOnlySpan<byte> send, Span<byte> receive)
+    protected internal override void AllGatherCore(ReadOnlySpan<byte> send, Span<byte> receive)
     {
-        CheckGather(send.Length, receive.Length);
         fixed (byte* s = send)
         fixed (byte* r = receive)
             _mpi.AllGather(s, send.Length, r);
     }
 
-    public override void Barrier() => _mpi.Barrier();
+    protected internal override void BarrierCore() => _mpi.Barrier();
 
     public override void Abort(string message, int exitCode = 1)
     {
@@ -70,6 +69,7 @@ public sealed unsafe class MpiProcessGroup : ProcessGroup
     {
         if (_disposed) return;
         _disposed = true;
+        base.Dispose(disposing);   // the background thread ends before MPI does
         if (_initializedHere) _mpi.Shutdown();
     }
 

@@ -22,19 +22,57 @@ public abstract class ProcessGroup : IDisposable
     public abstract string Description { get; }
 
     /// <summary>Replaces <paramref name="data"/> on every rank by its elementwise sum over the ranks.</summary>
-    public abstract void AllReduce(Span<float> data);
+    public void AllReduce(Span<float> data)
+    {
+        DrainBackground();
+        AllReduceCore(data);
+    }
 
     /// <summary>Copies rank <paramref name="root"/>'s values into <paramref name="data"/> on every rank.</summary>
-    public abstract void Broadcast(Span<byte> data, int root = 0);
+    public void Broadcast(Span<byte> data, int root = 0)
+    {
+        CheckRoot(root);
+        DrainBackground();
+        BroadcastCore(data, root);
+    }
 
     /// <summary>
     /// Concatenates every rank's <paramref name="send"/> in rank order into <paramref name="receive"/>, which holds
     /// <see cref="WorldSize"/> × send.Length bytes; every rank sends the same length.
     /// </summary>
-    public abstract void AllGather(ReadOnlySpan<byte> send, Span<byte> receive);
+    public void AllGather(ReadOnlySpan<byte> send, Span<byte> receive)
+    {
+        CheckGather(send.Length, receive.Length);
+        DrainBackground();
+        AllGatherCore(send, receive);
+    }
 
     /// <summary>Returns once every rank has called it.</summary>
-    public abstract void Barrier();
+    public void Barrier()
+    {
+        DrainBackground();
+        BarrierCore();
+    }
+
+    /// <summary>The collectives themselves, called on one thread at a time (MPI_THREAD_SERIALIZED).</summary>
+    protected internal abstract void AllReduceCore(Span<float> data);
+    protected internal abstract void BroadcastCore(Span<byte> data, int root);
+    protected internal abstract void AllGatherCore(ReadOnlySpan<byte> send, Span<byte> receive);
+    protected internal abstract void BarrierCore();
+
+    /// <summary>
+    /// The thread that runs this group's queued collectives (gradient buckets reduced while backward goes on), created
+    /// on first use. Every rank queues the same collectives in the same order, so they meet in the same order.
+    /// </summary>
+    internal CollectiveQueue Background => _background ??= new CollectiveQueue(this);
+
+    /// <summary>
+    /// Waits until the queued collectives have run, so a collective called now comes after them on every rank and
+    /// never runs beside one (MPI is initialised for one thread at a time).
+    /// </summary>
+    internal void DrainBackground() => _background?.Drain();
+
+    private CollectiveQueue? _background;
 
     /// <summary>
     /// Ends the whole job because of a failure on this rank (MPI's <c>MPI_Abort</c>): the other ranks stop instead of
@@ -51,7 +89,7 @@ public abstract class ProcessGroup : IDisposable
         AllGather(MemoryMarshal.AsBytes(send), MemoryMarshal.AsBytes(receive));
 
     /// <summary>Throws unless <paramref name="root"/> names a rank.</summary>
-    protected void CheckRoot(int root)
+    private void CheckRoot(int root)
     {
         if (root < 0 || root >= WorldSize)
             throw new ArgumentOutOfRangeException(nameof(root),
@@ -59,7 +97,7 @@ public abstract class ProcessGroup : IDisposable
     }
 
     /// <summary>Throws unless <paramref name="receiveLength"/> is WorldSize × <paramref name="sendLength"/>.</summary>
-    protected void CheckGather(int sendLength, int receiveLength)
+    private void CheckGather(int sendLength, int receiveLength)
     {
         if ((long)sendLength * WorldSize != receiveLength)
             throw new ArgumentException($"{GetType().Name}.AllGather: receive holds {receiveLength} bytes, " +
@@ -72,5 +110,5 @@ public abstract class ProcessGroup : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected virtual void Dispose(bool disposing) { }
+    protected virtual void Dispose(bool disposing) => _background?.Dispose();
 }

@@ -40,15 +40,22 @@ public static class Tape
         if (root.GradFn is null)
         {
             AccumulateLeaf(root, gradient);
+            if (root.HasGradHooks) root.RunGradHooks();
             return;
         }
 
         var order = TopologicalOrder(root.GradFn);
+        int pass = Tensor.AnyGradHooks ? CountHookedContributions(order) : 0;
         var pending = new Dictionary<Node, Tensor>(ReferenceEqualityComparer.Instance) { [root.GradFn] = gradient };
         for (int n = order.Count - 1; n >= 0; n--)
         {
             var node = order[n];
-            if (!pending.Remove(node, out var dy)) continue; // no gradient reached it
+            if (!pending.Remove(node, out var dy))
+            {
+                // No gradient reached it: its edges to hooked leaves will bring nothing, so stop waiting for them.
+                if (pass != 0) foreach (var input in node.Inputs) input.ContributionDone(pass);
+                continue;
+            }
             var inputs = node.Inputs;
             var grads = node.BackwardFn!(dy);
             if (grads.Length != inputs.Length)
@@ -57,16 +64,39 @@ public static class Tape
             {
                 var input = inputs[i];
                 var g = grads[i];
-                if (g is null || !input.RequiresGrad) continue;
+                if (g is null || !input.RequiresGrad)
+                {
+                    if (pass != 0) input.ContributionDone(pass);
+                    continue;
+                }
                 if (g.Shape != input.Shape)
                     throw new InvalidOperationException($"Backward of {node.Op}: gradient for input {i} has shape {g.Shape}, expected {input.Shape}.");
                 if (input.GradFn is { } producer)
                     pending[producer] = pending.TryGetValue(producer, out var sum) ? Sum(sum, g) : g;
                 else
+                {
                     AccumulateLeaf(input, g);
+                    if (pass != 0) input.ContributionDone(pass);
+                }
             }
             if (!retainGraph) node.Release();
         }
+    }
+
+    // Post-accumulate-grad hooks fire when a leaf's last contribution of the pass has been added: count, per hooked
+    // leaf, the edges of this pass's graph that end at it. The pass number marks which counts are current.
+    private static int CountHookedContributions(List<Node> order)
+    {
+        int pass = Tensor.NewBackwardPass();
+        bool any = false;
+        foreach (var node in order)
+            foreach (var input in node.Inputs)
+            {
+                if (!input.HasGradHooks) continue;
+                input.ExpectContribution(pass);
+                any = true;
+            }
+        return any ? pass : 0;
     }
 
     /// <summary>

@@ -84,6 +84,9 @@ internal static class BuiltInLayers
         Architecture.Register<AdaptiveAvgPool1d>("AdaptiveAvgPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveAvgPool1d(c.Int("output_size")));
         Architecture.Register<AdaptiveAvgPool2d>("AdaptiveAvgPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
             c => new AdaptiveAvgPool2d(c.Size2d("output_size")));
+        Architecture.Register<AdaptiveMaxPool1d>("AdaptiveMaxPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveMaxPool1d(c.Int("output_size")));
+        Architecture.Register<AdaptiveMaxPool2d>("AdaptiveMaxPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
+            c => new AdaptiveMaxPool2d(c.Size2d("output_size")));
         Architecture.Register<GlobalAvgPool2d>("GlobalAvgPool2d", _ => [], _ => new GlobalAvgPool2d());
         Architecture.Register<Upsample>("Upsample", m => m.Size is { } size
                 ? new() { ["size"] = LayerConfig.Write(size), ["mode"] = m.Mode }
@@ -153,7 +156,7 @@ internal static class BuiltInLayers
     private static readonly HashSet<string> s_stateless =
     [
         "Identity", "Flatten", "ReLU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Softmax",
-        "LogSoftmax", "Maxout", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+        "LogSoftmax", "Maxout", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
         "AdaptiveAvgPool2d", "GlobalAvgPool2d", "Upsample", "Dropout", "Dropout2d", "Unflatten", "ZeroPad2d",
     ];
 

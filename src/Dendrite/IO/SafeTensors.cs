@@ -13,7 +13,9 @@ namespace Dendrite.IO;
 /// to and from PyTorch by name.
 /// </summary>
 /// <remarks>
-/// Writes F32. Reads F32, and F16, BF16 and F64 converted to float32, so half-precision PyTorch exports load too.
+/// Writes F32. Reads F32, and F16, BF16 and F64 converted to float32, so half-precision PyTorch exports load too; and
+/// the integer and boolean dtypes (I64, I32, I16, I8, U8, BOOL) converted to float32, since every Dendrite tensor is
+/// float32: PyTorch stores BatchNorm's <c>num_batches_tracked</c> as I64. Integers beyond 2²⁴ round to the nearest float.
 /// Reading checks everything the format promises, as the reference implementation does: the header parses, every entry
 /// is well formed, sizes agree with shapes, no tensor overlaps another or runs past the end, and the data section has
 /// no bytes that belong to no tensor. Each failure is an <see cref="InvalidDataException"/> naming the file, the
@@ -207,7 +209,7 @@ public static class SafeTensors
             throw new InvalidDataException($"{Where()}: header entry has no \"dtype\" string.");
         string dtype = dtypeElement.GetString()!;
         if (ElementSize(dtype) is not { } size)
-            throw new InvalidDataException($"{Where()}: unknown or unsupported dtype \"{MessageText.Printable(dtype)}\"; Dendrite reads F32, F16, BF16 and F64.");
+            throw new InvalidDataException($"{Where()}: unknown or unsupported dtype \"{MessageText.Printable(dtype)}\"; Dendrite reads F32, F16, BF16, F64, I64, I32, I16, I8, U8 and BOOL.");
         int[] shape = ReadIntegers(value, "shape", Where)
             .Select(d => d <= int.MaxValue ? (int)d : throw new InvalidDataException($"{Where()}: dimension {d} is too large.")).ToArray();
         long[] offsets = ReadIntegers(value, "data_offsets", Where);
@@ -268,9 +270,10 @@ public static class SafeTensors
 
     private static int? ElementSize(string dtype) => dtype switch
     {
-        "F32" => 4,
-        "F16" or "BF16" => 2,
-        "F64" => 8,
+        "F32" or "I32" => 4,
+        "F16" or "BF16" or "I16" => 2,
+        "F64" or "I64" => 8,
+        "I8" or "U8" or "BOOL" => 1,
         _ => null,
     };
 
@@ -293,6 +296,29 @@ public static class SafeTensors
                 // bfloat16 is the top half of a float32's bits.
                 var words = MemoryMarshal.Cast<byte, ushort>(source);
                 for (int i = 0; i < target.Length; i++) target[i] = BitConverter.UInt32BitsToSingle((uint)words[i] << 16);
+                break;
+            case "I64":
+                var longs = MemoryMarshal.Cast<byte, long>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = longs[i];
+                break;
+            case "I32":
+                var ints = MemoryMarshal.Cast<byte, int>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = ints[i];
+                break;
+            case "I16":
+                var shorts = MemoryMarshal.Cast<byte, short>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = shorts[i];
+                break;
+            case "I8":
+                var signedBytes = MemoryMarshal.Cast<byte, sbyte>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = signedBytes[i];
+                break;
+            case "U8":
+                for (int i = 0; i < target.Length; i++) target[i] = source[i];
+                break;
+            case "BOOL":
+                // One byte per value; any non-zero byte reads as true, as numpy's bool view would.
+                for (int i = 0; i < target.Length; i++) target[i] = source[i] != 0 ? 1f : 0f;
                 break;
         }
     }

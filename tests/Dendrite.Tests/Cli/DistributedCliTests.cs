@@ -64,7 +64,7 @@ public class DistributedCliTests(ITestOutputHelper output)
         Assert.Contains("2 ranks × batch 32", text);
         Assert.Single(text.Split('\n'), line => line.Contains("Final test accuracy"));
         Assert.Single(text.Split('\n'), line => line.Contains("Saved "));
-        Assert.Contains("gradient all-reduce: ", text);
+        Assert.Contains("gradient all-reduce in ", text);
 
         var single = CliRunner.Run([.. common, "--out", dir.File("one")]);
         Assert.Equal(0, single.Code);

@@ -7,6 +7,8 @@ using Dendrite.Training;
 namespace Dendrite.Tests.Cli;
 
 /// <summary>The W3 preset behind <c>dendrite train mnist-lstm</c>, trained on a small MNIST subset.</summary>
+/// <remarks>Alone: its initial weights come from the process-wide generator, which parallel tests draw from.</remarks>
+[Collection(ProcessStateCollection.Name)]
 public class MnistLstmRunTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using Dendrite.Autograd;
 using Dendrite.Distributed;
 using Dendrite.Distributed.Check;
 using Dendrite.NN;
@@ -103,5 +104,122 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
         Assert.Equal([2f, 2f], grads[1].local);
         // Sums [2, 2] on rank 0 and [3, 3] on rank 1, averaged.
         Assert.All(grads, r => Assert.Equal([2.5f, 2.5f], r.Item2));
+    }
+
+    [Fact]
+    public void Buckets_of_any_size_give_the_mean_of_the_ranks_gradients()
+    {
+        // Rank r's gradient is computed on its own rows; the synchronised one must be the mean of both, whether
+        // the parameters travel in one bucket or in one bucket each (reduced while backward goes on).
+        foreach (var (capMB, buckets) in new[] { (25.0, 1), (1e-9, 6) })
+        {
+            var results = InProcessGroup.Run(2, g =>
+            {
+                var (local, reduced) = (Gradients(g, capMB, sync: false), Gradients(g, capMB, sync: true));
+                return (local.Grads, reduced.Grads, reduced.Buckets);
+            });
+            Assert.All(results, r => Assert.Equal(buckets, r.Buckets));
+            for (int i = 0; i < results[0].Item1.Length; i++)
+            {
+                var mean = results[0].Item1[i].Zip(results[1].Item1[i], (a, b) => (a + b) / 2).ToArray();
+                Assert.Equal(mean, results[0].Item2[i]);
+                Assert.Equal(mean, results[1].Item2[i]);
+            }
+        }
+    }
+
+    private static (float[][] Grads, int Buckets) Gradients(ProcessGroup g, double capMB, bool sync)
+    {
+        Torch.ManualSeed(7);
+        var net = new Sequential(new Linear(4, 8), new Tanh(), new Linear(8, 8), new Tanh(), new Linear(8, 2));
+        var x = Tensor.FromArray([.. Enumerable.Range(0, 12).Select(i => (i + 5f * g.Rank) / 10f)], 3, 4);
+        if (!sync)
+        {
+            var y = net.Call(x);
+            (y * y).Sum().Backward();
+            return ([.. net.Parameters().Select(p => p.Grad!.ToArray())], 0);
+        }
+        using var ddp = new DistributedDataParallel(net, g, bucketCapMB: capMB);
+        var z = ddp.Call(x);
+        (z * z).Sum().Backward();
+        ddp.SynchronizeGradients();
+        return ([.. net.Parameters().Select(p => p.Grad!.ToArray())], ddp.BucketCount);
+    }
+
+    [Fact]
+    public void A_full_bucket_is_reduced_while_backward_goes_on_through_the_layers_below()
+    {
+        var group = new WatchedGroup();
+        Torch.ManualSeed(2);
+        var first = new Linear(3, 4);
+        var last = new Linear(4, 2);
+        using var ddp = new DistributedDataParallel(new Sequential(first, last), group, bucketCapMB: 1e-9);
+        bool reducedBeforeFirstLayer = false;
+        var hidden = first.Call(Tensor.FromArray([1f, 2f, 3f], 1, 3));
+        // The probe's backward runs after the last layer's and before the first layer's.
+        var probed = Tape.Record(hidden.Detach(), "Probe", [hidden], dy =>
+        {
+            reducedBeforeFirstLayer = group.Reduced.Wait(TimeSpan.FromSeconds(10));
+            return [dy];
+        });
+        last.Call(probed).Sum().Backward();
+        ddp.SynchronizeGradients();
+        Assert.True(reducedBeforeFirstLayer);
+        Assert.Equal(4, group.Reductions);
+    }
+
+    [Fact]
+    public void A_second_backward_without_NoSync_is_refused()
+    {
+        var group = new WatchedGroup();
+        var layer = new Linear(2, 1);
+        using var ddp = new DistributedDataParallel(layer, group);
+        var x = Tensor.FromArray([1f, 2f], 1, 2);
+        ddp.Call(x).Sum().Backward();
+        var e = Assert.Throws<InvalidOperationException>(() => ddp.Call(x).Sum().Backward());
+        Assert.Contains("NoSync()", e.Message);
+    }
+
+    [Fact]
+    public void An_unused_parameter_is_reduced_as_zeros()
+    {
+        var grads = InProcessGroup.Run(2, g =>
+        {
+            var used = new Linear(2, 1, bias: false);
+            var unused = new Linear(2, 1, bias: false);
+            var holder = new Sequential(used, unused);
+            using var ddp = new DistributedDataParallel(holder, g);
+            used.Call(Tensor.FromArray([2f * (g.Rank + 1), 1f], 1, 2)).Sum().Backward();
+            ddp.SynchronizeGradients();
+            return (used.Weight.Grad!.ToArray(), unused.Weight.Grad!.ToArray());
+        });
+        Assert.All(grads, r =>
+        {
+            Assert.Equal([3f, 1f], r.Item1);
+            Assert.Equal([0f, 0f], r.Item2);
+        });
+    }
+
+    /// <summary>A world of one rank that signals when a reduction starts.</summary>
+    private sealed class WatchedGroup : ProcessGroup
+    {
+        public ManualResetEventSlim Reduced { get; } = new();
+        public int Reductions;
+
+        public override int Rank => 0;
+        public override int WorldSize => 1;
+        public override int LocalRank => 0;
+        public override string Description => "watched, 1 rank";
+
+        protected override void AllReduceCore(Span<float> data)
+        {
+            Interlocked.Increment(ref Reductions);
+            Reduced.Set();
+        }
+
+        protected override void BroadcastCore(Span<byte> data, int root) { }
+        protected override void AllGatherCore(ReadOnlySpan<byte> send, Span<byte> receive) => send.CopyTo(receive);
+        protected override void BarrierCore() { }
+        public override void Abort(string message, int exitCode = 1) => throw new InvalidOperationException(message);
     }
 }

@@ -192,7 +192,8 @@ public class FileLimitTests
             metadata[Checkpoint.MetadataKey] = metadata[Checkpoint.MetadataKey].Replace($"\"{word}\"", "\"1ffffffffffffffff\"");
             SafeTensors.Save(path, tensors, metadata);
             var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path, model, adam));
-            Assert.Equal($"{path}: malformed checkpoint state: generator \"default\" word \"1ffffffffffffffff\" is not 1 to 16 hex digits", e.Message);
+            Assert.Equal($"{path}: malformed checkpoint state: random generator \"default\" word 0 is not a 64-bit hex number " +
+                "(1 to 16 hex digits): \"1ffffffffffffffff\"", e.Message);
         }
         finally
         {
