@@ -40,10 +40,10 @@ public static class MotifFasta
     }
 
     /// <summary>
-    /// Lets <c>Fit</c>, which hands a model one input tensor, drive a model that wants the mask too: a padded step is a
-    /// one-hot row of zeros, so the mask and lengths are read off the input itself.
+    /// Lets <c>Fit</c> drive a model that wants the mask too: a <see cref="SequenceDataset"/>'s batches carry their
+    /// per-batch mask, and Fit hands it to an <see cref="IMultiInputModule"/> with the padded inputs.
     /// </summary>
-    private sealed class MaskedInput : Module
+    private sealed class MaskedInput : Module, IMultiInputModule
     {
         private readonly ISequenceModel _model;
 
@@ -53,21 +53,24 @@ public static class MotifFasta
             AddModule("model", model.Module);
         }
 
-        /// <summary>[N, T, 4] one-hot, zero rows for padding → [N, 2] logits.</summary>
+        /// <summary>Unmasked: every step of [N, T, 4] counts (Fit passes the mask through the other overload).</summary>
         public override Tensor Forward(Tensor input)
         {
-            int n = input.Shape[0], t = input.Shape[1], size = input.Shape[2];
-            var mask = Tensor.Zeros(n, t);
+            int n = input.Shape[0], t = input.Shape[1];
+            return _model.Logits(new SequenceBatch(input, Tensor.Ones(n, t), [.. Enumerable.Repeat(t, n)]));
+        }
+
+        /// <summary>[N, T, 4] one-hot with its [N, T] mask → [N, 2] logits.</summary>
+        public Tensor Forward(IReadOnlyList<Tensor> inputs, Tensor? mask)
+        {
+            if (mask is null) return Forward(inputs[0]);
+            var m = mask.ToArray();
+            int n = mask.Shape[0], t = mask.Shape[1];
             var lengths = new int[n];
-            var x = input.Data;
-            var m = mask.Data;
-            for (int i = 0; i < n * t; i++)
-                if (x.Slice(i * size, size).ContainsAnyExcept(0f))
-                {
-                    m[i] = 1f;
-                    lengths[i / t] = i % t + 1;
-                }
-            return _model.Logits(new SequenceBatch(input, mask, lengths));
+            for (int i = 0; i < n; i++)
+                for (int s = 0; s < t; s++)
+                    if (m[i * t + s] != 0) lengths[i] = s + 1;
+            return _model.Logits(new SequenceBatch(inputs[0], mask, lengths));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Dendrite.Generative;
 
 namespace Dendrite.Cli;
@@ -71,7 +72,10 @@ internal sealed class GenerativeTraining
             return 0;
         }
         double minutes = parse.GetValue(_minutes);
-        if (!(minutes > 0)) throw new ArgumentException($"--minutes must be a positive number, got {minutes}.");
+        // TimeSpan holds at most about 1.5e10 minutes; 1e300 overflowed it with a stack trace.
+        if (!(minutes > 0) || minutes >= TimeSpan.MaxValue.TotalMinutes)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"--minutes must be a positive number below {TimeSpan.MaxValue.TotalMinutes:0.#e0}, got {minutes}."));
         var gan = new GanRunOptions();
         var result = GanRun.Run(gan with
         {

@@ -25,8 +25,17 @@ public sealed record MnistRunOptions(
     string? CheckpointDir = null,
     bool Resume = false,
     int? TestLimit = null,
-    IDataParallel? Parallel = null)
+    IDataParallel? Parallel = null,
+    bool Override = false,
+    bool Fresh = false)
 {
+    /// <summary>
+    /// The running training loss above which a run counts as diverged: a hundred times that of guessing uniformly over
+    /// MNIST's ten classes (ln 10 ≈ 2.3). A learning rate of 1e6 reaches losses of 1e21 within a few steps; a healthy
+    /// run starts near 2.3 and falls.
+    /// </summary>
+    public const double DivergedLoss = 100 * 2.302585092994046;
+
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
     /// protocol (3 epochs) ends at 97.12–97.92% test accuracy, mean 97.55% (PyTorch and TorchSharp report 97.6–97.7% and
@@ -62,6 +71,10 @@ public static class MnistRun
 
         if (options.Resume && options.CheckpointDir is null)
             throw new ArgumentException("--resume needs --checkpoint-dir: the directory to resume from.");
+        if (options.Override && !options.Resume) throw new ArgumentException("--override applies to --resume: it lets a resume change hyperparameters.");
+        if (options.Fresh && options.Resume) throw new ArgumentException("--fresh starts over and --resume continues: give one of them.");
+        if (options.Fresh && options.CheckpointDir is null) throw new ArgumentException("--fresh applies to --checkpoint-dir.");
+        if (options.TrainLimit is < 1) throw new ArgumentException($"--train-samples must be at least 1, got {options.TrainLimit}.");
 
         Torch.ManualSeed(options.Seed);
         var model = Presets.Create(options.Model);
@@ -69,15 +82,25 @@ public static class MnistRun
         if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
         if (options.VizDir is not null && !model.Modules().OfType<NN.Conv2d>().Any())   // say so before training, not after
             throw new ArgumentException($"--viz draws convolution filters and feature maps, but {options.Model} has no Conv2d layer.");
+        // Before the data and the first step: a run whose result cannot be written finds out now, not after training.
+        using var directories = writes
+            ? RunDirectories.Claim(output, ("--out", options.OutDir, RunDirectories.StateBytes(model)),
+                ("--checkpoint-dir", options.CheckpointDir, RunDirectories.StateBytes(model, copies: 3 * epochs)))
+            : null;
+        if (options.CheckpointDir is { } checkpointDir && !options.Resume && writes) RunRecord.ClaimForNewRun(checkpointDir, options.Fresh, output);
         var (train, fullTest) = Mnist.Load(options.DataDir);
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);
+        // A batch beyond the data is a typo, not a request for one short step: say so rather than train a changed recipe.
+        if (batchSize > trainSet.Count)
+            throw new ArgumentException($"--batch-size {batchSize} is larger than the {trainSet.Count} training samples; " +
+                $"give at most {trainSet.Count} (the whole set in one step).");
         Optimizer optimizer = preset.WeightDecay > 0 || preset.OneCycle
             ? new AdamW(model.Parameters(), lr: lr, weightDecay: preset.WeightDecay)
             : new Adam(model.Parameters(), lr: lr);
         int rankSamples = shard?.SamplesPerRank(trainSet.Count) ?? trainSet.Count;
-        int stepsPerEpoch = (rankSamples + rankBatch - 1) / rankBatch;
+        int stepsPerEpoch = (int)(((long)rankSamples + rankBatch - 1) / rankBatch);
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
         string ranks = parallel is null ? "" : $" per rank, {parallel.WorldSize} ranks × batch {rankBatch}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -85,22 +108,30 @@ public static class MnistRun
         // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;
-        TrainingProgress? resumed = options.Resume ? Resume(options, epochs, model, optimizer, scheduler, generators, output) : null;
-        var callbacks = new List<ICallback> { new ProgressBar(output, interactive) };
+        var run = RunRecord.Of(options, epochs, batchSize, lr, preset, trainSet);
+        TrainingProgress? resumed = options.Resume
+            ? Resume(options, epochs, model, optimizer, scheduler, generators, run, preset, lr, output)
+            : null;
+        // The guard comes before the checkpoint callback, so a diverged epoch is never checkpointed.
+        var guard = new DivergenceGuard(model, MnistRunOptions.DivergedLoss);
+        var callbacks = new List<ICallback> { new ProgressBar(output, interactive), guard };
         if (parallel is not null) callbacks.Add(parallel.Attach(model, options.Seed));
         if (options.CheckpointDir is { } checkpoints && writes)
-            callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, scheduler, resumed, generators));
+            callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, scheduler, resumed, generators, run));
         var history = new History();
         foreach (var logs in resumed?.History ?? []) history.Add(logs);
         var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, rankBatch,
             validation: test, seed: options.Seed, validationName: "test", scheduler: scheduler, schedulePerBatch: preset.OneCycle,
             callbacks: callbacks, verbose: false, initialEpoch: resumed?.Epoch ?? 0, shard: shard);
         foreach (var logs in more.Rows()) history.Add(logs);
+        if (guard.Steps == 0)
+            throw new ArgumentException($"training took no step ({trainSet.Count} samples, --batch-size {batchSize}); nothing was saved.");
         double accuracy = history["test_accuracy"][^1];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Final test accuracy: {accuracy * 100:0.00}%"));
         if (options.OutDir is { } dir && writes)
         {
-            Directory.CreateDirectory(dir);
+            if (ParameterCheck.FirstNonFinite(model) is { } bad)
+                throw new TrainingDivergedException($"training diverged by epoch {epochs}, step {guard.Step}: \"{bad}\" holds NaN or infinity; {dir} was left as it was.");
             model.Save(Path.Combine(dir, "model.safetensors"), inputShape: new Shape(1, 28, 28));
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
             output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
@@ -123,14 +154,20 @@ public static class MnistRun
     }
 
     private static TrainingProgress Resume(MnistRunOptions options, int epochs, NN.Module model, Optimizer optimizer,
-        LRScheduler? scheduler, IReadOnlyDictionary<string, Generator> generators, TextWriter output)
+        LRScheduler? scheduler, IReadOnlyDictionary<string, Generator> generators, RunIdentity run, Preset preset, float lr, TextWriter output)
     {
         string latest = Checkpoint.FindLatest(options.CheckpointDir!)
             ?? throw new FileNotFoundException($"--resume: no checkpoint (epoch-NNNN.ckpt.safetensors) in {options.CheckpointDir}.");
+        var changes = RunRecord.CheckResume(latest, run, options.Override);
         var progress = Checkpoint.Load(latest, model, optimizer, scheduler, generators);
         if (progress.Epoch >= epochs)
             throw new ArgumentException($"--resume: {latest} already holds {progress.Epoch} epochs; pass --epochs greater than {progress.Epoch} to train further.");
+        // With --override the new values hold from the first resumed step on: the checkpoint's learning rate is replaced
+        // (a one-cycle schedule, built with the new peak, has already set its own when its count was restored).
+        if (changes.Count > 0 && !preset.OneCycle)
+            foreach (var group in optimizer.ParamGroups) group.Lr = lr;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Resumed from {latest}: epoch {progress.Epoch}, step {progress.Step}"));
+        if (changes.Count > 0) output.WriteLine($"--override: continuing with changed hyperparameters: {string.Join(", ", changes)}");
         return progress;
     }
 }

@@ -21,6 +21,33 @@ internal static class ModelCommands
         Description = "Shape of one input sample without the batch, such as 1,28,28 (default: the shape recorded in the model file).",
     };
 
+    private static Option<bool> HeaderOption() => new("--header") { Description = "The CSV file's first row names the columns: skip it." };
+
+    private static Option<bool> NoHeaderOption() => new("--no-header") { Description = "The CSV file's first row is data (default: a first row is a header only when none of its fields is a number)." };
+
+    private static bool? Header(ParseResult parse, Option<bool> header, Option<bool> noHeader) =>
+        (parse.GetValue(header), parse.GetValue(noHeader)) switch
+        {
+            (true, true) => throw new ArgumentException("--header and --no-header contradict each other; give one."),
+            (true, false) => true,
+            (false, true) => false,
+            _ => null,
+        };
+
+    // Labels are class numbers the model has: 0 … classes − 1. IDX label files put label i at byte 8 + i.
+    private static void CheckLabels(Tensor labels, int classes, string source, bool idx)
+    {
+        var values = labels.Data;
+        for (int i = 0; i < values.Length; i++)
+        {
+            float v = values[i];
+            if (v >= 0 && v < classes && v == MathF.Floor(v)) continue;
+            string where = idx ? $"label {i} (byte offset {8 + i})" : $"sample {i}'s label";
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"{source}: {where} is {v}, outside the model's {classes} classes (0 to {classes - 1})."));
+        }
+    }
+
     private static Shape SampleShape(string modelPath, Shape? recorded, string? option, Shape? fallback = null)
     {
         if (option is not null) return ModelInputs.ParseShape(option, "--input-shape");
@@ -43,7 +70,21 @@ internal static class ModelCommands
             Console.Out.WriteLine($"Exported {path} to {target} (ONNX opset {OnnxExport.Opset}, input \"input\" [batch, {string.Join(", ", sample)}], output \"output\").");
             return 0;
         });
-        return new Command("export", "Export a model to another format.") { onnx };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A checkpoint written by train --checkpoint-dir (epoch-NNNN.ckpt.safetensors)." };
+        var modelOutput = new Argument<string>("output") { Description = "The model file to write (model.safetensors, as train --out writes)." };
+        var modelShape = InputShapeOption();
+        modelShape.Description = "Shape of one input sample without the batch, recorded in the model file (default: 1,28,28, MNIST's).";
+        var fromCheckpoint = new Command("model", "Turn a training checkpoint into a model file for eval, predict and export onnx.") { checkpoint, modelOutput, modelShape };
+        fromCheckpoint.SetAction(parse =>
+        {
+            string source = parse.GetValue(checkpoint)!, target = parse.GetValue(modelOutput)!;
+            var module = Checkpoint.LoadModel(source);
+            var sample = parse.GetValue(modelShape) is { } shape ? ModelInputs.ParseShape(shape, "--input-shape") : new Shape(1, 28, 28);
+            module.Save(target, sample);
+            Console.Out.WriteLine($"Wrote {target}: the model of {source}, input shape [{string.Join(", ", sample)}].");
+            return 0;
+        });
+        return new Command("export", "Export a model to another format, or a checkpoint to a model file.") { onnx, fromCheckpoint };
     }
 
     public static Command Eval()
@@ -58,19 +99,26 @@ internal static class ModelCommands
         var labels = new Option<string?>("--labels") { Description = "The IDX labels file that goes with --images." };
         var csv = new Option<string?>("--csv") { Description = "A CSV file to evaluate on: each row a label, then the sample's values." };
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
+        var (header, noHeader) = (HeaderOption(), NoHeaderOption());
         var command = new Command("eval", "Print a model's accuracy on the MNIST test set, or on IDX or CSV data.")
         {
-            model, inputShape, dataDir, images, labels, csv, divideBy,
+            model, inputShape, dataDir, images, labels, csv, divideBy, header, noHeader,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            ModelInputs.CheckDivisor(parse.GetValue(divideBy));
+            bool? hasHeader = Header(parse, header, noHeader);
             var (module, recorded) = ModelFile.LoadWithInfo(path);
+            ModelInputs.CheckModel(module, path);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape), new Shape(1, 28, 28));
-            var (x, y, source) = EvalData(parse.GetValue(dataDir), parse.GetValue(images), parse.GetValue(labels), parse.GetValue(csv), parse.GetValue(divideBy), sample);
+            var (x, y, source) = EvalData(parse.GetValue(dataDir), parse.GetValue(images), parse.GetValue(labels), parse.GetValue(csv), parse.GetValue(divideBy), sample, hasHeader);
             var outputs = module.Predict(x);
+            int classes = ModelInputs.Classes(outputs, out string what)
+                ?? throw new InvalidDataException($"{path}: accuracy needs class scores, but {what}.");
+            CheckLabels(y, classes, parse.GetValue(labels) ?? source, idx: parse.GetValue(labels) is not null);
             int correct = Metrics.CorrectCount(outputs, y)
-                ?? throw new ArgumentException($"{path}: outputs of shape {outputs.Shape} cannot be scored against class labels.");
+                ?? throw new InvalidDataException($"{path}: outputs of shape {outputs.Shape} cannot be scored against class labels.");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Accuracy: {100.0 * correct / x.Shape[0]:0.00}% ({correct} of {x.Shape[0]} samples from {source})"));
             return 0;
@@ -78,13 +126,14 @@ internal static class ModelCommands
         return command;
     }
 
-    private static (Tensor X, Tensor Y, string Source) EvalData(string? dataDir, string? images, string? labels, string? csv, float divideBy, Shape sample)
+    private static (Tensor X, Tensor Y, string Source) EvalData(string? dataDir, string? images, string? labels, string? csv, float divideBy, Shape sample,
+        bool? header)
     {
         int sources = (dataDir is null ? 0 : 1) + (images is null && labels is null ? 0 : 1) + (csv is null ? 0 : 1);
         if (sources > 1) throw new ArgumentException("give one of --data, --images/--labels and --csv.");
         if (csv is not null)
         {
-            var (inputs, targets) = ModelInputs.Csv(csv, sample, labelFirst: true, divideBy);
+            var (inputs, targets) = ModelInputs.Csv(csv, sample, labelFirst: true, divideBy, header);
             return (inputs, targets!, csv);
         }
         if (images is not null || labels is not null)
@@ -109,22 +158,38 @@ internal static class ModelCommands
         var invert = new Option<bool>("--invert") { Description = "Invert a PNG's gray levels (for dark digits on a light background; MNIST digits are light on dark)." };
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
         var limit = new Option<int>("--limit") { Description = "Print at most this many samples.", DefaultValueFactory = _ => 10 };
+        var (header, noHeader) = (HeaderOption(), NoHeaderOption());
         var command = new Command("predict", "Print a model's class probabilities for a PNG image, the images of an IDX file, or CSV rows.")
         {
-            model, input, inputShape, invert, divideBy, limit,
+            model, input, inputShape, invert, divideBy, limit, header, noHeader,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            ModelInputs.CheckDivisor(parse.GetValue(divideBy));
+            bool? hasHeader = Header(parse, header, noHeader);
+            if (parse.GetValue(limit) < 1) throw new ArgumentException($"--limit must be at least 1, got {parse.GetValue(limit)}.");
             var (module, recorded) = ModelFile.LoadWithInfo(path);
+            ModelInputs.CheckModel(module, path);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape));
             string file = parse.GetValue(input)!;
             string lower = file.ToLowerInvariant();
             var x = lower.EndsWith(".png", StringComparison.Ordinal) ? ModelInputs.Png(file, sample, parse.GetValue(invert))
-                : lower.EndsWith(".csv", StringComparison.Ordinal) ? ModelInputs.Csv(file, sample, labelFirst: false, parse.GetValue(divideBy)).Inputs
+                : lower.EndsWith(".csv", StringComparison.Ordinal) ? ModelInputs.Csv(file, sample, labelFirst: false, parse.GetValue(divideBy), hasHeader).Inputs
                 : ModelInputs.IdxImages(file, sample);
-            int count = Math.Min(x.Shape[0], Math.Max(1, parse.GetValue(limit)));
-            var p = ModelInputs.Probabilities(module, module.Predict(x.Slice(0, count)));
+            int count = Math.Min(x.Shape[0], parse.GetValue(limit));
+            var outputs = module.Predict(x.Slice(0, count));
+            if (ModelInputs.Classes(outputs, out string what) is null)
+            {
+                // Not a classifier: say so, and show what it does output rather than softmax it into "probabilities".
+                Console.Error.WriteLine($"dendrite: warning: {path}: {what}; these are not class scores, so the raw outputs follow.");
+                int width = outputs.Numel / count;
+                for (int i = 0; i < count; i++)
+                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{(x.Shape[0] == 1 ? file : $"{file}[{i}]")}: outputs {string.Join(" ", outputs.Data.Slice(i * width, width).ToArray().Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))}"));
+                return 0;
+            }
+            var p = ModelInputs.Probabilities(module, outputs);
             int classes = p.Numel / count;
             for (int i = 0; i < count; i++)
             {

@@ -18,6 +18,10 @@ internal static class ModelInputs
         for (int i = 0; i < parts.Length; i++)
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] < 1)
                 throw new ArgumentException($"{option} must be positive integers separated by commas, such as 1,28,28; got \"{text}\".");
+        long elements = 1;
+        foreach (int d in dims)
+            if ((elements *= d) > int.MaxValue)
+                throw new ArgumentException($"{option} {text} has more than {int.MaxValue} elements per sample, more than a tensor holds.");
         return new Shape(dims);
     }
 
@@ -103,21 +107,30 @@ internal static class ModelInputs
 
     /// <summary>
     /// CSV rows, one sample each, values divided by <paramref name="divideBy"/>; with <paramref name="labelFirst"/> the
-    /// first column is the class label (the layout of the common MNIST CSV files). Blank lines are skipped; a header
-    /// row (first field not a number) is skipped too.
+    /// first column is the class label (the layout of the common MNIST CSV files), a whole number of at least 0. Blank
+    /// lines are skipped. The first row is a header when <paramref name="header"/> says so; when it is null, only when
+    /// none of its fields is a number, so a data row with a typo is an error naming it, never dropped as a "header".
+    /// Every value must be finite: NaN and infinity are refused with their line and column.
     /// </summary>
-    public static (Tensor Inputs, Tensor? Labels) Csv(string path, Shape sample, bool labelFirst, float divideBy)
+    public static (Tensor Inputs, Tensor? Labels) Csv(string path, Shape sample, bool labelFirst, float divideBy, bool? header = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"CSV file not found: {path}", path);
+        CheckDivisor(divideBy);
         var rows = new List<float[]>();
         var labels = new List<float>();
         int lineNumber = 0;
+        bool firstRow = true;
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             var fields = line.Split(',', StringSplitOptions.TrimEntries);
-            if (rows.Count == 0 && lineNumber == 1 && !float.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _)) continue;
+            if (firstRow)
+            {
+                firstRow = false;
+                bool isHeader = header ?? fields.All(f => !float.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+                if (isHeader) continue;
+            }
             int expected = sample.Numel + (labelFirst ? 1 : 0);
             if (fields.Length != expected)
                 throw new DataFormatException($"{path}: line {lineNumber} has {fields.Length} values, expected {expected} " +
@@ -126,7 +139,12 @@ internal static class ModelInputs
             for (int i = 0; i < fields.Length; i++)
             {
                 if (!float.TryParse(fields[i], NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                    throw new DataFormatException($"{path}: line {lineNumber}, column {i + 1}: \"{fields[i]}\" is not a number.");
+                    throw new DataFormatException($"{path}: line {lineNumber}, column {i + 1}: \"{Clip(fields[i])}\" is not a number" +
+                        (rows.Count == 0 && header is null ? " (pass --header if the first row names the columns)." : "."));
+                if (!float.IsFinite(v))
+                    throw new DataFormatException($"{path}: line {lineNumber}, column {i + 1}: \"{Clip(fields[i])}\" is not a finite number.");
+                if (labelFirst && i == 0 && (v < 0 || v != MathF.Floor(v)))
+                    throw new DataFormatException($"{path}: line {lineNumber}, column 1: the label \"{Clip(fields[i])}\" is not a class number (0, 1, 2, …).");
                 if (labelFirst && i == 0) labels.Add(v);
                 else values[i - (labelFirst ? 1 : 0)] = v / divideBy;
             }
@@ -136,6 +154,41 @@ internal static class ModelInputs
         var x = Tensor.Empty([rows.Count, .. sample]);
         for (int r = 0; r < rows.Count; r++) rows[r].CopyTo(x.Data.Slice(r * sample.Numel, sample.Numel));
         return (x, labelFirst ? Tensor.FromArray([.. labels], labels.Count) : null);
+    }
+
+    private static string Clip(string text) => text.Length <= 32 ? text : text[..32] + "…";
+
+    /// <summary>--divide-by: a finite number above 0 (0 turned every value into infinity or NaN).</summary>
+    public static void CheckDivisor(float divideBy)
+    {
+        if (!(divideBy > 0) || !float.IsFinite(divideBy))
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--divide-by must be a positive number, got {divideBy}."));
+    }
+
+    /// <summary>
+    /// Refuses a model that cannot score anything: no parameters (an empty Sequential passes its input through) or a
+    /// parameter holding NaN or infinity.
+    /// </summary>
+    public static void CheckModel(Module model, string path)
+    {
+        if (!model.Parameters().Any())
+            throw new InvalidDataException($"{path}: the model has no parameters, so it has learned nothing to score with.");
+        if (Training.ParameterCheck.FirstNonFinite(model) is { } bad)
+            throw new InvalidDataException($"{path}: \"{bad}\" holds NaN or infinity; the model's outputs would be meaningless.");
+    }
+
+    /// <summary>
+    /// The number of classes when <paramref name="outputs"/> look like a classifier's ([N, C], C ≥ 2, all finite), else
+    /// null; <paramref name="what"/> then says what the model outputs.
+    /// </summary>
+    public static int? Classes(Tensor outputs, out string what)
+    {
+        int perSample = outputs.Shape.Rank == 0 || outputs.Shape[0] == 0 ? 0 : outputs.Numel / outputs.Shape[0];
+        string first = string.Join(" ", outputs.Data[..Math.Min(perSample, 8)].ToArray().Select(v => v.ToString("G6", CultureInfo.InvariantCulture)))
+            + (perSample > 8 ? " …" : "");
+        what = $"the model outputs shape {outputs.Shape} ({perSample} value{(perSample == 1 ? "" : "s")} per sample; the first sample's: {first})";
+        if (!Training.ParameterCheck.IsFinite(outputs)) { what += ", with NaN or infinity among them"; return null; }
+        return outputs.Shape.Rank == 2 && outputs.Shape[1] >= 2 ? outputs.Shape[1] : null;
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public static class Program
             // says what to fix.
             var error = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'")))
                 ?? parse.Errors[0];
-            Console.Error.WriteLine($"dendrite: {OneLine(error.Message)} (see 'dendrite --help')");
+            Console.Error.WriteLine($"dendrite: {OneLine(ParseErrorMessage(error.Message))} (see 'dendrite --help')");
             return 2;
         }
         try
@@ -56,7 +56,38 @@ public static class Program
         return suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
     }
 
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+    /// <summary>
+    /// The message on one line with every other control character (a NUL from a damaged file's text, an escape
+    /// sequence) written as \uXXXX, so a terminal shows what the file holds rather than obeying it.
+    /// </summary>
+    internal static string OneLine(string message)
+    {
+        var text = new System.Text.StringBuilder(message.Length);
+        foreach (char c in message.ReplaceLineEndings(" "))
+        {
+            if (char.IsControl(c)) text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else text.Append(c);
+        }
+        return text.ToString();
+    }
+
+    // System.CommandLine says "Cannot parse argument 'abc' for option '--epochs' as expected type
+    // 'System.Nullable`1[System.Int32]'": a .NET type name means nothing on the command line.
+    private static readonly System.Text.RegularExpressions.Regex s_cannotParse = new(
+        @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$");
+
+    internal static string ParseErrorMessage(string message)
+    {
+        var match = s_cannotParse.Match(message);
+        if (!match.Success) return message;
+        string type = match.Groups["type"].Value;
+        string expected = type.Contains("UInt", StringComparison.Ordinal) ? "a non-negative integer"
+            : type.Contains("Int", StringComparison.Ordinal) ? "an integer"
+            : type.Contains("Single", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "a valid value";
+        return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {expected}";
+    }
 
     /// <summary>
     /// The most kernel threads --threads accepts: twice the CPUs this process sees. More only time-share the cores (999
@@ -84,11 +115,14 @@ public static class Program
         var resume = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint in --checkpoint-dir up to --epochs in total; the result is bit-identical to an uninterrupted run." };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training over MPI: start with mpirun -np N (or srun); --batch-size stays the global batch, split over the ranks." };
         var deterministic = new Option<bool>("--deterministic") { Description = "With --distributed: sum gradients in rank order, so results do not depend on the MPI library." };
+        var trainSamples = new Option<int?>("--train-samples") { Description = "Train on the first N training images only (a quick trial run; default: all 60,000)." };
+        var overrideOption = new Option<bool>("--override") { Description = "With --resume: continue with changed --lr or --batch-size (refused otherwise, since the result then differs from an uninterrupted run)." };
+        var fresh = new Option<bool>("--fresh") { Description = "Delete the checkpoints already in --checkpoint-dir and start over (a new run into a directory holding checkpoints is refused otherwise)." };
 
         var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
         {
             model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
-            distributed, deterministic,
+            distributed, deterministic, trainSamples, overrideOption, fresh,
         };
         var generative = new GenerativeTraining();
         foreach (var option in generative.Options) command.Options.Add(option);
@@ -108,7 +142,10 @@ public static class Program
                 Summary: parse.GetValue(summary),
                 VizDir: parse.GetValue(viz),
                 CheckpointDir: parse.GetValue(checkpointDir),
-                Resume: parse.GetValue(resume));
+                Resume: parse.GetValue(resume),
+                TrainLimit: parse.GetValue(trainSamples),
+                Override: parse.GetValue(overrideOption),
+                Fresh: parse.GetValue(fresh));
             if (parse.GetValue(distributed)) return DistributedTraining.Run(options, parse.GetValue(deterministic));
             if (parse.GetValue(deterministic))
                 throw new ArgumentException("--deterministic applies to --distributed runs.");

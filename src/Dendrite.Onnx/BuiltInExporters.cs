@@ -53,6 +53,8 @@ internal static class BuiltInExporters
             Pads(m.Padding.H, m.Padding.W), CeilMode(m.CeilMode), new OnnxAttribute("count_include_pad", m.CountIncludePad ? 1L : 0L)));
         OnnxExport.Register<AdaptiveAvgPool1d>((m, g, x) => EmitAdaptiveAvgPool(g, x, [m.OutputSize]));
         OnnxExport.Register<AdaptiveAvgPool2d>((m, g, x) => EmitAdaptiveAvgPool(g, x, [m.OutputSize.H, m.OutputSize.W]));
+        OnnxExport.Register<AdaptiveMaxPool1d>((m, g, x) => EmitAdaptiveMaxPool(g, x, [m.OutputSize]));
+        OnnxExport.Register<AdaptiveMaxPool2d>((m, g, x) => EmitAdaptiveMaxPool(g, x, [m.OutputSize.H, m.OutputSize.W]));
         OnnxExport.Register<GlobalAvgPool2d>((_, g, x) => g.Node("Flatten", [g.Node("GlobalAveragePool", [x.Name])], new OnnxAttribute("axis", 1L)));
         OnnxExport.Register<Upsample>(EmitUpsample);
 
@@ -100,15 +102,22 @@ internal static class BuiltInExporters
     }
 
     // Adaptive pooling is a plain average pooling when each output cell covers the same number of inputs.
-    private static string EmitAdaptiveAvgPool(OnnxGraph g, OnnxValue x, int[] output)
+    private static string EmitAdaptiveAvgPool(OnnxGraph g, OnnxValue x, int[] output) =>
+        EmitAdaptivePool(g, x, output, "average", "GlobalAveragePool", "AveragePool");
+
+    private static string EmitAdaptiveMaxPool(OnnxGraph g, OnnxValue x, int[] output) =>
+        EmitAdaptivePool(g, x, output, "max", "GlobalMaxPool", "MaxPool");
+
+    /// <summary>Adaptive pooling as ONNX can say it: global pooling to 1, else equal windows (the output divides the input).</summary>
+    private static string EmitAdaptivePool(OnnxGraph g, OnnxValue x, int[] output, string kind, string global, string windowed)
     {
         var input = x.Shape.AsSpan()[2..].ToArray();
-        if (output.All(o => o == 1)) return g.Node("GlobalAveragePool", [x.Name]);
+        if (output.All(o => o == 1)) return g.Node(global, [x.Name]);
         if (input.Zip(output).Any(p => p.First % p.Second != 0))
             throw new NotSupportedException(
-                $"ONNX export: adaptive average pooling from {new Shape(input)} to {new Shape(output)} has unequal windows, which ONNX cannot express.");
+                $"ONNX export: adaptive {kind} pooling from {new Shape(input)} to {new Shape(output)} has unequal windows, which ONNX cannot express.");
         int[] window = [.. input.Zip(output, (i, o) => i / o)];
-        return g.Node("AveragePool", [x.Name], Kernel(window), Strides(window));
+        return g.Node(windowed, [x.Name], Kernel(window), Strides(window));
     }
 
     // Nearest neighbour at the output size Dendrite computes, source index ⌊dst · in / out⌋ ("asymmetric", "floor").

@@ -72,6 +72,26 @@ public abstract class Backend
     /// <summary>y[i, k] = 1 where k == indices[i], else 0; indices are validated class numbers (one-hot encoding).</summary>
     public abstract void OneHot(Storage indices, int classes, Storage y);
 
+    /// <summary>
+    /// <c>torch.gather</c>: y[j] = x[j with its coordinate along <paramref name="dim"/> replaced by index[j]], for every
+    /// position j of <paramref name="indexShape"/> (same rank as <paramref name="xShape"/>, no larger along any other
+    /// dimension); index holds validated whole numbers in [0, xShape[dim]).
+    /// </summary>
+    public abstract void Gather(Storage x, ReadOnlySpan<int> xShape, int dim, Storage index, ReadOnlySpan<int> indexShape, Storage y);
+
+    /// <summary>
+    /// The adjoint of <see cref="Gather"/>: dx = 0, then dx[j with coordinate dim replaced by index[j]] += dy[j] for
+    /// every position j of <paramref name="indexShape"/>, in row-major order (repeated indices add up).
+    /// </summary>
+    public abstract void ScatterAdd(Storage dy, ReadOnlySpan<int> indexShape, int dim, Storage index, Storage dx, ReadOnlySpan<int> xShape);
+
+    /// <summary>
+    /// x as [outer, n, inner]: indices[o, k, i] = the position along n of the k-th smallest value of x[o, :, i] (largest
+    /// when <paramref name="descending"/>), as a float. The sort is stable (equal values keep their order) and NaN sorts
+    /// above every number, as PyTorch's stable sort.
+    /// </summary>
+    public abstract void SortIndices(Storage x, int outer, int n, int inner, bool descending, Storage indices);
+
     // ------------------------------------------------------------------ elementwise
 
     /// <summary>y = f(x) elementwise; the arguments a, b, c are the op's (see <see cref="UnaryOp"/>).</summary>
@@ -82,6 +102,9 @@ public abstract class Backend
     /// given so that derivatives written in the output, such as σ′ = y(1 − y), need not recompute f).
     /// </summary>
     public abstract void UnaryBackward(UnaryOp op, Storage x, Storage y, Storage dy, Storage dx, float a = 0f, float b = 0f, float c = 0f);
+
+    /// <summary>y = condition ≠ 0 ? a : b, elementwise over storages of one length (NaN counts as true, as bool(NaN)).</summary>
+    public abstract void Where(Storage condition, Storage a, Storage b, Storage y);
 
     /// <summary>y = a ∘ b with NumPy broadcasting; <paramref name="yShape"/> is the broadcast shape of the two.</summary>
     public abstract void Binary(BinaryOp op, Storage a, ReadOnlySpan<int> aShape, Storage b, ReadOnlySpan<int> bShape,
@@ -217,6 +240,15 @@ public abstract class Backend
 
     public abstract void AdaptiveAvgPoolBackward(int planes, int h, int w, int outH, int outW, Storage dy, Storage dx);
 
+    /// <summary>
+    /// Adaptive max pooling of planes [h, w] to [outH, outW] over the windows of <see cref="AdaptiveAvgPool"/>: y = each
+    /// window's first largest value (a NaN wins), argMax = its index in the plane.
+    /// </summary>
+    public abstract void AdaptiveMaxPool(int planes, int h, int w, int outH, int outW, Storage x, Storage y, Storage argMax);
+
+    /// <summary>dx = 0, then each dy added at its window's argMax (windows overlap, so several may land on one input).</summary>
+    public abstract void AdaptiveMaxPoolBackward(int planes, int h, int w, int outH, int outW, Storage dy, Storage argMax, Storage dx);
+
     /// <summary>Nearest-neighbour resampling of planes [h, w] to [outH, outW]: output i copies input ⌊i·in/out⌋.</summary>
     public abstract void UpsampleNearest(int planes, int h, int w, int outH, int outW, Storage x, Storage y);
 
@@ -263,11 +295,12 @@ public abstract class Backend
 
     /// <summary>
     /// Cross-entropy's forward over logits as [outer, classes, inner]: logp = log_softmax over classes; q = the target
-    /// distribution ((1 − ε)·one-hot + ε/C for class indices, the given probabilities otherwise, 0 for ignored samples);
-    /// perSample[o, i] = −Σ_k q·logp (summed in double). Class indices are validated whole numbers or the ignore index.
+    /// distribution ((1 − ε)·one-hot + ε/C for class indices, (1 − ε)·p + ε/C for probabilities p, 0 for ignored
+    /// samples), times classWeights[k] when given; perSample[o, i] = −Σ_k q·logp (summed in double). Class indices are
+    /// validated whole numbers or the ignore index.
     /// </summary>
     public abstract void CrossEntropyForward(Storage logits, Storage target, bool targetIsProbabilities, int outer, int classes,
-        int inner, float labelSmoothing, int ignoreIndex, Storage logp, Storage q, Storage perSample);
+        int inner, float labelSmoothing, int ignoreIndex, Storage? classWeights, Storage logp, Storage q, Storage perSample);
 
     /// <summary>
     /// dlogits = g·(softmax·Σq − q) per sample (0 for ignored ones), g = dy[sample] when <paramref name="perSampleGradient"/>
@@ -276,12 +309,16 @@ public abstract class Backend
     public abstract void CrossEntropyBackward(Storage logp, Storage q, Storage target, bool targetIsProbabilities, int outer, int classes,
         int inner, int ignoreIndex, Storage dy, bool perSampleGradient, float scale, Storage dLogits);
 
-    /// <summary>perSample[o, i] = −input[o, target[o, i], i] over log-probabilities [outer, classes, inner] (0 where ignored).</summary>
-    public abstract void NllForward(Storage input, Storage target, int outer, int classes, int inner, int ignoreIndex, Storage perSample);
+    /// <summary>
+    /// perSample[o, i] = −w·input[o, target[o, i], i] over log-probabilities [outer, classes, inner], w =
+    /// classWeights[target] (1 when null); 0 where ignored.
+    /// </summary>
+    public abstract void NllForward(Storage input, Storage target, int outer, int classes, int inner, int ignoreIndex,
+        Storage? classWeights, Storage perSample);
 
-    /// <summary>dInput = 0 except dInput[o, target, i] = −g, g as in <see cref="CrossEntropyBackward"/>.</summary>
-    public abstract void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage dy,
-        bool perSampleGradient, float scale, Storage dInput);
+    /// <summary>dInput = 0 except dInput[o, target, i] = −w·g, w as in <see cref="NllForward"/>, g as in <see cref="CrossEntropyBackward"/>.</summary>
+    public abstract void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage? classWeights,
+        Storage dy, bool perSampleGradient, float scale, Storage dInput);
 
     /// <summary>y = −(t·max(log p, −100) + (1 − t)·max(log(1 − p), −100)), elementwise (PyTorch's clamped logs).</summary>
     public abstract void BinaryCrossEntropy(Storage p, Storage t, Storage y);

@@ -40,6 +40,8 @@ public enum UnaryOp
     /// The Huber curve: 0.5·b·x² where |x| &lt; a, else c·(|x| − 0.5a) (Huber: b = 1, c = δ; smooth L1: b = 1/β, c = 1; a = δ or β).
     /// </summary>
     Huber,
+    /// <summary>x·log x, 0 at x = 0 (PyTorch's <c>xlogy(x, x)</c>); the derivative log x + 1, taken as 0 at x = 0.</summary>
+    XLogX,
 }
 
 /// <summary>Elementwise functions of two inputs, broadcast, for <see cref="Backend.Binary"/>.</summary>

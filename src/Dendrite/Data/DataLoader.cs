@@ -19,9 +19,17 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     /// Chooses each epoch's sample order instead of <paramref name="shuffle"/> (PyTorch's <c>sampler</c>; the two
     /// exclude each other): <see cref="WeightedRandomSampler"/>, <see cref="StratifiedSampler"/> or your own.
     /// </param>
+    /// <param name="prefetch">
+    /// Build batch b + 1 on a worker thread while the loop body works on batch b (PyTorch's worker prefetching, one
+    /// batch ahead). Batches come in the same order with the same values: one batch is built at a time, so a
+    /// dataset's own random generator (an augmentation's) is drawn in the same sequence. A dataset must then not draw
+    /// from a generator the loop body also uses (<see cref="Generator.Default"/>, which Dropout uses), and must
+    /// tolerate being read from another thread.
+    /// </param>
     public DataLoader(IDataset dataset, int batchSize = 1, bool shuffle = false, ulong seed = 0, bool dropLast = false,
-        bool recycle = false, ISampler? sampler = null)
+        bool recycle = false, ISampler? sampler = null, bool prefetch = false)
     {
+        Prefetch = prefetch;
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"DataLoader: batchSize must be >= 1, got {batchSize}.");
         if (sampler is not null && shuffle)
             throw new ArgumentException("DataLoader: pass either shuffle: true or a sampler, not both (the sampler decides the order).", nameof(sampler));
@@ -30,6 +38,9 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
 
     /// <summary>The sampler that orders each epoch, or null for the dataset's order (shuffled when <see cref="Shuffle"/>).</summary>
     public ISampler? Sampler { get; }
+
+    /// <summary>Whether the next batch is built on a worker thread while this one is used (see the constructor).</summary>
+    public bool Prefetch { get; }
 
     /// <summary>Whether each iteration runs in its own <see cref="TensorScope"/> (see the constructor).</summary>
     public bool Recycle { get; }
@@ -54,7 +65,8 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
     }
 
     /// <summary>Batches per epoch (of this rank's part when <see cref="Shard"/> is set).</summary>
-    public int Count => DropLast ? Samples / BatchSize : (Samples + BatchSize - 1) / BatchSize;
+    // In 64 bits: Samples + BatchSize − 1 wraps negative for a batch size near int.MaxValue (zero batches, an untrained model).
+    public int Count => DropLast ? Samples / BatchSize : (int)(((long)Samples + BatchSize - 1) / BatchSize);
 
     private int Samples => Shard is { } shard ? shard.SamplesPerRank(SamplesPerEpoch) : SamplesPerEpoch;
 
@@ -77,20 +89,61 @@ public sealed class DataLoader : IEnumerable<(Tensor Input, Tensor Target)>
         if (Shard is { } shard) order = shard.Select(order);
         int batches = Count;
         TensorScope? scope = null;
+        Task<(TBatch Batch, float[][] Rented)>? next = Prefetch && batches > 0 ? BuildAhead(collate, order, 0) : null;
         try
         {
             for (int b = 0; b < batches; b++)
             {
                 scope?.Dispose(); // the previous iteration is over: its tensors give their storage back
                 scope = Recycle ? TensorScope.Begin() : null;
-                int start = b * BatchSize;
-                int length = Math.Min(BatchSize, order.Length - start);
-                yield return collate(order.AsSpan(start, length));
+                if (next is null)
+                {
+                    int start = b * BatchSize;
+                    yield return collate(order.AsSpan(start, Math.Min(BatchSize, order.Length - start)));
+                    continue;
+                }
+                var (batch, rented) = next.GetAwaiter().GetResult();
+                next = b + 1 < batches ? BuildAhead(collate, order, b + 1) : null;
+                scope?.Adopt(rented);
+                yield return batch;
             }
         }
         finally
         {
             scope?.Dispose();
+            if (next is not null) Abandon(next);
+        }
+    }
+
+    /// <summary>Starts building batch <paramref name="b"/> on a worker thread, in a scope of its own when recycling.</summary>
+    private Task<(TBatch Batch, float[][] Rented)> BuildAhead<TBatch>(BatchCollator<TBatch> collate, int[] order, int b) =>
+        Task.Run(() =>
+        {
+            var scope = Recycle ? TensorScope.Begin() : null;
+            try
+            {
+                int start = b * BatchSize;
+                var batch = collate(order.AsSpan(start, Math.Min(BatchSize, order.Length - start)));
+                return (batch, scope?.Detach() ?? []);
+            }
+            catch
+            {
+                scope?.Dispose();
+                throw;
+            }
+        });
+
+    /// <summary>A batch built ahead that the loop did not reach (it stopped early): its storage goes back to the pool.</summary>
+    private static void Abandon<TBatch>(Task<(TBatch Batch, float[][] Rented)> pending)
+    {
+        try
+        {
+            TensorScope.Release(pending.GetAwaiter().GetResult().Rented);
+        }
+        catch (Exception)
+        {
+            // The loop is already ending (perhaps with its own exception); a failure building a batch nobody asked for
+            // is not news worth replacing that with.
         }
     }
 

@@ -15,6 +15,20 @@ public static class ImageFile
         new HashSet<string>([".png",
             ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff"], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The most pixels (width × height) an image file may declare, checked from its header before anything is decoded or
+    /// allocated: 2^26 (an 8192 × 8192 image) by default. Raise it for larger images.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1 or above 2^30.</exception>
+    public static long MaxPixels
+    {
+        get => Interlocked.Read(ref s_maxPixels);
+        set => Interlocked.Exchange(ref s_maxPixels, value is >= 1 and <= 1L << 30 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"ImageFile.MaxPixels must lie in [1, 2^30], got {value}."));
+    }
+
+    private static long s_maxPixels = 1L << 26;
+
     /// <summary>Loads <paramref name="path"/> as [channels, H, W] in [0, 1].</summary>
     /// <param name="channels">1 for grey, 3 for RGB.</param>
     /// <exception cref="DataFormatException">The file is not an image of a supported kind; the message names
@@ -40,18 +54,47 @@ public static class ImageFile
         return tensor;
     }
 
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    // stb_image grows its buffer for the compressed data to the lengths the chunks declare (up to 1 GB each) before it
+    // reads them: a PNG whose chunk claims more bytes than the file holds is refused here first.
+    private static void CheckPngChunks(byte[] bytes, string path)
+    {
+        long position = PngSignature.Length;
+        while (position + 8 <= bytes.Length)
+        {
+            uint length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan((int)position));
+            string type = MessageText.Printable(System.Text.Encoding.Latin1.GetString(bytes, (int)position + 4, 4));
+            if (position + 12 + length > bytes.Length)
+                throw new DataFormatException($"{path}: PNG chunk \"{type}\" at offset {position} declares {length} bytes of data, " +
+                    $"past the end of the file ({bytes.Length} bytes).");
+            if (type == "IEND") return;
+            position += 12 + length;
+        }
+    }
+
     private static Tensor FromStb(byte[] bytes, string path, int channels)
     {
+        if (bytes.AsSpan().StartsWith(PngSignature)) CheckPngChunks(bytes, path);
         ImageResult image;
         try
         {
+            // The header alone first: stb_image allocates the decoded size before it finds the data missing.
+            if (ImageInfo.FromStream(new MemoryStream(bytes, writable: false)) is { } info
+                && (info.Width < 1 || info.Height < 1 || (long)info.Width * info.Height > MaxPixels))
+                throw new DataFormatException(
+                    $"{path}: the header declares {info.Width}x{info.Height} pixels; ImageFile.MaxPixels allows {MaxPixels}.");
             image = ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not (OutOfMemoryException or DataFormatException))
         {
             // stb_image reports a damaged or unsupported file with a bare Exception ("unknown image type", "bad png
             // sig"…).
-            throw new DataFormatException($"{path}: not an image StbImageSharp can decode ({e.Message}).", e);
+            // For an unknown critical chunk its message is the chunk's type in a fixed buffer, NUL padding and all: drop the
+            // NULs, escape the rest, and say what it is.
+            string reason = MessageText.Printable(e.Message.Replace("\0", ""));
+            if (e.Message.Contains('\0')) reason = $"unknown chunk type \"{reason}\"";
+            throw new DataFormatException($"{path}: not an image StbImageSharp can decode ({reason}).", e);
         }
         int plane = image.Width * image.Height;
         var tensor = Tensor.Empty(channels, image.Height, image.Width);

@@ -7,7 +7,7 @@ namespace Dendrite.Data;
 /// <see cref="Collate"/> adds the mask and lengths, for a loop that passes them on (see
 /// <see cref="DataLoader.Batches{TBatch}"/>).
 /// </summary>
-public sealed class SequenceDataset : ILabeledDataset
+public sealed class SequenceDataset : ILabeledDataset, IBatchDataset
 {
     private readonly string[] _sequences;
     private readonly int[] _labels;
@@ -123,5 +123,15 @@ public sealed class SequenceDataset : ILabeledDataset
             t[k] = _labels[indices[k]];
         }
         return (Alphabet.Batch(sequences), targets);
+    }
+
+    /// <summary>
+    /// <see cref="Collate"/>'s padded inputs, labels and mask as a <see cref="Batch"/>: what <c>Fit</c> takes, so a
+    /// model implementing <c>IMultiInputModule</c> gets the mask with its inputs.
+    /// </summary>
+    public Batch BatchOf(ReadOnlySpan<int> indices)
+    {
+        var (batch, targets) = Collate(indices);
+        return new Batch([batch.Inputs], targets, batch.Mask);
     }
 }

@@ -4,7 +4,7 @@ namespace Dendrite.Data;
 /// The samples of <see cref="Dataset"/> at <see cref="Indices"/>, in that order, as <c>torch.utils.data.Subset</c>:
 /// a view that copies nothing until a batch is taken. <see cref="Splits"/> returns these.
 /// </summary>
-public sealed class Subset : IDataset
+public sealed class Subset : IBatchDataset
 {
     private readonly int[] _indices;
 
@@ -35,13 +35,24 @@ public sealed class Subset : IDataset
     /// </summary>
     public (Tensor Inputs, Tensor Targets) ToTensors() => Dataset.GetBatch(_indices);
 
-    public (Tensor Input, Tensor Target) GetBatch(ReadOnlySpan<int> indices)
+    public (Tensor Input, Tensor Target) GetBatch(ReadOnlySpan<int> indices) => Dataset.GetBatch(Map(indices));
+
+    /// <summary>The underlying dataset's batch, with all its inputs and its mask when it has them.</summary>
+    public Batch BatchOf(ReadOnlySpan<int> indices)
+    {
+        var mapped = Map(indices);
+        if (Dataset is IBatchDataset rich) return rich.BatchOf(mapped);
+        var (x, y) = Dataset.GetBatch(mapped);
+        return new Batch([x], y);
+    }
+
+    private int[] Map(ReadOnlySpan<int> indices)
     {
         var mapped = new int[indices.Length];
         for (int k = 0; k < indices.Length; k++)
             mapped[k] = (uint)indices[k] < (uint)Count ? _indices[indices[k]]
                 : throw new IndexOutOfRangeException(
                     $"Subset: index {indices[k]} is out of range for {Count} samples.");
-        return Dataset.GetBatch(mapped);
+        return mapped;
     }
 }

@@ -34,7 +34,7 @@ public sealed class Table
         for (int c = 0; c < columns.Length; c++)
             if (!_columnIndex.TryAdd(columns[c], c))
                 throw new DataFormatException(
-                    $"{source}: line 1: column name \"{columns[c]}\" appears twice in the header.");
+                    $"{source}: line 1: column name \"{MessageText.Printable(columns[c])}\" appears twice in the header.");
     }
 
     /// <summary>The file the table came from (or the name given to <see cref="Parse"/>), for messages.</summary>
@@ -73,7 +73,7 @@ public sealed class Table
             DisableColCountCheck = true,
             CultureInfo = CultureInfo.InvariantCulture,
         };
-        using var reader = options.FromText(text);
+        using var reader = Open(options, text, source);
         if (reader.Header.IsEmpty) throw new DataFormatException(
             $"{source}: the file is empty; a header row is expected.");
         string[] columns = [.. reader.Header.ColNames];
@@ -93,6 +93,19 @@ public sealed class Table
             lines.Add(row.LineNumberFrom);
         }
         return new Table(source, columns, [.. rows], [.. lines]);
+    }
+
+    private static SepReader Open(SepReaderOptions options, string text, string source)
+    {
+        try
+        {
+            return options.FromText(text);
+        }
+        catch (ArgumentException e)
+        {
+            // Sep checks the header as it opens the text: a column name that appears twice.
+            throw new DataFormatException($"{source}: line 1: the header is not usable: {MessageText.Printable(e.Message)}", e);
+        }
     }
 
     /// <summary>
@@ -157,7 +170,7 @@ public sealed class Table
                 if (!float.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
                     throw new DataFormatException(
                         $"{Source}: line {_lines[r]}, column \"{Columns[indices[j]]}\" (number {indices[j] + 1}): " +
-                        $"\"{cell}\" is not a number.");
+                        $"\"{MessageText.Printable(cell)}\" is not a number.");
                 d[r * indices.Length + j] = v;
             }
         return values;
@@ -188,8 +201,8 @@ public sealed class Table
                     $"{Source}: line {_lines[r]}, column \"{column}\": the label is missing.");
             if (!index.TryGetValue(cell, out int k))
                 throw new DataFormatException(
-                    $"{Source}: line {_lines[r]}, column \"{column}\": \"{cell}\" is not one of the classes " +
-                    $"{string.Join(", ", names)}.");
+                    $"{Source}: line {_lines[r]}, column \"{MessageText.Printable(column)}\": \"{MessageText.Printable(cell)}\" is not one of the classes " +
+                    $"{MessageText.Printable(string.Join(", ", names))}.");
             d[r] = k;
         }
         return (indices, names);

@@ -66,8 +66,13 @@ public static class Tiff
                 file.Fail(at, $"{name} {value} is not supported (supported: {string.Join(", ", allowed)})");
             }
         }
-        int width = checked((int)Single(ImageWidth, null, "ImageWidth"));
-        int height = checked((int)Single(ImageLength, null, "ImageLength"));
+        uint widthTag = Single(ImageWidth, null, "ImageWidth");
+        uint heightTag = Single(ImageLength, null, "ImageLength");
+        // Checked before the raster is allocated: a 200-byte file can declare 65535 × 65535 pixels.
+        if ((ulong)widthTag * heightTag > (ulong)ImageFile.MaxPixels || widthTag > int.MaxValue || heightTag > int.MaxValue)
+            file.Fail(ifd, $"{widthTag}x{heightTag} pixels are more than ImageFile.MaxPixels = {ImageFile.MaxPixels}");
+        int width = (int)widthTag;
+        int height = (int)heightTag;
         uint bits = Single(BitsPerSampleTag, 1, "BitsPerSample");
         uint compression = Single(Compression, NoCompression, "Compression");
         uint photometric = Single(Photometric, null, "PhotometricInterpretation");

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dendrite.Data;
 using Dendrite.NN;
 
 namespace Dendrite.IO;
@@ -94,9 +96,11 @@ public static class Architecture
     /// Builds a fresh model from a description. Parameters get their usual initial values (a saved model then loads its
     /// weights into them); the default generator's state is left as it was, so loading a model changes no random stream.
     /// </summary>
-    /// <exception cref="InvalidDataException">The description is malformed or names an unregistered type.</exception>
+    /// <exception cref="InvalidDataException">The description is malformed, names an unregistered type, or describes
+    /// parameters past <see cref="ModelFile.MaxParameterBytes"/>; sizes are checked before any layer is built.</exception>
     public static Module Build(JsonNode description)
     {
+        ExpectedState(description, ModelFile.MaxParameterBytes);
         var saved = Generator.Default.GetState();
         try
         {
@@ -109,39 +113,128 @@ public static class Architecture
     }
 
     /// <summary>Parses JSON text and builds the model it describes (see <see cref="Build(JsonNode)"/>).</summary>
-    public static Module FromJson(string json)
+    public static Module FromJson(string json) => Build(Parse(json));
+
+    /// <summary>The description in <paramref name="json"/>, parsed with every key checked unique.</summary>
+    internal static JsonNode Parse(string json) =>
+        StrictJson.Parse(json, "architecture") ?? throw new InvalidDataException("architecture: the description is null.");
+
+    /// <summary>The most parameter tensors a description may hold (a ResNet-152 has about 900).</summary>
+    public const int MaxTensors = 100_000;
+
+    /// <summary>
+    /// The state dict (names and shapes) that the model <paramref name="description"/> describes will hold, worked out
+    /// without building it, with every size field checked and the total in bytes (float32, counted in 64 bits) checked
+    /// against <paramref name="maxBytes"/>. Null when the description holds a type registered outside the library,
+    /// whose tensors only its constructor knows.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A field is malformed or not positive, or the tensors need more than
+    /// <paramref name="maxBytes"/> bytes or number more than <see cref="MaxTensors"/>; the message names the layer.</exception>
+    /// <param name="maxTensors">A lower bound than <see cref="MaxTensors"/> when fewer could fit (a file's tensor count).</param>
+    /// <param name="whyMax">What the message says of <paramref name="maxTensors"/> ("the file holds 4").</param>
+    internal static IReadOnlyList<(string Name, long[] Shape)>? ExpectedState(JsonNode description, long maxBytes,
+        int maxTensors = MaxTensors, string whyMax = "the most a description may hold")
     {
-        JsonNode? node;
-        try
+        var state = new List<(string, long[])>();
+        long bytes = 0;
+        bool known = true;
+        Walk(description, "model", "");
+        return known ? state : null;
+
+        void Walk(JsonNode node, string where, string prefix)
         {
-            node = JsonNode.Parse(json);
+            var (entry, json) = Lookup(node, where);
+            var config = new LayerConfig(json, entry.Type, $"architecture: {where} ({entry.Type})");
+            if (entry.HasChildren)
+            {
+                var children = Children(json, entry.Type, where);
+                if (entry.Type == "RecurrentClassifier")
+                {
+                    // Its constructor builds "fc" from the class count and the recurrent child, whatever "fc" says.
+                    var rnn = children.FirstOrDefault(c => c.Name == "rnn").Node
+                        ?? throw new InvalidDataException($"{config.Where}: child \"rnn\" must be an RNN, LSTM or GRU.");
+                    var (rnnEntry, rnnJson) = Lookup(rnn, where + ".rnn");
+                    if (rnnEntry.Type is not ("RNN" or "LSTM" or "GRU"))
+                        throw new InvalidDataException($"{config.Where}: child \"rnn\" must be an RNN, LSTM or GRU, got {MessageText.Printable(rnnEntry.Type)}.");
+                    Walk(rnn, where + ".rnn", prefix + "rnn.");
+                    var rnnConfig = new LayerConfig(rnnJson, rnnEntry.Type, $"architecture: {where}.rnn ({rnnEntry.Type})");
+                    Add(BuiltInLayers.RecurrentClassifierHead(config, rnnConfig), config.Where, prefix);
+                }
+                else if (entry.Type == "Sequential")
+                {
+                    // Sequential numbers its layers 0, 1, … whatever the description calls them.
+                    for (int i = 0; i < children.Count; i++)
+                        Walk(children[i].Node, where + "." + MessageText.Printable(children[i].Name), prefix + i.ToString(CultureInfo.InvariantCulture) + ".");
+                }
+                else
+                    known = false;
+                return;
+            }
+            if (entry.ClrType.Assembly != typeof(Architecture).Assembly || BuiltInLayers.State(entry.Type, config) is not { } tensors)
+            {
+                known = false;
+                return;
+            }
+            Add(tensors, config.Where, prefix);
         }
-        catch (JsonException e)
+
+        void Add(IEnumerable<(string Name, long[] Shape)> tensors, string where, string prefix)
         {
-            throw new InvalidDataException($"architecture: not valid JSON: {e.Message}", e);
+            foreach (var (name, shape) in tensors)
+            {
+                long numel = 1;
+                foreach (long d in shape)
+                {
+                    if (d > int.MaxValue || numel > (long.MaxValue / sizeof(float)) / d)
+                        throw new InvalidDataException($"{where}: tensor \"{prefix}{name}\" [{string.Join(", ", shape)}] is larger than a tensor can be.");
+                    numel *= d;
+                }
+                if (numel > int.MaxValue)
+                    throw new InvalidDataException($"{where}: tensor \"{prefix}{name}\" [{string.Join(", ", shape)}] has {numel} elements, more than the {int.MaxValue} a tensor holds.");
+                bytes += numel * sizeof(float);
+                if (bytes > maxBytes)
+                    throw new InvalidDataException(
+                        $"{where}: the model's parameters reach {bytes} bytes at \"{prefix}{name}\" [{string.Join(", ", shape)}], more than " +
+                        $"ModelFile.MaxParameterBytes = {maxBytes}; raise it to load a model this large.");
+                if (state.Count >= maxTensors)
+                    throw new InvalidDataException($"{where}: the model holds more than {maxTensors} parameter tensors, {whyMax}.");
+                state.Add((prefix + name, shape));
+            }
         }
-        return Build(node ?? throw new InvalidDataException("architecture: the description is null."));
     }
 
-    private static Module Build(JsonNode node, string where)
+    private static (Entry Entry, JsonObject Json) Lookup(JsonNode node, string where)
     {
         if (node is not JsonObject json)
-            throw new InvalidDataException($"architecture: {where}: expected an object with a \"type\", got {node.ToJsonString()}.");
+            throw new InvalidDataException($"architecture: {where}: expected an object with a \"type\", got {Shorten(node.ToJsonString())}.");
         if (!json.TryGetPropertyValue("type", out var typeNode) || typeNode is not JsonValue typeValue || !typeValue.TryGetValue(out string? type))
             throw new InvalidDataException($"architecture: {where}: missing \"type\".");
         Entry? entry;
         lock (s_lock) s_byName.TryGetValue(type, out entry);
         if (entry is null)
             throw new InvalidDataException(
-                $"architecture: {where}: unknown layer type \"{type}\"; registered: {string.Join(", ", RegisteredTypes.Keys.Order())}.");
+                $"architecture: {where}: unknown layer type \"{MessageText.Printable(type)}\"; registered: {string.Join(", ", RegisteredTypes.Keys.Order())}.");
+        return (entry, json);
+    }
+
+    private static List<(string Name, JsonNode Node)> Children(JsonObject json, string type, string where)
+    {
+        if (json["children"] is not JsonObject childNodes)
+            throw new InvalidDataException($"architecture: {where} ({type}): missing \"children\" object.");
+        return [.. childNodes.Select(kv => (kv.Key,
+            kv.Value ?? throw new InvalidDataException($"architecture: {where}.{MessageText.Printable(kv.Key)}: null.")))];
+    }
+
+    private static string Shorten(string json) => json.Length <= 80 ? json : json[..80] + "…";
+
+    private static Module Build(JsonNode node, string where)
+    {
+        var (entry, json) = Lookup(node, where);
+        string type = entry.Type;
         var children = new List<(string, Module)>();
         if (entry.HasChildren)
-        {
-            if (json["children"] is not JsonObject childNodes)
-                throw new InvalidDataException($"architecture: {where} ({type}): missing \"children\" object.");
-            foreach (var (name, child) in childNodes)
-                children.Add((name, Build(child ?? throw new InvalidDataException($"architecture: {where}.{name}: null."), where + "." + name)));
-        }
+            foreach (var (name, child) in Children(json, type, where))
+                children.Add((name, Build(child, where + "." + MessageText.Printable(name))));
         var config = new LayerConfig(json, type, $"architecture: {where} ({type})");
         try
         {
@@ -150,7 +243,7 @@ public static class Architecture
         catch (ArgumentException e)
         {
             // The constructor's own check ("Linear: inFeatures must be positive, got 0") with where it came from.
-            throw new InvalidDataException($"architecture: {where} ({type}): {e.Message}", e);
+            throw new InvalidDataException($"architecture: {where} ({type}): {MessageText.OneLine(e.Message)}", e);
         }
     }
 }

@@ -42,6 +42,39 @@ public static partial class AtomicFile
         FlushDirectory(dir);
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writes into <paramref name="directory"/> left behind when their process was killed
+    /// midway (".NAME.1a2b3c4d.tmp"), and returns their paths. Call it only while no other process writes there (hold a
+    /// <see cref="DirectoryLock"/>): a live write's temporary file looks the same.
+    /// </summary>
+    public static IReadOnlyList<string> DeleteStaleTemporaries(string directory)
+    {
+        if (!Directory.Exists(directory)) return [];
+        var deleted = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(directory, ".*" + TempSuffix))
+        {
+            if (!IsTemporaryName(Path.GetFileName(path))) continue;
+            try
+            {
+                File.Delete(path);
+                deleted.Add(path);
+            }
+            catch (IOException)
+            {
+                // Cleaning up is best effort; the file is harmless where it is.
+            }
+        }
+        return deleted;
+    }
+
+    // "." + target name + "." + 8 hex digits + ".tmp", as Write names them.
+    private static bool IsTemporaryName(string name)
+    {
+        if (name.Length < 1 + 1 + 1 + 8 + TempSuffix.Length || name[0] != '.' || !name.EndsWith(TempSuffix, StringComparison.Ordinal)) return false;
+        var tag = name.AsSpan(name.Length - TempSuffix.Length - 9, 9);
+        return tag[0] == '.' && tag[1..].ContainsAnyExcept("0123456789abcdef") is false;
+    }
+
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark), atomically.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });

@@ -84,6 +84,9 @@ internal static class BuiltInLayers
         Architecture.Register<AdaptiveAvgPool1d>("AdaptiveAvgPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveAvgPool1d(c.Int("output_size")));
         Architecture.Register<AdaptiveAvgPool2d>("AdaptiveAvgPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
             c => new AdaptiveAvgPool2d(c.Size2d("output_size")));
+        Architecture.Register<AdaptiveMaxPool1d>("AdaptiveMaxPool1d", m => new() { ["output_size"] = m.OutputSize }, c => new AdaptiveMaxPool1d(c.Int("output_size")));
+        Architecture.Register<AdaptiveMaxPool2d>("AdaptiveMaxPool2d", m => new() { ["output_size"] = LayerConfig.Write(m.OutputSize) },
+            c => new AdaptiveMaxPool2d(c.Size2d("output_size")));
         Architecture.Register<GlobalAvgPool2d>("GlobalAvgPool2d", _ => [], _ => new GlobalAvgPool2d());
         Architecture.Register<Upsample>("Upsample", m => m.Size is { } size
                 ? new() { ["size"] = LayerConfig.Write(size), ["mode"] = m.Mode }
@@ -108,7 +111,7 @@ internal static class BuiltInLayers
                 : throw new InvalidDataException($"{c.Where}: \"padding\" must hold 4 integers (left, right, top, bottom)."));
 
         Architecture.Register<Embedding>("Embedding", m => new() { ["num_embeddings"] = m.NumEmbeddings, ["embedding_dim"] = m.EmbeddingDim, ["padding_idx"] = m.PaddingIdx },
-            c => new Embedding(c.Int("num_embeddings"), c.Int("embedding_dim"), c.Has("padding_idx") ? c.Int("padding_idx") : null));
+            c => new Embedding(c.Int("num_embeddings"), c.Int("embedding_dim"), c.NullableInt("padding_idx")));
         Architecture.Register<RNN>("RNN", m => DescribeRnn(m, m.Nonlinearity), c => new RNN(c.Int("input_size"), c.Int("hidden_size"), c.Int("num_layers", 1),
             c.String("nonlinearity", "tanh"), c.Bool("bias", true), c.Bool("batch_first", false), c.Float("dropout", 0f), c.Bool("bidirectional", false)));
         Architecture.Register<LSTM>("LSTM", m => DescribeRnn(m, null), c => new LSTM(c.Int("input_size"), c.Int("hidden_size"), c.Int("num_layers", 1),
@@ -123,6 +126,126 @@ internal static class BuiltInLayers
         Architecture.RegisterContainer<RecurrentClassifier>("RecurrentClassifier", m => new() { ["num_classes"] = m.Fc.Out },
             (c, children) => new RecurrentClassifier(children.FirstOrDefault(ch => ch.Name == "rnn").Module as RNNBase
                 ?? throw new InvalidDataException($"{c.Where}: child \"rnn\" must be an RNN, LSTM or GRU."), c.Int("num_classes")));
+    }
+
+    /// <summary>
+    /// The tensors (state dict names and shapes, without the layer's prefix) the built-in layer <paramref name="type"/>
+    /// described by <paramref name="c"/> will hold, worked out from the description alone so that sizes can be checked
+    /// before anything is allocated; every size field is checked positive here. Null for a type that is not built in or
+    /// is a container (<see cref="Architecture"/> walks those). The save/load table test compares this with the state
+    /// dict of every built layer.
+    /// </summary>
+    internal static IEnumerable<(string Name, long[] Shape)>? State(string type, LayerConfig c) => type switch
+    {
+        "Linear" => WithBias(c, [Size(c, "out_features"), Size(c, "in_features")]),
+        "Conv1d" or "Conv2d" => ConvState(c, transposed: false, twoD: type == "Conv2d"),
+        "ConvTranspose1d" or "ConvTranspose2d" => ConvState(c, transposed: true, twoD: type == "ConvTranspose2d"),
+        "BatchNorm1d" or "BatchNorm2d" => BatchNormState(c),
+        "LayerNorm" => LayerNormState(c),
+        "Embedding" => [("weight", [Size(c, "num_embeddings"), Size(c, "embedding_dim")])],
+        "RNN" => RnnState(c, 1),
+        "LSTM" => RnnState(c, 4),
+        "GRU" => RnnState(c, 3),
+        "RNNCell" => CellState(c, 1),
+        "LSTMCell" => CellState(c, 4),
+        "GRUCell" => CellState(c, 3),
+        "Sequential" or "RecurrentClassifier" => null,
+        _ => s_stateless.Contains(type) ? [] : null,
+    };
+
+    private static readonly HashSet<string> s_stateless =
+    [
+        "Identity", "Flatten", "ReLU", "Sigmoid", "Tanh", "SiLU", "LeakyReLU", "ELU", "Softplus", "GELU", "Softmax",
+        "LogSoftmax", "Maxout", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+        "AdaptiveAvgPool2d", "GlobalAvgPool2d", "Upsample", "Dropout", "Dropout2d", "Unflatten", "ZeroPad2d",
+    ];
+
+    /// <summary>The fc layer RecurrentClassifier builds on its recurrent child: [num_classes, directions · hidden].</summary>
+    internal static IEnumerable<(string Name, long[] Shape)> RecurrentClassifierHead(LayerConfig classifier, LayerConfig rnn)
+    {
+        long directions = rnn.Bool("bidirectional", false) ? 2 : 1;
+        long classes = Size(classifier, "num_classes");
+        return [("fc.weight", [classes, directions * Size(rnn, "hidden_size")]), ("fc.bias", [classes])];
+    }
+
+    private static long Size(LayerConfig c, string key) => Positive(c, key, c.Int(key));
+
+    private static long Positive(LayerConfig c, string key, int value) => value > 0 ? value
+        : throw new InvalidDataException($"{c.Where}: \"{key}\" must be a positive integer, got {value}.");
+
+    private static IEnumerable<(string, long[])> WithBias(LayerConfig c, long[] weight) =>
+        c.Bool("bias", true) ? [("weight", weight), ("bias", [weight[0]])] : [("weight", weight)];
+
+    private static IEnumerable<(string, long[])> ConvState(LayerConfig c, bool transposed, bool twoD)
+    {
+        long input = Size(c, "in_channels"), output = Size(c, "out_channels"), groups = Size(c, "groups", 1);
+        if (input % groups != 0 || output % groups != 0)
+            throw new InvalidDataException($"{c.Where}: \"groups\" {groups} must divide in_channels {input} and out_channels {output}.");
+        long[] kernel = twoD ? Kernel2d(c) : [Size(c, "kernel_size")];
+        long[] weight = transposed ? [input, output / groups, .. kernel] : [output, input / groups, .. kernel];
+        return c.Bool("bias", true) ? [("weight", weight), ("bias", [output])] : [("weight", weight)];
+    }
+
+    private static long Size(LayerConfig c, string key, int fallback) => c.Has(key) ? Size(c, key) : fallback;
+
+    private static long[] Kernel2d(LayerConfig c)
+    {
+        var k = c.Size2d("kernel_size");
+        return [Positive(c, "kernel_size", k.H), Positive(c, "kernel_size", k.W)];
+    }
+
+    private static IEnumerable<(string, long[])> BatchNormState(LayerConfig c)
+    {
+        long features = Size(c, "num_features");
+        var state = new List<(string, long[])>();
+        if (c.Bool("affine", true)) state.AddRange([("weight", [features]), ("bias", [features])]);
+        if (c.Bool("track_running_stats", true))
+            state.AddRange([("running_mean", [features]), ("running_var", [features]), ("num_batches_tracked", [])]);
+        return state;
+    }
+
+    private static IEnumerable<(string, long[])> LayerNormState(LayerConfig c)
+    {
+        int[] shape = c.Ints("normalized_shape");
+        if (shape.Length == 0 || shape.Any(d => d < 1))
+            throw new InvalidDataException($"{c.Where}: \"normalized_shape\" must hold positive integers, got [{string.Join(", ", shape)}].");
+        long[] dims = [.. shape.Select(d => (long)d)];
+        return c.Bool("elementwise_affine", true) ? [("weight", dims), ("bias", dims)] : [];
+    }
+
+    // Layers times directions times 2 or 4 tensors, counted before one is listed: num_layers = 2^31 − 1 is refused here,
+    // in the description, rather than by building two billion layers.
+    private static IEnumerable<(string, long[])> RnnState(LayerConfig c, long gates)
+    {
+        long input = Size(c, "input_size"), hidden = Size(c, "hidden_size"), layers = Size(c, "num_layers", 1);
+        long directions = c.Bool("bidirectional", false) ? 2 : 1;
+        bool bias = c.Bool("bias", true);
+        long tensors = layers * directions * (bias ? 4 : 2);
+        if (tensors > Architecture.MaxTensors)
+            throw new InvalidDataException($"{c.Where}: \"num_layers\" {layers} gives {tensors} parameter tensors, more than the " +
+                $"{Architecture.MaxTensors} a description may hold.");
+        return Enumerate();
+
+        IEnumerable<(string, long[])> Enumerate()
+        {
+            for (long layer = 0; layer < layers; layer++)
+                for (long d = 0; d < directions; d++)
+                {
+                    string suffix = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"_l{layer}{(d == 1 ? "_reverse" : "")}");
+                    yield return ("weight_ih" + suffix, [gates * hidden, layer == 0 ? input : directions * hidden]);
+                    yield return ("weight_hh" + suffix, [gates * hidden, hidden]);
+                    if (!bias) continue;
+                    yield return ("bias_ih" + suffix, [gates * hidden]);
+                    yield return ("bias_hh" + suffix, [gates * hidden]);
+                }
+        }
+    }
+
+    private static IEnumerable<(string, long[])> CellState(LayerConfig c, long gates)
+    {
+        long input = Size(c, "input_size"), hidden = Size(c, "hidden_size");
+        (string, long[])[] weights = [("weight_ih", [gates * hidden, input]), ("weight_hh", [gates * hidden, hidden])];
+        return c.Bool("bias", true) ? [.. weights, ("bias_ih", [gates * hidden]), ("bias_hh", [gates * hidden])] : weights;
     }
 
     private static JsonObject DescribeRnn(RNNBase m, string? nonlinearity)

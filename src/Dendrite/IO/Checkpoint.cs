@@ -37,26 +37,34 @@ public static class Checkpoint
     /// The checkpoint of the highest epoch in <paramref name="directory"/>, or null when there is none. Temporary files
     /// of an interrupted save are ignored.
     /// </summary>
-    public static string? FindLatest(string directory)
+    public static string? FindLatest(string directory) => FindAll(directory) is { Count: > 0 } all ? all[^1] : null;
+
+    /// <summary>The checkpoints in <paramref name="directory"/> ("epoch-NNNN.ckpt.safetensors"), by epoch, lowest first.</summary>
+    public static IReadOnlyList<string> FindAll(string directory)
     {
-        if (!Directory.Exists(directory)) return null;
-        return Directory.EnumerateFiles(directory, FilePrefix + "*" + FileSuffix)
+        if (!Directory.Exists(directory)) return [];
+        return [.. Directory.EnumerateFiles(directory, FilePrefix + "*" + FileSuffix)
             .Select(path => (Path: path, Name: Path.GetFileName(path)))
             .Select(f => (f.Path, Epoch: int.TryParse(f.Name.AsSpan(FilePrefix.Length, f.Name.Length - FilePrefix.Length - FileSuffix.Length),
                 NumberStyles.None, CultureInfo.InvariantCulture, out int e) ? e : -1))
             .Where(f => f.Epoch >= 0)
-            .OrderByDescending(f => f.Epoch)
-            .Select(f => f.Path)
-            .FirstOrDefault();
+            .OrderBy(f => f.Epoch)
+            .Select(f => f.Path)];
     }
 
     /// <summary>
     /// Writes a checkpoint of the training state after <paramref name="progress"/>'s epoch, atomically. Besides the default
     /// generator, it keeps the state of every generator in <paramref name="generators"/> (an augmentation's), by name.
     /// </summary>
+    /// <param name="run">The run the checkpoint belongs to, so a resume can tell another run's checkpoints from its own.</param>
+    /// <exception cref="TrainingDivergedException">A model tensor holds NaN or infinity: nothing is written.</exception>
     public static void Save(string path, Module model, Optimizer optimizer, LRScheduler? scheduler, TrainingProgress progress,
-        IReadOnlyDictionary<string, Generator>? generators = null)
+        IReadOnlyDictionary<string, Generator>? generators = null, RunIdentity? run = null)
     {
+        // Checked before the write, so a diverged state never replaces a good checkpoint.
+        if (ParameterCheck.FirstNonFinite(model) is { } bad)
+            throw new TrainingDivergedException(
+                $"{path}: not saved: \"{bad}\" holds NaN or infinity after epoch {progress.Epoch}, step {progress.Step}.");
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (name, t) in model.StateDict()) tensors[ModelPrefix + name] = t;
         var state = optimizer.State();
@@ -99,6 +107,7 @@ public static class Checkpoint
             // Hex strings: JSON readers elsewhere hold numbers as doubles, which would round 64-bit words.
             ["rng"] = Generators(generators),
         };
+        if (run is not null) json["run"] = run.ToJson();
         var metadata = new Dictionary<string, string> { [MetadataKey] = json.ToJsonString() };
         try
         {
@@ -126,6 +135,11 @@ public static class Checkpoint
     /// where training stopped.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is malformed or was written for a different model or optimiser.</exception>
+    /// <remarks>
+    /// Everything is validated before anything is restored: every tensor finite and known (model weights and the
+    /// optimiser's buffers, nothing else), hyperparameters in range (lr positive, weight decay and momentum non-negative,
+    /// all finite), counts non-negative, random generator words 64-bit hex numbers.
+    /// </remarks>
     public static TrainingProgress Load(string path, Module model, Optimizer optimizer, LRScheduler? scheduler = null,
         IReadOnlyDictionary<string, Generator>? generators = null)
     {
@@ -134,30 +148,150 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: not a checkpoint (no \"{MetadataKey}\" metadata).");
         try
         {
-            var json = JsonNode.Parse(text)?.AsObject() ?? throw new FormatException("null");
+            var json = StrictJson.Parse(text, $"{path}: checkpoint state")?.AsObject() ?? throw new FormatException("null");
+            ValidateTensors(path, tensors, optimizer);
+            ValidateCounts(path, json);
+            var optimizerState = json["optimizer"]?.AsObject() ?? throw new FormatException("no \"optimizer\"");
+            ValidateHyperparameters(path, optimizerState);
+            // Parsed before anything is restored, so a bad word leaves the model and the generators as they were.
+            var rng = Required(json, "rng");
+            var states = (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default))
+                .Select(kv => (Generator: kv.Value, State: Required(rng, kv.Key).AsArray().Select((w, i) => RngWord(NotNull(w).GetValue<string>(), kv.Key, i)).ToArray()))
+                .ToList();
             RestoreModel(path, model, tensors);
-            RestoreOptimizer(path, optimizer, json["optimizer"]?.AsObject() ?? throw new FormatException("no \"optimizer\""), tensors);
+            RestoreOptimizer(path, optimizer, optimizerState, tensors);
             if (scheduler is not null)
             {
                 var s = json["scheduler"]?.AsObject()
                     ?? throw new InvalidDataException($"{path}: the checkpoint has no scheduler state, but a {scheduler.GetType().Name} was given.");
-                string type = Required(s, "type").GetValue<string>();
+                string type = Data.MessageText.Printable(Required(s, "type").GetValue<string>());
                 if (type != scheduler.GetType().Name)
                     throw new InvalidDataException($"{path}: the checkpoint holds a {type} scheduler, not a {scheduler.GetType().Name}.");
                 scheduler.SetCount(Required(s, "last_epoch").GetValue<int>());
             }
-            var rng = Required(json, "rng");
-            foreach (var (name, g) in (generators ?? new Dictionary<string, Generator>()).Prepend(KeyValuePair.Create("default", Generator.Default)))
-                g.SetState([.. Required(rng, name).AsArray().Select(w => ulong.Parse(NotNull(w).GetValue<string>(), NumberStyles.HexNumber, CultureInfo.InvariantCulture))]);
+            foreach (var (g, state) in states) g.SetState(state);
             var history = Required(json, "history").AsArray()
                 .Select(e => (IReadOnlyDictionary<string, double>)NotNull(e).AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value)))
                 .ToList();
             return new TrainingProgress(Required(json, "epoch").GetValue<int>(), Required(json, "step").GetValue<long>(), history);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
         {
-            throw new InvalidDataException($"{path}: malformed checkpoint state: {e.Message}", e);
+            throw new InvalidDataException($"{path}: malformed checkpoint state: {Data.MessageText.OneLine(e.Message)}", e);
         }
+    }
+
+    /// <summary>
+    /// The model a checkpoint holds, rebuilt from the architecture recorded in it with its weights (validated as
+    /// <see cref="Load"/> validates them), ready for <see cref="ModelFile.Save"/>: a finished run's last checkpoint
+    /// becomes a model file even when the run died while writing its model.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a checkpoint, no architecture recorded, or weights that do not fit it or are not finite.</exception>
+    public static Module LoadModel(string path)
+    {
+        var (tensors, metadata) = SafeTensors.LoadWithMetadata(path);
+        if (!metadata.ContainsKey(MetadataKey))
+            throw new InvalidDataException($"{path}: not a checkpoint (no \"{MetadataKey}\" metadata).");
+        if (!metadata.TryGetValue(ModelFile.ArchitectureKey, out var architecture))
+            throw new InvalidDataException($"{path}: the checkpoint records no architecture (its model has a module without a " +
+                "registered description); build the model in code and load it with Checkpoint.Load.");
+        Module model;
+        try
+        {
+            model = Architecture.FromJson(architecture);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        foreach (var (key, tensor) in tensors)
+            if (key.StartsWith(ModelPrefix, StringComparison.Ordinal) && !ParameterCheck.IsFinite(tensor))
+                throw new InvalidDataException($"{path}: tensor \"{key}\" holds NaN or infinity.");
+        RestoreModel(path, model, tensors);
+        return model;
+    }
+
+    /// <summary>The run that wrote the checkpoint at <paramref name="path"/>, or null when it records none (written before runs were recorded).</summary>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint or its run record is malformed.</exception>
+    public static RunIdentity? ReadRun(string path)
+    {
+        var metadata = SafeTensors.ReadMetadata(path);
+        if (!metadata.TryGetValue(MetadataKey, out var text))
+            throw new InvalidDataException($"{path}: not a checkpoint (no \"{MetadataKey}\" metadata).");
+        try
+        {
+            var run = StrictJson.Parse(text, $"{path}: checkpoint state")?["run"];
+            return run is null ? null : RunIdentity.FromJson(run.AsObject());
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: malformed checkpoint run record: {e.Message}", e);
+        }
+    }
+
+    private static ulong RngWord(string text, string generator, int index) =>
+        text.Length is >= 1 and <= 16 && ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong word)
+            ? word
+            : throw new FormatException($"random generator \"{generator}\" word {index} is not a 64-bit hex number (1 to 16 hex digits): \"{Truncate(text)}\"");
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    // Only the model's weights and the optimiser's buffers belong in a checkpoint, and none may hold NaN or infinity.
+    private static void ValidateTensors(string path, Dictionary<string, Tensor> tensors, Optimizer optimizer)
+    {
+        foreach (var (key, tensor) in tensors)
+        {
+            if (!key.StartsWith(ModelPrefix, StringComparison.Ordinal) && !IsOptimizerKey(key, optimizer))
+                throw new InvalidDataException($"{path}: unknown tensor \"{Truncate(key)}\" (a checkpoint holds \"{ModelPrefix}…\" weights and " +
+                    $"\"{OptimizerPrefix}GROUP.PARAM.BUFFER\" state of this {optimizer.GetType().Name}).");
+            if (!ParameterCheck.IsFinite(tensor))
+                throw new InvalidDataException($"{path}: tensor \"{key}\" holds NaN or infinity.");
+        }
+    }
+
+    private static bool IsOptimizerKey(string key, Optimizer optimizer)
+    {
+        if (!key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) return false;
+        var parts = key[OptimizerPrefix.Length..].Split('.');
+        return parts.Length == 3
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int g) && g < optimizer.ParamGroups.Count
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int i) && i < optimizer.ParamGroups[g].Params.Count
+            && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k < optimizer.StateBufferCount;
+    }
+
+    private static void ValidateCounts(string path, JsonObject json)
+    {
+        int epoch = Required(json, "epoch").GetValue<int>();
+        long step = Required(json, "step").GetValue<long>();
+        if (epoch < 0 || step < 0)
+            throw new InvalidDataException($"{path}: epoch {epoch} and step {step} must not be negative.");
+        if (json["scheduler"] is JsonObject s && Required(s, "last_epoch").GetValue<int>() is var last and < 0)
+            throw new InvalidDataException($"{path}: the scheduler's step count {last} must not be negative.");
+    }
+
+    private static void ValidateHyperparameters(string path, JsonObject optimizer)
+    {
+        var groups = Required(optimizer, "param_groups").AsArray();
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var group = NotNull(groups[g]).AsObject();
+            Hyperparameter(path, group, g, "lr", positive: true);
+            Hyperparameter(path, group, g, "weight_decay", positive: false);
+            if (group["momentum"] is not null) Hyperparameter(path, group, g, "momentum", positive: false);
+            var steps = Required(group, "steps").AsArray();
+            for (int i = 0; i < steps.Count; i++)
+                if (NotNull(steps[i]).GetValue<int>() is var step and < 0)
+                    throw new InvalidDataException($"{path}: parameter {i} of group {g} has step count {step}.");
+        }
+    }
+
+    private static float Hyperparameter(string path, JsonObject group, int index, string key, bool positive)
+    {
+        float value = Required(group, key).GetValue<float>();
+        if (!float.IsFinite(value) || (positive ? !(value > 0) : value < 0))
+            throw new InvalidDataException($"{path}: parameter group {index}'s {key} is {value.ToString(CultureInfo.InvariantCulture)}; " +
+                $"it must be a finite number {(positive ? "above 0" : "of at least 0")}.");
+        return value;
     }
 
     private static JsonNode Required(JsonNode? parent, string key) =>
@@ -189,7 +323,7 @@ public static class Checkpoint
 
     private static void RestoreOptimizer(string path, Optimizer optimizer, JsonObject json, Dictionary<string, Tensor> tensors)
     {
-        string type = Required(json, "type").GetValue<string>();
+        string type = Data.MessageText.Printable(Required(json, "type").GetValue<string>());
         if (type != optimizer.GetType().Name)
             throw new InvalidDataException($"{path}: the checkpoint holds {type} state, not {optimizer.GetType().Name} state.");
         var groups = Required(json, "param_groups").AsArray();
@@ -202,9 +336,9 @@ public static class Checkpoint
             var steps = Required(saved, "steps").AsArray();
             if (steps.Count != group.Params.Count)
                 throw new InvalidDataException($"{path}: parameter group {g} held {steps.Count} parameters, this one {group.Params.Count}.");
-            group.Lr = Required(saved, "lr").GetValue<float>();
-            group.WeightDecay = Required(saved, "weight_decay").GetValue<float>();
-            group.Momentum = saved["momentum"]?.GetValue<float>();
+            group.Lr = Hyperparameter(path, saved, g, "lr", positive: true);
+            group.WeightDecay = Hyperparameter(path, saved, g, "weight_decay", positive: false);
+            group.Momentum = saved["momentum"] is null ? null : Hyperparameter(path, saved, g, "momentum", positive: false);
             for (int i = 0; i < group.Params.Count; i++)
             {
                 var p = group.Params[i];

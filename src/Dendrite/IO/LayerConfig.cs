@@ -24,6 +24,9 @@ public sealed class LayerConfig
 
     public int Int(string key) => Read(key, n => n.GetValue<int>(), "an integer");
     public int Int(string key, int fallback) => Has(key) ? Int(key) : fallback;
+
+    /// <summary>An optional integer: null when <paramref name="key"/> is absent or null (Embedding's padding_idx).</summary>
+    public int? NullableInt(string key) => _json[key] is null ? null : Int(key);
     public float Float(string key) => Read(key, n => n.GetValue<float>(), "a number");
     public float Float(string key, float fallback) => Has(key) ? Float(key) : fallback;
     public bool Bool(string key) => Read(key, n => n.GetValue<bool>(), "true or false");

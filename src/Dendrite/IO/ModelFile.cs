@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dendrite.Data;
 using Dendrite.NN;
 
 namespace Dendrite.IO;
@@ -34,14 +35,34 @@ public static class ModelFile
         SafeTensors.Save(path, model.StateDict(), metadata);
     }
 
+    /// <summary>
+    /// The most bytes of parameters and buffers a model read from a file (or an architecture description) may need,
+    /// checked before any layer is built: a 300-byte file can describe Linear(46000, 46000), 8.5 GB of weights. Default
+    /// 4 GiB; raise it to load larger models.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public static long MaxParameterBytes
+    {
+        get => Interlocked.Read(ref s_maxParameterBytes);
+        set => Interlocked.Exchange(ref s_maxParameterBytes, value >= 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"ModelFile.MaxParameterBytes must be positive, got {value}."));
+    }
+
+    private static long s_maxParameterBytes = 4L << 30;
+
     /// <summary>Rebuilds the model saved at <paramref name="path"/> with its weights; it starts in training mode, as a fresh model does.</summary>
     /// <exception cref="InvalidDataException">The file is malformed, has no architecture, or does not fit it.</exception>
     public static Module Load(string path) => LoadWithInfo(path).Model;
 
     /// <summary>The saved model and its input sample shape (null when the file does not record one).</summary>
+    /// <remarks>
+    /// Nothing is allocated for the model before the file is known to fit it: the header is read alone, the architecture
+    /// parsed and its sizes checked against <see cref="MaxParameterBytes"/>, and every tensor it implies checked present in
+    /// the header with its shape; only then are the weights read and the layers built.
+    /// </remarks>
     public static (Module Model, Shape? InputShape) LoadWithInfo(string path)
     {
-        var (tensors, metadata) = SafeTensors.LoadWithMetadata(path);
+        var (entries, metadata) = SafeTensors.ReadHeader(path);
         if (!metadata.TryGetValue(ArchitectureKey, out var json))
             throw new InvalidDataException(
                 $"{path}: holds weights but no architecture (no \"{ArchitectureKey}\" metadata). " +
@@ -49,14 +70,39 @@ public static class ModelFile
         Module model;
         try
         {
-            model = Architecture.FromJson(json);
+            var description = Architecture.Parse(json);
+            // A description that needs far more tensors than the file holds cannot fit: stop listing them past the 20 that
+            // a report of missing keys names.
+            if (Architecture.ExpectedState(description, MaxParameterBytes, (int)Math.Min(entries.Count + 20L, Architecture.MaxTensors),
+                    $"and the file holds {entries.Count}") is { } expected)
+                CheckFits(path, expected, entries);
+            var inputShape = ParseInputShape(path, metadata);
+            var tensors = SafeTensors.Load(path);
+            model = Architecture.Build(description);
+            Apply(model, tensors, path, strict: true);
+            return (model, inputShape);
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
-        Apply(model, tensors, path, strict: true);
-        return (model, ParseInputShape(path, metadata));
+    }
+
+    // The same report LoadWeights gives after building, from the header and the description alone.
+    private static void CheckFits(string path, IReadOnlyList<(string Name, long[] Shape)> expected, List<(string Name, int[] Shape)> entries)
+    {
+        var found = entries.ToDictionary(e => e.Name, e => new Shape(e.Shape));
+        var own = new Dictionary<string, Shape>();
+        foreach (var (name, shape) in expected)
+            if (!own.TryAdd(name, new Shape([.. shape.Select(d => (int)d)])))
+                throw new InvalidDataException($"{path}: the architecture names tensor \"{MessageText.Printable(name)}\" twice.");
+        var report = new LoadReport(
+            own.Keys.Where(k => !found.ContainsKey(k)).Take(20).Select(MessageText.Printable).ToList(),
+            found.Keys.Where(k => !own.ContainsKey(k)).Take(20).Select(MessageText.Printable).ToList(),
+            own.Where(kv => found.TryGetValue(kv.Key, out var s) && s != kv.Value)
+                .Take(20).Select(kv => new ShapeMismatch(MessageText.Printable(kv.Key), kv.Value, found[kv.Key])).ToList());
+        if (!report.IsExactMatch)
+            throw new InvalidDataException($"{path} does not fit its architecture: {report}.");
     }
 
     /// <summary>The input sample shape recorded in the file at <paramref name="path"/>, or null.</summary>
@@ -73,7 +119,7 @@ public static class ModelFile
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: metadata \"{InputShapeKey}\" is not a list of positive integers: {text}", e);
+            throw new InvalidDataException($"{path}: metadata \"{InputShapeKey}\" is not a list of positive integers: {MessageText.Printable(text)}", e);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Dendrite.Data;
 
 namespace Dendrite.IO;
 
@@ -12,7 +13,9 @@ namespace Dendrite.IO;
 /// to and from PyTorch by name.
 /// </summary>
 /// <remarks>
-/// Writes F32. Reads F32, and F16, BF16 and F64 converted to float32, so half-precision PyTorch exports load too.
+/// Writes F32. Reads F32, and F16, BF16 and F64 converted to float32, so half-precision PyTorch exports load too; and
+/// the integer and boolean dtypes (I64, I32, I16, I8, U8, BOOL) converted to float32, since every Dendrite tensor is
+/// float32: PyTorch stores BatchNorm's <c>num_batches_tracked</c> as I64. Integers beyond 2²⁴ round to the nearest float.
 /// Reading checks everything the format promises, as the reference implementation does: the header parses, every entry
 /// is well formed, sizes agree with shapes, no tensor overlaps another or runs past the end, and the data section has
 /// no bytes that belong to no tensor. Each failure is an <see cref="InvalidDataException"/> naming the file, the
@@ -84,7 +87,7 @@ public static class SafeTensors
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) LoadWithMetadata(string path)
     {
         byte[] bytes = File.ReadAllBytes(path);
-        var (entries, metadata, dataStart) = ParseHeader(path, bytes);
+        var (entries, metadata, dataStart) = ParseHeader(path, bytes, bytes.Length);
         var tensors = new Dictionary<string, Tensor>();
         foreach (var e in entries)
         {
@@ -96,7 +99,13 @@ public static class SafeTensors
     }
 
     /// <summary>The "__metadata__" strings only, reading just the header.</summary>
-    public static Dictionary<string, string> ReadMetadata(string path)
+    public static Dictionary<string, string> ReadMetadata(string path) => ReadHeader(path).Metadata;
+
+    /// <summary>
+    /// The tensors' names and shapes and the metadata, reading just the header but checking the layout it declares against
+    /// the file's length: a caller can check what a file holds before allocating anything for it.
+    /// </summary>
+    internal static (List<(string Name, int[] Shape)> Tensors, Dictionary<string, string> Metadata) ReadHeader(string path)
     {
         using var file = File.OpenRead(path);
         Span<byte> lengthBytes = stackalloc byte[8];
@@ -107,7 +116,8 @@ public static class SafeTensors
         var header = new byte[8 + (int)headerLength];
         lengthBytes.CopyTo(header);
         file.ReadExactly(header.AsSpan(8));
-        return ParseHeader(path, header, checkData: false).Metadata;
+        var (entries, metadata, _) = ParseHeader(path, header, file.Length);
+        return ([.. entries.Select(e => (e.Name, e.Shape))], metadata);
     }
 
     private sealed record Entry(string Name, string DType, int[] Shape, long Begin, long End);
@@ -121,11 +131,12 @@ public static class SafeTensors
             throw new InvalidDataException($"{path}: header length {headerLength} at offset 0 runs past the end of the file ({fileLength} bytes).");
     }
 
-    private static (List<Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ParseHeader(string path, byte[] bytes, bool checkData = true)
+    // bytes holds at least the length word and the header; fileLength is the whole file's, which the layout must tile.
+    private static (List<Entry> Entries, Dictionary<string, string> Metadata, long DataStart) ParseHeader(string path, byte[] bytes, long fileLength)
     {
         if (bytes.Length < 8) throw new InvalidDataException($"{path}: truncated: {bytes.Length} bytes, the header length alone needs 8.");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        CheckHeaderLength(path, headerLength, bytes.Length);
+        CheckHeaderLength(path, headerLength, fileLength);
         long dataStart = 8 + (long)headerLength;
         // The parser only checks UTF-8 inside strings when they are read; check it all up front, so that a damaged name
         // is a format error with its offset rather than an exception halfway through.
@@ -140,7 +151,7 @@ public static class SafeTensors
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: corrupted header (JSON at offset 8, {headerLength} bytes){NearTensor(bytes, e)}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: corrupted header (JSON at offset 8, {headerLength} bytes){NearTensor(bytes, e)}: {MessageText.OneLine(e.Message)}", e);
         }
         using (doc)
         {
@@ -152,11 +163,11 @@ public static class SafeTensors
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 if (!names.Add(property.Name))
-                    throw new InvalidDataException($"{path}: corrupted header at offset 8: \"{property.Name}\" appears twice.");
+                    throw new InvalidDataException($"{path}: corrupted header at offset 8: \"{MessageText.Printable(property.Name)}\" appears twice.");
                 if (property.Name == MetadataKey) ReadMetadataObject(path, property.Value, metadata);
                 else entries.Add(ReadEntry(path, property.Name, property.Value));
             }
-            if (checkData) CheckLayout(path, entries, dataStart, bytes.Length - dataStart);
+            CheckLayout(path, entries, dataStart, fileLength - dataStart);
             return (entries, metadata, dataStart);
         }
     }
@@ -169,7 +180,7 @@ public static class SafeTensors
         string text = Encoding.UTF8.GetString(bytes, 8, (int)Math.Min(position, bytes.Length - 8));
         var matches = System.Text.RegularExpressions.Regex.Matches(text, "\"((?:[^\"\\\\]|\\\\.)*)\"\\s*:\\s*\\{");
         var last = matches.LastOrDefault(m => m.Groups[1].Value != MetadataKey);
-        return last is null ? "" : $" in the entry of tensor \"{last.Groups[1].Value}\"";
+        return last is null ? "" : $" in the entry of tensor \"{MessageText.Printable(last.Groups[1].Value)}\"";
     }
 
     private static void ReadMetadataObject(string path, JsonElement value, Dictionary<string, string> metadata)
@@ -179,21 +190,26 @@ public static class SafeTensors
         foreach (var item in value.EnumerateObject())
         {
             if (item.Value.ValueKind != JsonValueKind.String)
-                throw new InvalidDataException($"{path}: corrupted header: \"{MetadataKey}\" entry \"{item.Name}\" must be a string, got {item.Value.ValueKind}.");
-            metadata[item.Name] = item.Value.GetString()!;
+                throw new InvalidDataException($"{path}: corrupted header: \"{MetadataKey}\" entry \"{MessageText.Printable(item.Name)}\" must be a string, got {item.Value.ValueKind}.");
+            if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
+                throw new InvalidDataException($"{path}: corrupted header: \"{MetadataKey}\" key \"{MessageText.Printable(item.Name)}\" appears twice.");
         }
     }
 
     private static Entry ReadEntry(string path, string name, JsonElement value)
     {
-        string Where() => $"{path}: tensor \"{name}\"";
+        string Where() => $"{path}: tensor \"{MessageText.Printable(name)}\"";
         if (value.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{Where()}: header entry must be an object with dtype, shape and data_offsets, got {value.ValueKind}.");
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in value.EnumerateObject())
+            if (!keys.Add(key.Name))
+                throw new InvalidDataException($"{Where()}: header entry key \"{MessageText.Printable(key.Name)}\" appears twice.");
         if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
             throw new InvalidDataException($"{Where()}: header entry has no \"dtype\" string.");
         string dtype = dtypeElement.GetString()!;
         if (ElementSize(dtype) is not { } size)
-            throw new InvalidDataException($"{Where()}: unknown or unsupported dtype \"{dtype}\"; Dendrite reads F32, F16, BF16 and F64.");
+            throw new InvalidDataException($"{Where()}: unknown or unsupported dtype \"{MessageText.Printable(dtype)}\"; Dendrite reads F32, F16, BF16, F64, I64, I32, I16, I8, U8 and BOOL.");
         int[] shape = ReadIntegers(value, "shape", Where)
             .Select(d => d <= int.MaxValue ? (int)d : throw new InvalidDataException($"{Where()}: dimension {d} is too large.")).ToArray();
         long[] offsets = ReadIntegers(value, "data_offsets", Where);
@@ -238,13 +254,13 @@ public static class SafeTensors
         {
             if (e.End > dataLength)
                 throw new InvalidDataException(
-                    $"{path}: tensor \"{e.Name}\": truncated data: it needs bytes [{e.Begin}, {e.End}) of the data section " +
+                    $"{path}: tensor \"{MessageText.Printable(e.Name)}\": truncated data: it needs bytes [{e.Begin}, {e.End}) of the data section " +
                     $"(file offsets [{dataStart + e.Begin}, {dataStart + e.End})), but the file ends at {dataStart + dataLength}.");
             if (e.Begin < expected && previous is not null)
-                throw new InvalidDataException($"{path}: tensors \"{previous.Name}\" [{previous.Begin}, {previous.End}) and " +
-                    $"\"{e.Name}\" [{e.Begin}, {e.End}) overlap in the data section.");
+                throw new InvalidDataException($"{path}: tensors \"{MessageText.Printable(previous.Name)}\" [{previous.Begin}, {previous.End}) and " +
+                    $"\"{MessageText.Printable(e.Name)}\" [{e.Begin}, {e.End}) overlap in the data section.");
             if (e.Begin > expected)
-                throw new InvalidDataException($"{path}: bytes [{expected}, {e.Begin}) of the data section, before tensor \"{e.Name}\", belong to no tensor.");
+                throw new InvalidDataException($"{path}: bytes [{expected}, {e.Begin}) of the data section, before tensor \"{MessageText.Printable(e.Name)}\", belong to no tensor.");
             expected = e.End;
             previous = e;
         }
@@ -254,9 +270,10 @@ public static class SafeTensors
 
     private static int? ElementSize(string dtype) => dtype switch
     {
-        "F32" => 4,
-        "F16" or "BF16" => 2,
-        "F64" => 8,
+        "F32" or "I32" => 4,
+        "F16" or "BF16" or "I16" => 2,
+        "F64" or "I64" => 8,
+        "I8" or "U8" or "BOOL" => 1,
         _ => null,
     };
 
@@ -279,6 +296,29 @@ public static class SafeTensors
                 // bfloat16 is the top half of a float32's bits.
                 var words = MemoryMarshal.Cast<byte, ushort>(source);
                 for (int i = 0; i < target.Length; i++) target[i] = BitConverter.UInt32BitsToSingle((uint)words[i] << 16);
+                break;
+            case "I64":
+                var longs = MemoryMarshal.Cast<byte, long>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = longs[i];
+                break;
+            case "I32":
+                var ints = MemoryMarshal.Cast<byte, int>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = ints[i];
+                break;
+            case "I16":
+                var shorts = MemoryMarshal.Cast<byte, short>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = shorts[i];
+                break;
+            case "I8":
+                var signedBytes = MemoryMarshal.Cast<byte, sbyte>(source);
+                for (int i = 0; i < target.Length; i++) target[i] = signedBytes[i];
+                break;
+            case "U8":
+                for (int i = 0; i < target.Length; i++) target[i] = source[i];
+                break;
+            case "BOOL":
+                // One byte per value; any non-zero byte reads as true, as numpy's bool view would.
+                for (int i = 0; i < target.Length; i++) target[i] = source[i] != 0 ? 1f : 0f;
                 break;
         }
     }

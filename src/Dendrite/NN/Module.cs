@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+
 namespace Dendrite.NN;
 
 /// <summary>
@@ -9,6 +12,10 @@ public abstract class Module
     private readonly List<(string Name, Parameter Value)> _parameters = [];
     private readonly List<(string Name, Tensor Value)> _buffers = [];
     private readonly List<(string Name, Module Value)> _children = [];
+
+    // Every registered name, so that a registration checks for a clash in constant time: a module with n entries was
+    // built in O(n²) (a 46000-layer GRU from a damaged file took minutes).
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
     /// <summary>True in training mode (the default), false after <see cref="Eval"/>; Dropout and BatchNorm read it.</summary>
     public bool Training { get; private set; } = true;
@@ -96,7 +103,7 @@ public abstract class Module
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.'))
             throw new ArgumentException($"{GetType().Name}: invalid name \"{name}\" (non-empty, no dots).");
-        if (_parameters.Any(p => p.Name == name) || _buffers.Any(b => b.Name == name) || _children.Any(c => c.Name == name))
+        if (!_names.Add(name))
             throw new ArgumentException($"{GetType().Name}: the name \"{name}\" is already registered.");
     }
 
@@ -117,6 +124,9 @@ public abstract class Module
         foreach (var (name, child) in _children)
             foreach (var item in child.NamedBuffers(prefix + name + ".")) yield return item;
     }
+
+    /// <summary>The parameters this module registered itself, without its children's.</summary>
+    internal IEnumerable<Parameter> DirectParameters() => _parameters.Select(p => p.Value);
 
     /// <summary>Every parameter, for an optimiser.</summary>
     public IReadOnlyList<Parameter> Parameters() => NamedParameters().Select(p => p.Parameter).ToList();
@@ -200,6 +210,66 @@ public abstract class Module
             if (state.TryGetValue(key, out var source)) source.Data.CopyTo(target.Data);
         return (missing, unexpected);
     }
+
+    private static readonly ConcurrentDictionary<Type, FieldInfo[]> s_referenceFields = new();
+    private bool _unregisteredReported;
+
+    /// <summary>
+    /// One message for each field of this module or a descendant that holds a layer registered nowhere in the tree
+    /// ("Net.fc3 holds a Linear that is not registered: …"). Such a layer still runs, but its parameters are not in
+    /// <see cref="Parameters"/>: the optimiser never updates them and the state dict does not save them. PyTorch
+    /// registers a layer on assignment; here registration is explicit, so this is how a forgotten
+    /// <see cref="AddModule{T}"/> shows. Lists of layers held in a field count too.
+    /// </summary>
+    public IReadOnlyList<string> UnregisteredModules()
+    {
+        var registered = new HashSet<Module>(Modules(), ReferenceEqualityComparer.Instance);
+        var found = new List<string>();
+        foreach (var (path, module) in NamedModules())
+            foreach (var field in ReferenceFields(module.GetType()))
+            {
+                var value = field.GetValue(module);
+                IEnumerable<Module> held = value switch
+                {
+                    Module m => [m],
+                    IEnumerable<Module> many => many,
+                    _ => [],
+                };
+                foreach (var layer in held)
+                {
+                    if (layer is null || registered.Contains(layer)) continue;
+                    string member = MemberName(field);
+                    string owner = path.Length == 0 ? GetType().Name : $"{GetType().Name}.{path}";
+                    found.Add($"{owner}.{member} holds a {layer.GetType().Name} that is not registered: its parameters are " +
+                        $"neither trained nor saved. Register it in {module.GetType().Name}'s constructor: " +
+                        $"{member} = AddModule(\"{member}\", new {layer.GetType().Name}(…)).");
+                    registered.Add(layer);   // once, even when two fields hold it
+                }
+            }
+        return found;
+    }
+
+    /// <summary>Writes <see cref="UnregisteredModules"/> to <paramref name="writer"/>, the first time only for this model.</summary>
+    internal void ReportUnregisteredModules(TextWriter writer)
+    {
+        if (_unregisteredReported) return;
+        _unregisteredReported = true;
+        foreach (var message in UnregisteredModules()) writer.WriteLine("Warning: " + message);
+    }
+
+    /// <summary>Instance fields of reference type declared by <paramref name="type"/> and its bases below Module.</summary>
+    private static FieldInfo[] ReferenceFields(Type type) => s_referenceFields.GetOrAdd(type, t =>
+    {
+        var fields = new List<FieldInfo>();
+        for (var c = t; c is not null && c != typeof(Module); c = c.BaseType)
+            fields.AddRange(c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                .Where(f => !f.FieldType.IsValueType && f.FieldType != typeof(string)));
+        return [.. fields];
+    });
+
+    /// <summary>The name a user wrote: "Fc3" for an auto-property's backing field "&lt;Fc3&gt;k__BackingField".</summary>
+    private static string MemberName(FieldInfo field) =>
+        field.Name.StartsWith('<') && field.Name.IndexOf('>') is > 1 and var end ? field.Name[1..end] : field.Name;
 
     /// <summary>Constructor arguments, as PyTorch's <c>extra_repr</c>.</summary>
     protected virtual string ExtraRepr() => "";

@@ -66,6 +66,44 @@ public static partial class F
     }
 
     /// <summary>
+    /// Max pooling to a fixed output size whatever the input size, as <c>torch.nn.functional.adaptive_max_pool2d</c>:
+    /// output cell (i, j) takes the largest input in rows ⌊i·H/outH⌋ to ⌈(i+1)·H/outH⌉ (exclusive) and the columns
+    /// likewise, windows that may overlap. The gradient goes to the first largest input of each window; a NaN wins.
+    /// </summary>
+    public static Tensor AdaptiveMaxPool2d(Tensor input, Size2d outputSize)
+    {
+        CheckPoolInput(nameof(AdaptiveMaxPool2d), input, 2);
+        if (outputSize.H < 1 || outputSize.W < 1)
+            throw new ArgumentOutOfRangeException(nameof(outputSize), $"AdaptiveMaxPool2d: output size must be positive, got {outputSize}.");
+        return AdaptiveMax(nameof(AdaptiveMaxPool2d), input, input.Shape[-2], input.Shape[-1], outputSize.H, outputSize.W, 2);
+    }
+
+    /// <summary>Adaptive max pooling of [N, C, L] (or [C, L]) to <paramref name="outputSize"/> positions.</summary>
+    public static Tensor AdaptiveMaxPool1d(Tensor input, int outputSize)
+    {
+        CheckPoolInput(nameof(AdaptiveMaxPool1d), input, 1);
+        if (outputSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(outputSize), $"AdaptiveMaxPool1d: output size must be positive, got {outputSize}.");
+        return AdaptiveMax(nameof(AdaptiveMaxPool1d), input, 1, input.Shape[-1], 1, outputSize, 1);
+    }
+
+    private static Tensor AdaptiveMax(string op, Tensor input, int h, int w, int outH, int outW, int spatialDims)
+    {
+        int planes = input.Numel / (h * w);
+        var lead = input.Shape.AsSpan()[..^spatialDims].ToArray();
+        var y = Tensor.Empty(new Shape(spatialDims == 2 ? [.. lead, outH, outW] : [.. lead, outW]), input.Device);
+        var argMax = Tensor.Empty(y.Shape, input.Device);
+        var backend = input.Backend;
+        backend.AdaptiveMaxPool(planes, h, w, outH, outW, input.Storage, y.Storage, argMax.Storage);
+        return Tape.Record(y, op, [input], dy =>
+        {
+            var dx = Tensor.Empty(input.Shape, input.Device);
+            backend.AdaptiveMaxPoolBackward(planes, h, w, outH, outW, dy.Storage, argMax.Storage, dx.Storage);
+            return [dx];
+        });
+    }
+
+    /// <summary>
     /// Nearest-neighbour upsampling of the last two dimensions of [N, C, H, W] (or [C, H, W]) to <paramref name="size"/>,
     /// or by <paramref name="scaleFactor"/> (output = ⌊input · factor⌋); output pixel i copies input pixel ⌊i·in/out⌋.
     /// </summary>

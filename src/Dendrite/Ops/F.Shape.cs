@@ -86,6 +86,132 @@ public static partial class F
         });
     }
 
+    /// <summary>
+    /// Positions [start, start + length) of dimension <paramref name="dim"/>, as <c>torch.narrow</c>; a negative start
+    /// counts from the end. Along dimension 0 the result is a view sharing storage (<see cref="Slice(Tensor, int, int)"/>),
+    /// along any other dimension a copy.
+    /// </summary>
+    public static Tensor Narrow(Tensor x, int dim, int start, int length)
+    {
+        if (x.Rank == 0) throw new ArgumentException("Narrow: a scalar has no dimension to narrow.");
+        int d = x.Shape.NormalizeDim(dim), size = x.Shape[d];
+        int from = start < 0 ? start + size : start;
+        if (from < 0 || from > size || length < 0 || from + length > size)
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"Narrow: positions [{start}, {start} + {length}) are out of range for dimension {dim} of size {size} (shape {x.Shape}).");
+        if (d == 0) return Slice(x, from, length);
+        return StridedSlice(nameof(Narrow), x, d, from, length, 1);
+    }
+
+    /// <summary>
+    /// Python's x[…, start:end:step, …] along dimension <paramref name="dim"/> (PyTorch's basic slicing): null bounds
+    /// mean the whole dimension, negative ones count from the end, bounds past the ends are clipped, and the step must
+    /// be positive, as in PyTorch. Always a copy. Not to be confused with <see cref="Slice(Tensor, int, int)"/>, which
+    /// takes (start, length) along dimension 0.
+    /// </summary>
+    public static Tensor Slice(Tensor x, int dim, int? start, int? end, int step = 1)
+    {
+        if (x.Rank == 0) throw new ArgumentException("Slice: a scalar has no dimension to slice.");
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"Slice: step must be positive, got {step}.");
+        int d = x.Shape.NormalizeDim(dim), size = x.Shape[d];
+        int Clip(int? bound, int absent)
+        {
+            if (bound is not { } b) return absent;
+            return Math.Clamp(b < 0 ? b + size : b, 0, size);
+        }
+        int from = Clip(start, 0), to = Clip(end, size);
+        int length = to > from ? (to - from + step - 1) / step : 0;
+        return StridedSlice(nameof(Slice), x, d, from, length, step);
+    }
+
+    /// <summary>Positions from, from + step, … (length of them) of dimension d, copied; the gradient goes back to them.</summary>
+    private static Tensor StridedSlice(string op, Tensor x, int d, int from, int length, int step)
+    {
+        var dims = x.Shape.ToArray();
+        int size = dims[d];
+        dims[d] = length;
+        var y = Tensor.Empty(new Shape(dims), x.Device);
+        int outer = x.Shape.Product(0, d), inner = x.Shape.Product(d + 1, x.Rank);
+        CopyStrided(x, from, step, size, y, length, outer, inner, toSlice: true);
+        return Tape.Record(y, op, [x], dy =>
+        {
+            var dx = Tensor.Zeros(x.Shape, x.Device);
+            CopyStrided(dy, from, step, size, dx, length, outer, inner, toSlice: false);
+            return [dx];
+        });
+    }
+
+    /// <summary>
+    /// Copies position from + k·step of a [outer, size, inner] tensor to position k of a [outer, length, inner] one (or
+    /// back): one block copy of every outer run when the positions are adjacent, else one per position.
+    /// </summary>
+    private static void CopyStrided(Tensor source, int from, int step, int size, Tensor target, int length, int outer, int inner,
+        bool toSlice)
+    {
+        if (length == 0 || outer == 0 || inner == 0) return;
+        var backend = source.Backend;
+        if (step == 1)
+        {
+            if (toSlice) backend.CopyBlocks(source.Storage, from * inner, size * inner, target.Storage, 0, length * inner, length * inner, outer);
+            else backend.CopyBlocks(source.Storage, 0, length * inner, target.Storage, from * inner, size * inner, length * inner, outer);
+            return;
+        }
+        for (int k = 0; k < length; k++)
+        {
+            int wide = (from + k * step) * inner, narrow = k * inner;
+            if (toSlice) backend.CopyBlocks(source.Storage, wide, size * inner, target.Storage, narrow, length * inner, inner, outer);
+            else backend.CopyBlocks(source.Storage, narrow, length * inner, target.Storage, wide, size * inner, inner, outer);
+        }
+    }
+
+    /// <summary>
+    /// x cut along <paramref name="dim"/> into pieces of <paramref name="splitSize"/> (the last one shorter when the
+    /// size does not divide), as <c>torch.split</c>. Each piece is a <see cref="Narrow"/> of x.
+    /// </summary>
+    public static Tensor[] Split(Tensor x, int splitSize, int dim = 0)
+    {
+        if (x.Rank == 0) throw new ArgumentException("Split: a scalar has no dimension to split.");
+        int d = x.Shape.NormalizeDim(dim), size = x.Shape[d];
+        if (splitSize < 1 && !(splitSize == 0 && size == 0))
+            throw new ArgumentOutOfRangeException(nameof(splitSize), $"Split: splitSize must be positive, got {splitSize}.");
+        int pieces = splitSize == 0 ? 1 : Math.Max((size + splitSize - 1) / splitSize, 1);
+        var sizes = new int[pieces];
+        for (int i = 0; i < pieces; i++) sizes[i] = Math.Min(splitSize, size - i * splitSize);
+        return SplitValidated(x, sizes, d);
+    }
+
+    /// <summary>x cut along <paramref name="dim"/> into pieces of the given sizes, which must add up to its size (<c>torch.split</c> with a list).</summary>
+    public static Tensor[] Split(Tensor x, int[] sizes, int dim = 0)
+    {
+        if (x.Rank == 0) throw new ArgumentException("Split: a scalar has no dimension to split.");
+        int d = x.Shape.NormalizeDim(dim);
+        if (sizes.Any(s => s < 0) || sizes.Sum() != x.Shape[d])
+            throw new ArgumentException(
+                $"Split: sizes [{string.Join(", ", sizes)}] must be non-negative and add up to {x.Shape[d]}, the size of dimension {dim} of {x.Shape}.");
+        return SplitValidated(x, sizes, d);
+    }
+
+    private static Tensor[] SplitValidated(Tensor x, int[] sizes, int d)
+    {
+        var pieces = new Tensor[sizes.Length];
+        for (int i = 0, start = 0; i < sizes.Length; start += sizes[i], i++) pieces[i] = Narrow(x, d, start, sizes[i]);
+        return pieces;
+    }
+
+    /// <summary>
+    /// x cut along <paramref name="dim"/> into at most <paramref name="chunks"/> pieces of ⌈size/chunks⌉ (the last one
+    /// shorter), as <c>torch.chunk</c>: 5 rows in 4 chunks give pieces of 2, 2 and 1 (three, not four). An empty
+    /// dimension gives <paramref name="chunks"/> empty pieces.
+    /// </summary>
+    public static Tensor[] Chunk(Tensor x, int chunks, int dim = 0)
+    {
+        if (chunks < 1) throw new ArgumentOutOfRangeException(nameof(chunks), $"Chunk: chunks must be positive, got {chunks}.");
+        if (x.Rank == 0) throw new ArgumentException("Chunk: a scalar has no dimension to chunk.");
+        int d = x.Shape.NormalizeDim(dim), size = x.Shape[d];
+        if (size == 0) return SplitValidated(x, new int[chunks], d);
+        return Split(x, (size + chunks - 1) / chunks, d);
+    }
+
     /// <summary>x with dimensions <paramref name="dim0"/> and <paramref name="dim1"/> swapped (copied into new contiguous storage).</summary>
     public static Tensor Transpose(Tensor x, int dim0, int dim1)
     {

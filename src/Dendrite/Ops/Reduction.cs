@@ -9,4 +9,6 @@ public enum Reduction
     Sum,
     /// <summary>No reduction: one loss value per element (per sample for class losses).</summary>
     None,
+    /// <summary>The sum divided by the batch size (the first dimension): <see cref="F.KLDivLoss"/> only, as in PyTorch.</summary>
+    BatchMean,
 }

@@ -12,12 +12,12 @@ public sealed class Adadelta : Optimizer
     public float Rho { get; }
     public float Eps { get; }
 
-    public Adadelta(IEnumerable<Parameter> parameters, float lr = 1f, float rho = 0.9f, float eps = 1e-6f, float weightDecay = 0f)
+    public Adadelta(IEnumerable<Parameter> parameters, double lr = 1, double rho = 0.9, double eps = 1e-6, double weightDecay = 0)
         : base(parameters, lr, weightDecay)
     {
         CheckRange(nameof(Adadelta), nameof(rho), rho, max: 1f);
         CheckRange(nameof(Adadelta), nameof(eps), eps);
-        (Rho, Eps) = (rho, eps);
+        (Rho, Eps) = ((float)rho, (float)eps);
     }
 
     // state: [0] v (square average of gradients), [1] u (square average of updates)

@@ -13,15 +13,15 @@ public sealed class Adagrad : Optimizer
     public float InitialAccumulatorValue { get; }
     public float Eps { get; }
 
-    public Adagrad(IEnumerable<Parameter> parameters, float lr = 1e-2f, float lrDecay = 0f, float weightDecay = 0f,
-        float initialAccumulatorValue = 0f, float eps = 1e-10f)
+    public Adagrad(IEnumerable<Parameter> parameters, double lr = 1e-2, double lrDecay = 0, double weightDecay = 0,
+        double initialAccumulatorValue = 0, double eps = 1e-10)
         : base(parameters, lr, weightDecay)
     {
         CheckRange(nameof(Adagrad), "lr decay", lrDecay);
         CheckRange(nameof(Adagrad), nameof(eps), eps);
-        if (initialAccumulatorValue < 0)
+        if (!(initialAccumulatorValue >= 0 && initialAccumulatorValue <= float.MaxValue))
             throw new ArgumentOutOfRangeException(nameof(initialAccumulatorValue), $"Adagrad: invalid initial accumulator value {initialAccumulatorValue}.");
-        (LrDecay, InitialAccumulatorValue, Eps) = (lrDecay, initialAccumulatorValue, eps);
+        (LrDecay, InitialAccumulatorValue, Eps) = ((float)lrDecay, (float)initialAccumulatorValue, (float)eps);
     }
 
     protected override int BufferCount => 1;

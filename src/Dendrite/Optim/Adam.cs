@@ -16,19 +16,19 @@ public class Adam : Optimizer
     public bool Amsgrad { get; }
     private readonly bool _decoupled;
 
-    public Adam(IEnumerable<Parameter> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
-        float eps = 1e-8f, float weightDecay = 0f, bool amsgrad = false)
+    public Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0, bool amsgrad = false)
         : this(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled: false) { }
 
-    private protected Adam(IEnumerable<Parameter> parameters, float lr, float beta1, float beta2, float eps,
-        float weightDecay, bool amsgrad, bool decoupled)
+    private protected Adam(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2, double eps,
+        double weightDecay, bool amsgrad, bool decoupled)
         : base(parameters, lr, weightDecay)
     {
         CheckRange(GetType().Name, nameof(beta1), beta1, max: 1f, maxExcluded: true);
         CheckRange(GetType().Name, nameof(beta2), beta2, max: 1f, maxExcluded: true);
         CheckRange(GetType().Name, nameof(eps), eps);
-        (Beta1, Beta2, Eps, Amsgrad, _decoupled) = (beta1, beta2, eps, amsgrad, decoupled);
-        foreach (var g in ParamGroups) g.Momentum = beta1;
+        (Beta1, Beta2, Eps, Amsgrad, _decoupled) = ((float)beta1, (float)beta2, (float)eps, amsgrad, decoupled);
+        foreach (var g in ParamGroups) g.Momentum = Beta1;
     }
 
     protected override int BufferCount => Amsgrad ? 3 : 2;
@@ -45,6 +45,6 @@ public class Adam : Optimizer
 /// AdamW (Loshchilov &amp; Hutter, 2019), as <c>torch.optim.AdamW</c>: θ ← θ(1 − γλ) first, then Adam's step without
 /// weight decay in the gradient. PyTorch's default weight decay here is 0.01.
 /// </summary>
-public sealed class AdamW(IEnumerable<Parameter> parameters, float lr = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
-    float eps = 1e-8f, float weightDecay = 1e-2f, bool amsgrad = false)
+public sealed class AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+    double eps = 1e-8, double weightDecay = 1e-2, bool amsgrad = false)
     : Adam(parameters, lr, beta1, beta2, eps, weightDecay, amsgrad, decoupled: true);

@@ -50,10 +50,10 @@ public abstract class LRScheduler
 }
 
 /// <summary>γ·gamma^⌊t / stepSize⌋: the rate decays by <see cref="Gamma"/> every <see cref="StepSize"/> epochs.</summary>
-public sealed class StepLR(Optimizer optimizer, int stepSize, float gamma = 0.1f) : LRScheduler(optimizer)
+public sealed class StepLR(Optimizer optimizer, int stepSize, double gamma = 0.1) : LRScheduler(optimizer)
 {
     public int StepSize { get; } = stepSize > 0 ? stepSize : throw new ArgumentOutOfRangeException(nameof(stepSize), $"StepLR: stepSize must be positive, got {stepSize}.");
-    public float Gamma { get; } = gamma;
+    public float Gamma { get; } = (float)gamma;
 
     protected override float LrAt(float initialLr, int t) => initialLr * MathF.Pow(Gamma, t / StepSize);
 }
@@ -62,10 +62,10 @@ public sealed class StepLR(Optimizer optimizer, int stepSize, float gamma = 0.1f
 /// η_min + (γ − η_min)(1 + cos(π·t / T_max)) / 2, the closed form PyTorch documents for <c>CosineAnnealingLR</c>
 /// (SGDR without restarts, Loshchilov &amp; Hutter, 2017).
 /// </summary>
-public sealed class CosineAnnealingLR(Optimizer optimizer, int tMax, float etaMin = 0f) : LRScheduler(optimizer)
+public sealed class CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin = 0) : LRScheduler(optimizer)
 {
     public int TMax { get; } = tMax > 0 ? tMax : throw new ArgumentOutOfRangeException(nameof(tMax), $"CosineAnnealingLR: tMax must be positive, got {tMax}.");
-    public float EtaMin { get; } = etaMin;
+    public float EtaMin { get; } = (float)etaMin;
 
     protected override float LrAt(float initialLr, int t) =>
         (float)(EtaMin + (initialLr - EtaMin) * (1 + Math.Cos(Math.PI * t / TMax)) / 2);

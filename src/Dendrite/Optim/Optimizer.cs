@@ -19,7 +19,7 @@ public abstract class Optimizer
     private readonly ConditionalWeakTable<Parameter, Storage?[]>.CreateValueCallback _newState;
     private readonly Dictionary<Parameter, int> _steps = new(ReferenceEqualityComparer.Instance);
 
-    protected Optimizer(IEnumerable<Parameter> parameters, float lr, float weightDecay)
+    protected Optimizer(IEnumerable<Parameter> parameters, double lr, double weightDecay)
         : this([new ParamGroup(parameters, lr, weightDecay)]) { }
 
     protected Optimizer(IEnumerable<ParamGroup> groups)
@@ -41,7 +41,7 @@ public abstract class Optimizer
     /// Throws unless <paramref name="value"/> is a finite number in [min, max] (max itself refused when
     /// <paramref name="maxExcluded"/>): written so that NaN fails, where a plain <c>value &lt; 0</c> test lets it through.
     /// </summary>
-    protected static void CheckRange(string optimizer, string name, float value, float min = 0f, float max = float.MaxValue,
+    protected static void CheckRange(string optimizer, string name, double value, float min = 0f, float max = float.MaxValue,
         bool maxExcluded = false)
     {
         bool inside = value >= min && (maxExcluded ? value < max : value <= max);

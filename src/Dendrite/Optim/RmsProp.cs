@@ -14,15 +14,15 @@ public sealed class RmsProp : Optimizer
     public float MomentumFactor { get; }
     public bool Centered { get; }
 
-    public RmsProp(IEnumerable<Parameter> parameters, float lr = 1e-2f, float alpha = 0.99f, float eps = 1e-8f,
-        float weightDecay = 0f, float momentum = 0f, bool centered = false)
+    public RmsProp(IEnumerable<Parameter> parameters, double lr = 1e-2, double alpha = 0.99, double eps = 1e-8,
+        double weightDecay = 0, double momentum = 0, bool centered = false)
         : base(parameters, lr, weightDecay)
     {
         CheckRange(nameof(RmsProp), nameof(alpha), alpha);
         CheckRange(nameof(RmsProp), nameof(momentum), momentum);
         CheckRange(nameof(RmsProp), nameof(eps), eps);
-        (Alpha, Eps, MomentumFactor, Centered) = (alpha, eps, momentum, centered);
-        foreach (var g in ParamGroups) g.Momentum = momentum;
+        (Alpha, Eps, MomentumFactor, Centered) = ((float)alpha, (float)eps, (float)momentum, centered);
+        foreach (var g in ParamGroups) g.Momentum = MomentumFactor;
     }
 
     // state: [0] v (square average), [1] momentum buffer, [2] gradient average (centred)

@@ -13,18 +13,18 @@ public sealed class Sgd : Optimizer
     public float Dampening { get; }
     public bool Nesterov { get; }
 
-    public Sgd(IEnumerable<Parameter> parameters, float lr = 1e-3f, float momentum = 0f, float dampening = 0f,
-        float weightDecay = 0f, bool nesterov = false)
+    public Sgd(IEnumerable<Parameter> parameters, double lr = 1e-3, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false)
         : base(parameters, lr, weightDecay)
     {
         CheckRange(nameof(Sgd), nameof(momentum), momentum);
         CheckRange(nameof(Sgd), nameof(dampening), dampening);
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening.");
-        MomentumFactor = momentum;
-        Dampening = dampening;
+        MomentumFactor = (float)momentum;
+        Dampening = (float)dampening;
         Nesterov = nesterov;
-        foreach (var g in ParamGroups) g.Momentum = momentum;
+        foreach (var g in ParamGroups) g.Momentum = (float)momentum;
     }
 
     // state: [0] momentum buffer, created on the first step that has a nonzero momentum (PyTorch's

@@ -52,6 +52,32 @@ public sealed class TensorScope : IDisposable
         finally { t_current = saved; }
     }
 
+    /// <summary>
+    /// Ends this scope on the thread that began it but keeps its buffers out of the pool, handing them to the caller:
+    /// a batch built on a worker thread leaves with its storage, which <see cref="Adopt"/> gives to the consumer's scope.
+    /// </summary>
+    internal float[][] Detach()
+    {
+        if (!ReferenceEquals(t_current, this))
+            throw new InvalidOperationException("TensorScope: scopes must end in the reverse order they began, on the thread that began them.");
+        _open = false;
+        t_current = _outer;
+        _outer = null;
+        float[][] rented = [.. _rented];
+        _rented.Clear();
+        StoragePool.ReturnScope(this);
+        return rented;
+    }
+
+    /// <summary>Makes this scope the owner of <paramref name="rented"/> (from <see cref="Detach"/>): they return to the pool when it ends.</summary>
+    internal void Adopt(float[][] rented) => _rented.AddRange(rented);
+
+    /// <summary>Gives buffers that no scope adopted back to the pool (a prefetched batch nobody took).</summary>
+    internal static void Release(float[][] rented)
+    {
+        foreach (var array in rented) StoragePool.Return(array);
+    }
+
     public void Dispose()
     {
         if (!_open) return;

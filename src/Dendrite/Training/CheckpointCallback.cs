@@ -15,13 +15,15 @@ public sealed class CheckpointCallback : ICallback
     private readonly LRScheduler? _scheduler;
     private readonly List<IReadOnlyDictionary<string, double>> _history;
     private readonly IReadOnlyDictionary<string, Generator>? _generators;
+    private readonly RunIdentity? _run;
     private long _step;
 
     /// <param name="generators">Random generators besides the default one whose state the run depends on (an augmentation's).</param>
+    /// <param name="run">The run recorded in every checkpoint, so a resume can refuse another run's files.</param>
     public CheckpointCallback(string directory, Module model, Optimizer optimizer, LRScheduler? scheduler = null, TrainingProgress? resumedFrom = null,
-        IReadOnlyDictionary<string, Generator>? generators = null)
+        IReadOnlyDictionary<string, Generator>? generators = null, RunIdentity? run = null)
     {
-        _generators = generators;
+        (_generators, _run) = (generators, run);
         Directory = directory;
         (_model, _optimizer, _scheduler) = (model, optimizer, scheduler);
         _step = resumedFrom?.Step ?? 0;
@@ -40,7 +42,7 @@ public sealed class CheckpointCallback : ICallback
     {
         _history.Add(new Dictionary<string, double>(logs));
         string path = Path.Combine(Directory, Checkpoint.FileName(epoch));
-        Checkpoint.Save(path, _model, _optimizer, _scheduler, new TrainingProgress(epoch, _step, [.. _history]), _generators);
+        Checkpoint.Save(path, _model, _optimizer, _scheduler, new TrainingProgress(epoch, _step, [.. _history]), _generators, _run);
         LastSaved = path;
     }
 }

@@ -8,6 +8,13 @@ public interface ICallback
     /// <summary>Called once before the first epoch with the model being trained.</summary>
     void OnTrainBegin(Module model, int epochs) { }
 
+    /// <summary>
+    /// Called once before the first epoch with the whole run: model, optimiser (whose learning rates a callback may
+    /// change), loss and options. By default it calls <see cref="OnTrainBegin(Module, int)"/>, so a callback
+    /// implements whichever it needs.
+    /// </summary>
+    void OnTrainBegin(TrainContext context) => OnTrainBegin(context.Model, context.Epochs);
+
     void OnEpochBegin(int epoch, int epochs, int batches) { }
     /// <summary>
     /// Called after each step's backward pass, before the optimiser's step: the gradients are complete and may be

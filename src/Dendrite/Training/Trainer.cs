@@ -26,26 +26,59 @@ public static class Trainer
     /// training data and, prefixed, on <paramref name="validation"/>. When given, they replace the accuracy that is
     /// otherwise logged whenever the outputs look like a classifier's, so a regression model logs no accuracy.
     /// </param>
+    /// <param name="trainStep">
+    /// What one step does (Keras' <c>train_step</c>); <see cref="TrainContext.DefaultStep"/> when null: forward, loss
+    /// (with <paramref name="classWeights"/>), backward, gradient clipping, the optimiser's step.
+    /// </param>
+    /// <param name="classWeights">
+    /// Keras' <c>class_weight</c>: a weight per class index (classes not listed weigh 1); each sample's loss counts
+    /// with its class's weight, Σᵢ w(yᵢ)·lᵢ / N, for any loss that averages over samples. Training only: validation
+    /// losses are unweighted.
+    /// </param>
+    /// <param name="gradientClipNorm">Clips the gradients' total 2-norm to this before each update (<see cref="Utils.ClipGradNorm"/>).</param>
+    /// <param name="gradientClipValue">Clamps every gradient element into ± this before each update (<see cref="Utils.ClipGradValue"/>).</param>
+    /// <param name="prefetch">Build the next batch on a worker thread while this one trains (<see cref="DataLoader.Prefetch"/>).</param>
+    /// <remarks>
+    /// Datasets with several inputs or a mask (<see cref="IBatchDataset"/>: <see cref="MultiInputDataset"/>,
+    /// <see cref="SequenceDataset"/>) hand the model every input and the mask when it is an <see cref="IMultiInputModule"/>.
+    /// </remarks>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     public static History Fit(this Module model, IDataset train, Optimizer optimizer, LossFunction loss, int epochs = 1,
         int batchSize = 32, IDataset? validation = null, bool shuffle = true, ulong seed = 0, LRScheduler? scheduler = null,
         IEnumerable<ICallback>? callbacks = null, bool verbose = true, string validationName = "val", TextWriter? output = null,
-        bool schedulePerBatch = false, int initialEpoch = 0, IReadOnlyList<IMetric>? metrics = null, DataShard? shard = null)
+        bool schedulePerBatch = false, int initialEpoch = 0, IReadOnlyList<IMetric>? metrics = null, DataShard? shard = null,
+        TrainStep? trainStep = null, IReadOnlyDictionary<int, double>? classWeights = null, double? gradientClipNorm = null,
+        double? gradientClipValue = null, bool prefetch = false)
     {
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), $"Fit: epochs must be >= 0, got {epochs}.");
         if (initialEpoch < 0) throw new ArgumentOutOfRangeException(nameof(initialEpoch), $"Fit: initialEpoch must be >= 0, got {initialEpoch}.");
+        if (gradientClipNorm is { } clipNorm && !(clipNorm >= 0 && double.IsFinite(clipNorm)))
+            throw new ArgumentOutOfRangeException(nameof(gradientClipNorm), $"Fit: gradientClipNorm must be a finite number >= 0, got {clipNorm}.");
+        if (gradientClipValue is { } clipValue && !(clipValue >= 0 && double.IsFinite(clipValue)))
+            throw new ArgumentOutOfRangeException(nameof(gradientClipValue), $"Fit: gradientClipValue must be a finite number >= 0, got {clipValue}.");
+        foreach (var (c, w) in classWeights ?? new Dictionary<int, double>())
+            if (c < 0 || !(w >= 0 && double.IsFinite(w)))
+                throw new ArgumentOutOfRangeException(nameof(classWeights), $"Fit: classWeights needs class indices >= 0 and finite weights >= 0, got {c}: {w}.");
+        model.ReportUnregisteredModules(output ?? Console.Error);
         // recycle: each step's batch, activations and gradients reuse the previous step's storage.
-        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true)
+        var loader = new DataLoader(train, batchSize, shuffle, seed, recycle: true, prefetch: prefetch)
         {
             Epoch = initialEpoch,
             Shard = shard,
         };
+        var collate = Collator(train);
+        var step = trainStep ?? TrainContext.DefaultStep;
         var all = (callbacks ?? []).ToList();
         if (verbose) all.Insert(0, new ProgressBar(output ?? Console.Out));
+        var context = new TrainContext(model, optimizer, loss, epochs, all, classWeights, gradientClipNorm, gradientClipValue)
+        {
+            StepsPerEpoch = loader.Count,
+        };
         var history = new History();
-        foreach (var c in all) c.OnTrainBegin(model, epochs);
+        foreach (var c in all) c.OnTrainBegin(context);
         for (int epoch = initialEpoch + 1; epoch <= epochs; epoch++)
         {
+            context.Epoch = epoch;
             foreach (var c in all) c.OnEpochBegin(epoch, epochs, loader.Count);
             var clock = Stopwatch.StartNew();
             model.Train();
@@ -53,31 +86,24 @@ public static class Trainer
             long correct = 0, seen = 0;
             bool hasAccuracy = metrics is null;
             foreach (var m in metrics ?? []) m.Reset();
-            int step = 0;
+            int stepInEpoch = 0;
             var batchLogs = new Dictionary<string, double>();
-            foreach (var (x, y) in loader)
+            foreach (var batch in loader.Batches(collate))
             {
-                step++;
-                var prediction = model.Call(x);
-                var l = loss(prediction, y);
+                context.Step = ++stepInEpoch;
+                var (l, prediction) = step(context, batch);
                 float value = l.Item();
-                if (!float.IsFinite(value))
-                    throw new TrainingDivergedException(
-                        $"Fit: the loss became {value} at epoch {epoch}, step {step} (of {loader.Count}). Try a lower learning rate (now {optimizer.Lr}).");
-                optimizer.ZeroGrad();
-                l.Backward();
-                foreach (var c in all) c.OnAfterBackward(step);
-                optimizer.Step();
+                context.ThrowIfDiverged(value);   // also for a train step that does not call Optimize
                 if (schedulePerBatch) scheduler?.Step();
-                int n = x.Shape[0];
+                int n = batch.Count;
                 seen += n;
                 lossSum += value * n;
-                if (hasAccuracy && Metrics.CorrectCount(prediction, y) is { } ok) correct += ok;
+                if (hasAccuracy && Metrics.CorrectCount(prediction, batch.Target) is { } ok) correct += ok;
                 else hasAccuracy = false;
-                foreach (var m in metrics ?? []) m.Update(prediction, y);
+                foreach (var m in metrics ?? []) m.Update(prediction, batch.Target);
                 batchLogs["loss"] = lossSum / seen;
                 if (hasAccuracy) batchLogs["accuracy"] = (double)correct / seen;
-                foreach (var c in all) c.OnBatchEnd(step, (int)seen, batchLogs);
+                foreach (var c in all) c.OnBatchEnd(stepInEpoch, (int)seen, batchLogs);
             }
             var logs = new Dictionary<string, double> { ["loss"] = seen == 0 ? double.NaN : lossSum / seen };
             if (hasAccuracy) logs["accuracy"] = seen == 0 ? double.NaN : (double)correct / seen;
@@ -103,6 +129,28 @@ public static class Trainer
         foreach (var c in all) c.OnTrainEnd(history);
         return history;
     }
+
+    /// <summary>
+    /// The model's output for a batch: every input and the mask for an <see cref="IMultiInputModule"/>, else its one
+    /// input through <see cref="Module.Call"/>.
+    /// </summary>
+    internal static Tensor Forward(Module model, Batch batch)
+    {
+        if (model is IMultiInputModule multi) return multi.Forward(batch.Inputs, batch.Mask);
+        if (batch.Inputs.Count != 1)
+            throw new InvalidOperationException(
+                $"Fit: the batches carry {batch.Inputs.Count} inputs, but {model.GetType().Name} takes one. Hint: implement IMultiInputModule.Forward(inputs, mask) on the model.");
+        return model.Call(batch.Input);
+    }
+
+    /// <summary>How the loop builds a batch from a dataset: every input and the mask when it has them.</summary>
+    internal static BatchCollator<Batch> Collator(IDataset data) => data is IBatchDataset rich
+        ? rich.BatchOf
+        : indices =>
+        {
+            var (x, y) = data.GetBatch(indices);
+            return new Batch([x], y);
+        };
 
     /// <summary>Mean loss and accuracy (null when accuracy does not apply) over a dataset, in eval mode without gradients.</summary>
     public static (double Loss, double? Accuracy) Evaluate(this Module model, IDataset data, LossFunction loss, int batchSize = 256) =>
@@ -133,10 +181,11 @@ public static class Trainer
             long correct = 0, seen = 0;
             bool hasAccuracy = metrics is null;
             foreach (var m in metrics ?? []) m.Reset();
-            foreach (var (x, y) in new DataLoader(data, batchSize, recycle: true))
+            foreach (var batch in new DataLoader(data, batchSize, recycle: true).Batches(Collator(data)))
             {
-                var output = model.Call(x);
-                int n = x.Shape[0];
+                var output = Forward(model, batch);
+                var y = batch.Target;
+                int n = batch.Count;
                 lossSum += loss(output, y).Item() * n;
                 seen += n;
                 if (hasAccuracy && Metrics.CorrectCount(output, y) is { } ok) correct += ok;

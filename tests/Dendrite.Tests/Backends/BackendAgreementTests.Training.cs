@@ -105,17 +105,19 @@ public partial class BackendAgreementTests
             int n = samples * classes;
             foreach (bool probabilities in new[] { false, true })
                 foreach (float smoothing in new[] { 0f, 0.1f })
+                foreach (bool weighted in new[] { false, true })
                 {
                     string targets = probabilities ? "probabilities" : "indices";
-                    string name = $"[{outer},{classes},{inner}] {targets} smoothing {smoothing}";
-                    // logits, target, logp, q, perSample, then dy and dLogits.
+                    string name = $"[{outer},{classes},{inner}] {targets} smoothing {smoothing}{(weighted ? " class weights" : "")}";
+                    // logits, target, logp, q, perSample, then dy and dLogits, then the class weights.
                     float[][] Buffers(Generator r) =>
                     [
                         Normal(r, n, 3f), probabilities ? Uniform(r, n, 0f, 1f) : Targets(r, samples, classes),
                         Unwritten(n), Unwritten(n), Unwritten(samples), Normal(r, samples), Unwritten(n),
+                        Uniform(r, classes, 0.2f, 3f),
                     ];
                     void Forward(Backend b, Storage[] s) => b.CrossEntropyForward(s[0], s[1], probabilities, outer,
-                        classes, inner, smoothing, IgnoreIndex, s[2], s[3], s[4]);
+                        classes, inner, smoothing, IgnoreIndex, weighted ? s[7] : null, s[2], s[3], s[4]);
                     yield return new($"CrossEntropyForward {name}", Buffers, Forward) { Terms = classes };
                     foreach (bool perSample in new[] { true, false })
                         yield return new($"CrossEntropyBackward {name}{(perSample ? " per sample" : " reduced")}",
@@ -127,15 +129,21 @@ public partial class BackendAgreementTests
                         }) { Terms = classes };
                 }
 
-            string shape = $"[{outer},{classes},{inner}]";
-            yield return new($"NllForward {shape}",
-                r => [Normal(r, n), Targets(r, samples, classes), Unwritten(samples)],
-                (b, s) => b.NllForward(s[0], s[1], outer, classes, inner, IgnoreIndex, s[2])) { Exact = true };
-            foreach (bool perSample in new[] { true, false })
-                yield return new($"NllBackward {shape}{(perSample ? " per sample" : " reduced")}",
-                    r => [Targets(r, samples, classes), Normal(r, samples), Unwritten(n)],
-                    (b, s) => b.NllBackward(s[0], outer, classes, inner, IgnoreIndex, s[1], perSample, 0.37f,
-                        s[2])) { Exact = true };
+            foreach (bool weighted in new[] { false, true })
+            {
+                string shape = $"[{outer},{classes},{inner}]{(weighted ? " class weights" : "")}";
+                yield return new($"NllForward {shape}",
+                    r => [Normal(r, n), Targets(r, samples, classes), Unwritten(samples), Uniform(r, classes, 0.2f, 3f)],
+                    (b, s) => b.NllForward(s[0], s[1], outer, classes, inner, IgnoreIndex, weighted ? s[3] : null, s[2]))
+                {
+                    Exact = true,
+                };
+                foreach (bool perSample in new[] { true, false })
+                    yield return new($"NllBackward {shape}{(perSample ? " per sample" : " reduced")}",
+                        r => [Targets(r, samples, classes), Normal(r, samples), Unwritten(n), Uniform(r, classes, 0.2f, 3f)],
+                        (b, s) => b.NllBackward(s[0], outer, classes, inner, IgnoreIndex, weighted ? s[3] : null, s[1], perSample,
+                            0.37f, s[2])) { Exact = true };
+            }
         }
 
         foreach (int n in new[] { 1, 17, 65 })

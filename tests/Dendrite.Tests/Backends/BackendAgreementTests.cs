@@ -62,7 +62,7 @@ public partial class BackendAgreementTests
             IEnumerable<AgreementCase>[] groups =
             [
                 Memory(), UnaryCases(), BinaryCases(), Reductions(), Products(), Convolutions(), Pooling(),
-                Resampling(), Normalisation(), Losses(), Dropout(), Recurrent(), Optimisers(),
+                Resampling(), Normalisation(), Losses(), Dropout(), Recurrent(), Optimisers(), Indexing(),
             ];
             foreach (var c in groups.SelectMany(g => g)) data.Add(c);
             return data;
@@ -248,6 +248,7 @@ public partial class BackendAgreementTests
         (UnaryOp.MulScalar, -2.5f, 0, 0, -3, 3),
         (UnaryOp.Huber, 1, 1, 1, -3, 3),
         (UnaryOp.Huber, 0.5f, 2, 1, -3, 3),
+        (UnaryOp.XLogX, 0, 0, 0, 0, 3),
     ];
 
     private static IEnumerable<AgreementCase> UnaryCases()

@@ -130,8 +130,14 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
 
     private static (float[][] Grads, int Buckets) Gradients(ProcessGroup g, double capMB, bool sync)
     {
-        Torch.ManualSeed(7);
+        // Weights from a formula, not the process-wide generator, which other tests' threads draw from meanwhile.
         var net = new Sequential(new Linear(4, 8), new Tanh(), new Linear(8, 8), new Tanh(), new Linear(8, 2));
+        int k = 0;
+        foreach (var p in net.Parameters())
+        {
+            var values = p.Data;
+            for (int i = 0; i < values.Length; i++) values[i] = MathF.Sin(0.7f * k++) / 2;
+        }
         var x = Tensor.FromArray([.. Enumerable.Range(0, 12).Select(i => (i + 5f * g.Rank) / 10f)], 3, 4);
         if (!sync)
         {

@@ -107,6 +107,70 @@ public class SafeTensorsFormatTests
         Assert.Equal([2.5f], t["d"].ToArray());
     }
 
+    [Fact]
+    public void Integer_and_boolean_tensors_are_read_as_float32()
+    {
+        using var dir = new TempDirectory();
+        byte[] i64 = [.. BitConverter.GetBytes(-3L), .. BitConverter.GetBytes(1L << 40)];
+        byte[] i32 = BitConverter.GetBytes(123456);
+        byte[] i16 = BitConverter.GetBytes((short)-300);
+        byte[] small = [0xFE, 0xFE, 0x00, 0x01, 0x00, 0x02]; // I8 −2, U8 254, BOOL false, true, false, true (non-zero)
+        string path = Handmade(dir,
+            string.Join(",",
+                """{"l":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}""",
+                """ "i":{"dtype":"I32","shape":[],"data_offsets":[16,20]}""",
+                """ "s":{"dtype":"I16","shape":[1],"data_offsets":[20,22]}""",
+                """ "b":{"dtype":"I8","shape":[1],"data_offsets":[22,23]}""",
+                """ "u":{"dtype":"U8","shape":[1],"data_offsets":[23,24]}""",
+                """ "m":{"dtype":"BOOL","shape":[4],"data_offsets":[24,28]}}"""),
+            [.. i64, .. i32, .. i16, .. small]);
+
+        var t = SafeTensors.Load(path);
+
+        Assert.Equal([-3f, 1099511627776f], t["l"].ToArray());
+        Assert.Equal(new Shape(), t["i"].Shape);
+        Assert.Equal(123456f, t["i"].Item());
+        Assert.Equal([-300f], t["s"].ToArray());
+        Assert.Equal([-2f], t["b"].ToArray());
+        Assert.Equal([254f], t["u"].ToArray());
+        Assert.Equal([0f, 1f, 0f, 1f], t["m"].ToArray());
+    }
+
+    [Fact]
+    public void A_batchnorm_state_dict_saved_by_pytorch_with_its_int64_counter_loads()
+    {
+        // save_file(nn.BatchNorm1d(3).state_dict()) as the safetensors library writes it: {"__metadata__": {"format":
+        // "pt"}} and the tensors sorted by dtype, widest alignment first (I64 before F32), then by name; the header padded
+        // with spaces to a multiple of 8; num_batches_tracked an I64 of shape [] (0-dimensional).
+        using var dir = new TempDirectory();
+        string header = string.Join(",",
+            """{"__metadata__":{"format":"pt"}""",
+            """ "num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]}""".TrimStart(),
+            """ "bias":{"dtype":"F32","shape":[3],"data_offsets":[8,20]}""".TrimStart(),
+            """ "running_mean":{"dtype":"F32","shape":[3],"data_offsets":[20,32]}""".TrimStart(),
+            """ "running_var":{"dtype":"F32","shape":[3],"data_offsets":[32,44]}""".TrimStart(),
+            """ "weight":{"dtype":"F32","shape":[3],"data_offsets":[44,56]}}""".TrimStart());
+        header = header.PadRight((header.Length + 7) / 8 * 8);
+        string path = Handmade(dir, header,
+            [.. BitConverter.GetBytes(42L), .. Floats(0.1f, -0.2f, 0.3f), .. Floats(0.25f, -1f, 3f), .. Floats(1.5f, 2f, 0.5f),
+                .. Floats(1.5f, 0.5f, 2f)], "bn.safetensors");
+        var bn = new Dendrite.NN.BatchNorm1d(3);
+        Assert.Equal(["weight", "bias", "running_mean", "running_var", "num_batches_tracked"], bn.StateDict().Keys);
+
+        var report = bn.LoadWeights(path);
+
+        Assert.True(report.IsExactMatch);
+        Assert.Equal([1.5f, 0.5f, 2f], bn.Weight!.ToArray());
+        Assert.Equal([0.1f, -0.2f, 0.3f], bn.Bias!.ToArray());
+        Assert.Equal([0.25f, -1f, 3f], bn.RunningMean!.ToArray());
+        Assert.Equal([1.5f, 2f, 0.5f], bn.RunningVar!.ToArray());
+        Assert.Equal(42f, bn.NumBatchesTracked!.Item());
+        // Evaluation uses the loaded statistics: (x − mean)/√(var + eps)·γ + β for channel 0, x = 1.75: 1.5·1.5/√1.5 + 0.1.
+        bn.Eval();
+        var y = bn.Forward(Tensor.FromArray([1.75f, 0f, 0f], 1, 3)).ToArray();
+        Assert.Equal(1.5 * 1.5 / Math.Sqrt(1.5 + 1e-5) + 0.1, y[0], 1e-5);
+    }
+
     public static TheoryData<string, string, byte[], string[]> BadFiles => new()
     {
         // The JSON breaks inside the entry of "fc.bias": the message names it.

@@ -88,7 +88,7 @@ public partial class GradCheckTableTests
         IEnumerable<OpCase>[] groups =
         [
             Elementwise(), MatMul(), Shapes(), Reductions(), Activations(), Losses(), Graphs(), Empty(), Convolutions(),
-            Pooling(), Normalization(),
+            Pooling(), Normalization(), Selection(), WeightedLosses(),
         ];
         return groups.SelectMany(g => g);
     }

@@ -3,9 +3,10 @@ namespace Dendrite.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     public override void CrossEntropyForward(Storage logits, Storage target, bool targetIsProbabilities, int outer, int classes,
-        int inner, float labelSmoothing, int ignoreIndex, Storage logp, Storage q, Storage perSample)
+        int inner, float labelSmoothing, int ignoreIndex, Storage? classWeights, Storage logp, Storage q, Storage perSample)
     {
         var lp = S(logp);
+        var w = Optional(classWeights);
         Cpu.Softmax.Forward(S(logits), outer, classes, inner, lp, log: true);
         var t = S(target);
         var qd = S(q);
@@ -26,6 +27,7 @@ public sealed partial class CpuBackend
                     }
                     float onehot = targetIsProbabilities ? t[at] : (t[s] == k ? 1f : 0f);
                     float qk = (1 - labelSmoothing) * onehot + labelSmoothing / classes;
+                    if (classWeights is not null) qk *= w[k];
                     qd[at] = qk;
                     loss -= qk * lp[at];
                 }
@@ -58,23 +60,32 @@ public sealed partial class CpuBackend
             }
     }
 
-    public override void NllForward(Storage input, Storage target, int outer, int classes, int inner, int ignoreIndex, Storage perSample)
+    public override void NllForward(Storage input, Storage target, int outer, int classes, int inner, int ignoreIndex,
+        Storage? classWeights, Storage perSample)
     {
         var x = S(input);
+        var w = Optional(classWeights);
         var t = S(target);
         var losses = S(perSample);
         for (int o = 0; o < outer; o++)
             for (int i = 0; i < inner; i++)
             {
                 int s = o * inner + i;
-                losses[s] = t[s] == ignoreIndex ? 0f : -x[(o * classes + (int)t[s]) * inner + i];
+                if (t[s] == ignoreIndex)
+                {
+                    losses[s] = 0f;
+                    continue;
+                }
+                int k = (int)t[s];
+                losses[s] = -(classWeights is null ? 1f : w[k]) * x[(o * classes + k) * inner + i];
             }
     }
 
-    public override void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage dy,
-        bool perSampleGradient, float scale, Storage dInput)
+    public override void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage? classWeights,
+        Storage dy, bool perSampleGradient, float scale, Storage dInput)
     {
         var t = S(target);
+        var w = Optional(classWeights);
         var gy = S(dy);
         var d = S(dInput);
         d.Clear();
@@ -84,7 +95,8 @@ public sealed partial class CpuBackend
                 int s = o * inner + i;
                 if (t[s] == ignoreIndex) continue;
                 float g = perSampleGradient ? gy[s] : gy[0] * scale;
-                d[(o * classes + (int)t[s]) * inner + i] = -g;
+                int k = (int)t[s];
+                d[(o * classes + k) * inner + i] = -(classWeights is null ? 1f : w[k]) * g;
             }
     }
 

@@ -54,6 +54,7 @@ public sealed partial class CpuBackend
             case UnaryOp.Huber:
                 float abs = MathF.Abs(x);
                 return abs < a ? 0.5f * b * x * x : c * (abs - 0.5f * a);
+            case UnaryOp.XLogX: return x == 0 ? 0f : x * MathF.Log(x);
             default: throw new ArgumentOutOfRangeException(nameof(op), $"cpu backend: no scalar form of {op}.");
         }
     }
@@ -101,6 +102,7 @@ public sealed partial class CpuBackend
             case UnaryOp.AddScalar: return 1f;
             case UnaryOp.MulScalar: return a;
             case UnaryOp.Huber: return MathF.Abs(x) < a ? b * x : c * MathF.Sign(x);
+            case UnaryOp.XLogX: return x == 0 ? 0f : MathF.Log(x) + 1;
             default: throw new ArgumentOutOfRangeException(nameof(op), $"cpu backend: no derivative of {op}.");
         }
     }

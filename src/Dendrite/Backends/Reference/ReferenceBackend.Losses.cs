@@ -4,7 +4,8 @@ namespace Dendrite.Backends.Reference;
 public sealed partial class ReferenceBackend
 {
     public override void CrossEntropyForward(Storage logits, Storage target, bool targetIsProbabilities, int outer,
-        int classes, int inner, float labelSmoothing, int ignoreIndex, Storage logp, Storage q, Storage perSample)
+        int classes, int inner, float labelSmoothing, int ignoreIndex, Storage? classWeights, Storage logp, Storage q,
+        Storage perSample)
     {
         Softmax(logits, outer, classes, inner, logp, log: true);
         var lp = Values(logp);
@@ -21,7 +22,8 @@ public sealed partial class ReferenceBackend
                 {
                     int at = (o * classes + k) * inner + i;
                     double given = targetIsProbabilities ? t[at] : (t[sample] == k ? 1 : 0);
-                    float qk = ignored ? 0f : (float)((1 - labelSmoothing) * given + (double)labelSmoothing / classes);
+                    double weight = classWeights is null ? 1 : Values(classWeights)[k];
+                    float qk = ignored ? 0f : (float)(weight * ((1 - labelSmoothing) * given + (double)labelSmoothing / classes));
                     qs[at] = qk;
                     if (!ignored) loss -= qk * (double)lp[at];
                 }
@@ -59,7 +61,7 @@ public sealed partial class ReferenceBackend
         perSampleGradient ? Values(dy)[sample] : Values(dy)[0] * scale;
 
     public override void NllForward(Storage input, Storage target, int outer, int classes, int inner, int ignoreIndex,
-        Storage perSample)
+        Storage? classWeights, Storage perSample)
     {
         var x = Values(input);
         var t = Values(target);
@@ -68,12 +70,14 @@ public sealed partial class ReferenceBackend
             for (int i = 0; i < inner; i++)
             {
                 int sample = o * inner + i;
-                losses[sample] = t[sample] == ignoreIndex ? 0f : -x[(o * classes + (int)t[sample]) * inner + i];
+                losses[sample] = t[sample] == ignoreIndex
+                    ? 0f
+                    : (float)(-ClassWeight(classWeights, (int)t[sample]) * x[(o * classes + (int)t[sample]) * inner + i]);
             }
     }
 
-    public override void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage dy,
-        bool perSampleGradient, float scale, Storage dInput)
+    public override void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage? classWeights,
+        Storage dy, bool perSampleGradient, float scale, Storage dInput)
     {
         var t = Values(target);
         var d = Values(dInput);
@@ -86,10 +90,12 @@ public sealed partial class ReferenceBackend
                 {
                     bool hit = !ignored && (int)t[sample] == k;
                     double g = SampleGradient(dy, sample, perSampleGradient, scale);
-                    d[(o * classes + k) * inner + i] = hit ? (float)-g : 0f;
+                    d[(o * classes + k) * inner + i] = hit ? (float)(-ClassWeight(classWeights, k) * g) : 0f;
                 }
             }
     }
+
+    private static double ClassWeight(Storage? classWeights, int k) => classWeights is null ? 1 : Values(classWeights)[k];
 
     /// <summary>log v clamped below at −100, as PyTorch's binary cross-entropy clamps it.</summary>
     private static double ClampedLog(double v) => Math.Max(Math.Log(v), -100);

@@ -37,6 +37,7 @@ public sealed partial class ReferenceBackend
             case UnaryOp.AddScalar: return x + a;
             case UnaryOp.MulScalar: return x * a;
             case UnaryOp.Huber: return Math.Abs(x) < a ? 0.5 * b * x * x : c * (Math.Abs(x) - 0.5 * a);
+            case UnaryOp.XLogX: return x == 0 ? 0 : x * Math.Log(x);
             default: throw new ArgumentOutOfRangeException(nameof(op), $"reference backend: no unary {op}.");
         }
     }
@@ -80,6 +81,7 @@ public sealed partial class ReferenceBackend
             case UnaryOp.AddScalar: return 1;
             case UnaryOp.MulScalar: return a;
             case UnaryOp.Huber: return Math.Abs(x) < a ? b * x : c * Math.Sign(x);
+            case UnaryOp.XLogX: return x == 0 ? 0 : Math.Log(x) + 1;
             default: throw new ArgumentOutOfRangeException(nameof(op), $"reference backend: no derivative of {op}.");
         }
     }

@@ -21,17 +21,17 @@ public sealed class Tanh : Module
 }
 
 /// <summary>x for x &gt; 0, negativeSlope·x otherwise.</summary>
-public sealed class LeakyReLU(float negativeSlope = 0.01f) : Module
+public sealed class LeakyReLU(double negativeSlope = 0.01) : Module
 {
-    public float NegativeSlope { get; } = negativeSlope;
+    public float NegativeSlope { get; } = (float)negativeSlope;
     public override Tensor Forward(Tensor input) => F.LeakyReLU(input, NegativeSlope);
     protected override string ExtraRepr() => $"negative_slope={NegativeSlope}";
 }
 
 /// <summary>x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
-public sealed class ELU(float alpha = 1f) : Module
+public sealed class ELU(double alpha = 1) : Module
 {
-    public float Alpha { get; } = alpha;
+    public float Alpha { get; } = (float)alpha;
     public override Tensor Forward(Tensor input) => F.ELU(input, Alpha);
     protected override string ExtraRepr() => $"alpha={Alpha}";
 }

@@ -1,13 +1,13 @@
 namespace Dendrite.NN;
 
 /// <summary>Inverted dropout (<see cref="F.Dropout"/>): active in training mode, the identity after <see cref="Module.Eval"/>.</summary>
-public sealed class Dropout(float p = 0.5f) : DropoutBase(p)
+public sealed class Dropout(double p = 0.5) : DropoutBase((float)p)
 {
     public override Tensor Forward(Tensor input) => F.Dropout(input, P, Training);
 }
 
 /// <summary>Drops whole channels of an [N, C, H, W] input (<see cref="F.Dropout2d"/>); the identity in eval mode.</summary>
-public sealed class Dropout2d(float p = 0.5f) : DropoutBase(p)
+public sealed class Dropout2d(double p = 0.5) : DropoutBase((float)p)
 {
     public override Tensor Forward(Tensor input) => F.Dropout2d(input, P, Training);
 }

@@ -53,15 +53,15 @@ public abstract class BatchNormBase : Module
 }
 
 /// <summary>Batch normalisation of [N, C] features or [N, C, L] sequences.</summary>
-public sealed class BatchNorm1d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true, bool trackRunningStats = true)
-    : BatchNormBase(numFeatures, eps, momentum, affine, trackRunningStats)
+public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true)
+    : BatchNormBase(numFeatures, (float)eps, (float)momentum, affine, trackRunningStats)
 {
     private protected override (int[] Ranks, string Layout) Accepts => ([2, 3], "[N, C] or [N, C, L]");
 }
 
 /// <summary>Batch normalisation of [N, C, H, W] feature maps, one mean and variance per channel.</summary>
-public sealed class BatchNorm2d(int numFeatures, float eps = 1e-5f, float momentum = 0.1f, bool affine = true, bool trackRunningStats = true)
-    : BatchNormBase(numFeatures, eps, momentum, affine, trackRunningStats)
+public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true)
+    : BatchNormBase(numFeatures, (float)eps, (float)momentum, affine, trackRunningStats)
 {
     private protected override (int[] Ranks, string Layout) Accepts => ([4], "[N, C, H, W]");
 }

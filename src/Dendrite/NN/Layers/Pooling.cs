@@ -68,6 +68,22 @@ public sealed class AdaptiveAvgPool1d(int outputSize) : Module
     protected override string ExtraRepr() => $"output_size={OutputSize}";
 }
 
+/// <summary>Max pooling to a fixed output size (<see cref="F.AdaptiveMaxPool2d"/>); size 1 is global max pooling.</summary>
+public sealed class AdaptiveMaxPool2d(Size2d outputSize) : Module
+{
+    public Size2d OutputSize { get; } = outputSize;
+    public override Tensor Forward(Tensor input) => F.AdaptiveMaxPool2d(input, OutputSize);
+    protected override string ExtraRepr() => $"output_size={OutputSize}";
+}
+
+/// <summary>Max pooling of [N, C, L] to a fixed length (<see cref="F.AdaptiveMaxPool1d"/>).</summary>
+public sealed class AdaptiveMaxPool1d(int outputSize) : Module
+{
+    public int OutputSize { get; } = outputSize;
+    public override Tensor Forward(Tensor input) => F.AdaptiveMaxPool1d(input, OutputSize);
+    protected override string ExtraRepr() => $"output_size={OutputSize}";
+}
+
 /// <summary>Keras' GlobalAveragePooling2D: the mean of each feature map, [N, C, H, W] → [N, C].</summary>
 public sealed class GlobalAvgPool2d : Module
 {

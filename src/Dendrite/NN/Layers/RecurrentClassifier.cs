@@ -7,7 +7,7 @@ namespace Dendrite.NN;
 /// </summary>
 /// <remarks>Shapes: input as the recurrent network takes it (batch_first [N, T, I] is the common choice) → logits [N, C].
 /// Children: "rnn" (the network) and "fc" (Linear(D·H → C)), so state-dict keys read "rnn.weight_ih_l0", "fc.weight".</remarks>
-public sealed class RecurrentClassifier : Module
+public sealed class RecurrentClassifier : Module, IMultiInputModule
 {
     public RecurrentClassifier(RNNBase rnn, int numClasses, Generator? generator = null)
     {
@@ -20,6 +20,11 @@ public sealed class RecurrentClassifier : Module
 
     public override Tensor Forward(Tensor input) => Forward(input, null);
 
+    /// <summary>The padded sequences of a batch with their mask: what <c>Fit</c> passes for a <see cref="Data.SequenceDataset"/>.</summary>
+    Tensor IMultiInputModule.Forward(IReadOnlyList<Tensor> inputs, Tensor? mask) => inputs.Count == 1
+        ? Forward(inputs[0], mask)
+        : throw new ArgumentException($"RecurrentClassifier: takes one input (and a mask), got {inputs.Count} inputs.");
+
     /// <summary>Logits for padded sequences: <paramref name="mask"/> [N, T] marks the real steps (see <see cref="F.LSTM"/>).</summary>
     public Tensor Forward(Tensor input, Tensor? mask)
     {
@@ -30,6 +35,6 @@ public sealed class RecurrentClassifier : Module
             RNN rnn => rnn.Forward(input, null, mask),
             _ => throw new InvalidOperationException($"RecurrentClassifier: unsupported network {Rnn.GetType().Name}."),
         };
-        return Fc.Forward(state.LastLayerState(Rnn.Directions));
+        return Fc.Call(state.LastLayerState(Rnn.Directions));
     }
 }
