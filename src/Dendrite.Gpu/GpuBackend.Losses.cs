@@ -12,14 +12,24 @@ public sealed partial class GpuBackend
     private ClassArgs Classes(Storage target, int classes, int inner, int ignoreIndex) => new()
     {
         Logp = _placeholder.View, Q = _placeholder.View, Target = View(target), PerSample = _placeholder.View,
-        Dy = _placeholder.View, DInput = _placeholder.View, Classes = classes, Inner = inner, IgnoreIndex = ignoreIndex,
+        Dy = _placeholder.View, DInput = _placeholder.View, ClassWeights = _placeholder.View, Classes = classes,
+        Inner = inner, IgnoreIndex = ignoreIndex,
     };
 
+    private ClassArgs Classes(Storage target, int classes, int inner, int ignoreIndex, Storage? classWeights)
+    {
+        var a = Classes(target, classes, inner, ignoreIndex);
+        a.ClassWeights = ViewOrPlaceholder(classWeights);
+        a.HasClassWeights = classWeights is not null;
+        return a;
+    }
+
     public override void CrossEntropyForward(Storage logits, Storage target, bool targetIsProbabilities, int outer,
-        int classes, int inner, float labelSmoothing, int ignoreIndex, Storage logp, Storage q, Storage perSample)
+        int classes, int inner, float labelSmoothing, int ignoreIndex, Storage? classWeights, Storage logp, Storage q,
+        Storage perSample)
     {
         Softmax(logits, outer, classes, inner, logp, log: true);
-        var a = Classes(target, classes, inner, ignoreIndex);
+        var a = Classes(target, classes, inner, ignoreIndex, classWeights);
         a.Logp = View(logp);
         a.Q = View(q);
         a.PerSample = View(perSample);
@@ -43,18 +53,18 @@ public sealed partial class GpuBackend
     }
 
     public override void NllForward(Storage input, Storage target, int outer, int classes, int inner, int ignoreIndex,
-        Storage perSample)
+        Storage? classWeights, Storage perSample)
     {
-        var a = Classes(target, classes, inner, ignoreIndex);
+        var a = Classes(target, classes, inner, ignoreIndex, classWeights);
         a.Logp = View(input);
         a.PerSample = View(perSample);
         Launch(ref _nllForward, GpuKernels.NllForward, outer * inner, a);
     }
 
-    public override void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex, Storage dy,
-        bool perSampleGradient, float scale, Storage dInput)
+    public override void NllBackward(Storage target, int outer, int classes, int inner, int ignoreIndex,
+        Storage? classWeights, Storage dy, bool perSampleGradient, float scale, Storage dInput)
     {
-        var a = Classes(target, classes, inner, ignoreIndex);
+        var a = Classes(target, classes, inner, ignoreIndex, classWeights);
         a.Dy = View(dy);
         a.DInput = View(dInput);
         a.PerSampleGradient = perSampleGradient;

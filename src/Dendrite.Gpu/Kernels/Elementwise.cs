@@ -144,6 +144,7 @@ internal static class KernelMath
             case UnaryOp.Clamp: return XMath.Min(XMath.Max(x, a), b);
             case UnaryOp.AddScalar: return x + a;
             case UnaryOp.MulScalar: return x * a;
+            case UnaryOp.XLogX: return x == 0 ? 0 : x * XMath.Log(x);
             default: return XMath.Abs(x) < a ? 0.5 * b * x * x : c * (XMath.Abs(x) - 0.5 * a); // Huber
         }
     }
@@ -175,6 +176,7 @@ internal static class KernelMath
             case UnaryOp.Clamp: return x >= a && x <= b ? 1 : 0;
             case UnaryOp.AddScalar: return 1;
             case UnaryOp.MulScalar: return a;
+            case UnaryOp.XLogX: return x == 0 ? 0 : XMath.Log(x) + 1;
             default: return XMath.Abs(x) < a ? b * x : c * Sign(x); // Huber
         }
     }

@@ -6,8 +6,8 @@ namespace Dendrite.Gpu.Kernels;
 /// <summary>Logits, log-probabilities and targets as [Outer, Classes, Inner]; per-sample values as [Outer, Inner].</summary>
 internal struct ClassArgs
 {
-    public ArrayView<float> Logp, Q, Target, PerSample, Dy, DInput;
-    public Flag TargetIsProbabilities, PerSampleGradient;
+    public ArrayView<float> Logp, Q, Target, PerSample, Dy, DInput, ClassWeights;
+    public Flag TargetIsProbabilities, PerSampleGradient, HasClassWeights;
     public int Classes, Inner, IgnoreIndex;
     public float LabelSmoothing, Scale;
 }
@@ -16,6 +16,8 @@ internal struct BceArgs { public ArrayView<float> P, T, Dy, Y, Dt; public Flag H
 
 internal static partial class GpuKernels
 {
+    private static double ClassWeight(ClassArgs a, int k) => a.HasClassWeights ? a.ClassWeights[k] : 1.0;
+
     private static double SampleGradient(ClassArgs a, int sample) =>
         a.PerSampleGradient ? a.Dy[sample] : a.Dy[0] * a.Scale;
 
@@ -29,7 +31,8 @@ internal static partial class GpuKernels
         {
             int at = (o * a.Classes + k) * a.Inner + i;
             double given = a.TargetIsProbabilities ? a.Target[at] : (a.Target[sample] == k ? 1 : 0);
-            float qk = ignored ? 0f : (float)((1 - a.LabelSmoothing) * given + (double)a.LabelSmoothing / a.Classes);
+            float qk = ignored ? 0f
+                : (float)(ClassWeight(a, k) * ((1 - a.LabelSmoothing) * given + (double)a.LabelSmoothing / a.Classes));
             a.Q[at] = qk;
             if (!ignored) loss -= qk * (double)a.Logp[at];
         }
@@ -55,7 +58,9 @@ internal static partial class GpuKernels
     {
         int o = sample / a.Inner, i = sample % a.Inner;
         float t = a.Target[sample];
-        a.PerSample[sample] = t == a.IgnoreIndex ? 0f : -a.Logp[(o * a.Classes + (int)t) * a.Inner + i];
+        a.PerSample[sample] = t == a.IgnoreIndex
+            ? 0f
+            : (float)(-ClassWeight(a, (int)t) * a.Logp[(o * a.Classes + (int)t) * a.Inner + i]);
     }
 
     /// <summary>One thread per input element.</summary>
@@ -65,7 +70,7 @@ internal static partial class GpuKernels
         int sample = o * a.Inner + i;
         float t = a.Target[sample];
         bool hit = t != a.IgnoreIndex && (int)t == k;
-        a.DInput[e] = hit ? (float)-SampleGradient(a, sample) : 0f;
+        a.DInput[e] = hit ? (float)(-ClassWeight(a, k) * SampleGradient(a, sample)) : 0f;
     }
 
     private static double ClampedLog(double v) => XMath.Max(XMath.Log(v), -100.0);
