@@ -25,7 +25,8 @@ public sealed record MnistRunOptions(
     string? CheckpointDir = null,
     bool Resume = false,
     int? TestLimit = null,
-    IDataParallel? Parallel = null)
+    IDataParallel? Parallel = null,
+    Device? Device = null)
 {
     /// <summary>
     /// The seed runs use unless told otherwise. Any seed is a draw from the same distribution: over seeds 1–12 the W1
@@ -69,6 +70,8 @@ public static class MnistRun
         if (options.Summary) output.Write(model.Summary(1, 1, 28, 28).ToString());
         if (options.VizDir is not null && !model.Modules().OfType<NN.Conv2d>().Any())   // say so before training, not after
             throw new ArgumentException($"--viz draws convolution filters and feature maps, but {options.Model} has no Conv2d layer.");
+        // Before the optimiser, whose state follows its parameters' device; batches follow the model (Trainer.Fit).
+        if (options.Device is { } device) model.To(device);
         var (train, fullTest) = Mnist.Load(options.DataDir);
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
@@ -81,7 +84,7 @@ public static class MnistRun
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
         string ranks = parallel is null ? "" : $" per rank, {parallel.WorldSize} ranks × batch {rankBatch}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Torch.NumThreads} threads{ranks}"));
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Torch.NumThreads} threads{ranks}{(options.Device is { IsHost: false } d ? $", on {d.Name}" : "")}"));
         // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;

@@ -58,14 +58,17 @@ internal static class ModelCommands
         var labels = new Option<string?>("--labels") { Description = "The IDX labels file that goes with --images." };
         var csv = new Option<string?>("--csv") { Description = "A CSV file to evaluate on: each row a label, then the sample's values." };
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
+        var device = Devices.Option();
         var command = new Command("eval", "Print a model's accuracy on the MNIST test set, or on IDX or CSV data.")
         {
-            model, inputShape, dataDir, images, labels, csv, divideBy,
+            model, inputShape, dataDir, images, labels, csv, divideBy, device,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            var target = Devices.Resolve(parse.GetValue(device)!);   // before the file: a missing GPU is said first
             var (module, recorded) = ModelFile.LoadWithInfo(path);
+            module.To(target);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape), new Shape(1, 28, 28));
             var (x, y, source) = EvalData(parse.GetValue(dataDir), parse.GetValue(images), parse.GetValue(labels), parse.GetValue(csv), parse.GetValue(divideBy), sample);
             var outputs = module.Predict(x);
@@ -109,14 +112,17 @@ internal static class ModelCommands
         var invert = new Option<bool>("--invert") { Description = "Invert a PNG's gray levels (for dark digits on a light background; MNIST digits are light on dark)." };
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
         var limit = new Option<int>("--limit") { Description = "Print at most this many samples.", DefaultValueFactory = _ => 10 };
+        var device = Devices.Option();
         var command = new Command("predict", "Print a model's class probabilities for a PNG image, the images of an IDX file, or CSV rows.")
         {
-            model, input, inputShape, invert, divideBy, limit,
+            model, input, inputShape, invert, divideBy, limit, device,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            var target = Devices.Resolve(parse.GetValue(device)!);   // before the file: a missing GPU is said first
             var (module, recorded) = ModelFile.LoadWithInfo(path);
+            module.To(target);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape));
             string file = parse.GetValue(input)!;
             string lower = file.ToLowerInvariant();

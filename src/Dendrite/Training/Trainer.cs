@@ -55,9 +55,11 @@ public static class Trainer
             foreach (var m in metrics ?? []) m.Reset();
             int step = 0;
             var batchLogs = new Dictionary<string, double>();
-            foreach (var (x, y) in loader)
+            var device = DeviceOf(model);
+            foreach (var (hostX, hostY) in loader)
             {
                 step++;
+                var (x, y) = (hostX.To(device), hostY.To(device));
                 var prediction = model.Call(x);
                 var l = loss(prediction, y);
                 float value = l.Item();
@@ -72,9 +74,10 @@ public static class Trainer
                 int n = x.Shape[0];
                 seen += n;
                 lossSum += value * n;
-                if (hasAccuracy && Metrics.CorrectCount(prediction, y) is { } ok) correct += ok;
+                var seenPrediction = OnHost(prediction);
+                if (hasAccuracy && Metrics.CorrectCount(seenPrediction, hostY) is { } ok) correct += ok;
                 else hasAccuracy = false;
-                foreach (var m in metrics ?? []) m.Update(prediction, y);
+                foreach (var m in metrics ?? []) m.Update(seenPrediction, hostY);
                 batchLogs["loss"] = lossSum / seen;
                 if (hasAccuracy) batchLogs["accuracy"] = (double)correct / seen;
                 foreach (var c in all) c.OnBatchEnd(step, (int)seen, batchLogs);
@@ -105,6 +108,12 @@ public static class Trainer
     }
 
     /// <summary>Mean loss and accuracy (null when accuracy does not apply) over a dataset, in eval mode without gradients.</summary>
+    /// <summary>Where the model's parameters live (the CPU for a model without any): batches are moved there.</summary>
+    private static Device DeviceOf(Module model) => model.Parameters().FirstOrDefault()?.Device ?? Device.Cpu;
+
+    /// <summary>A host copy outside the graph for the metrics, which read values on the host.</summary>
+    private static Tensor OnHost(Tensor t) => t.Device.IsHost ? t : t.Detach().To(Device.Cpu);
+
     public static (double Loss, double? Accuracy) Evaluate(this Module model, IDataset data, LossFunction loss, int batchSize = 256) =>
         EvaluateWith(model, data, loss, batchSize, null);
 
@@ -133,12 +142,14 @@ public static class Trainer
             long correct = 0, seen = 0;
             bool hasAccuracy = metrics is null;
             foreach (var m in metrics ?? []) m.Reset();
+            var device = DeviceOf(model);
             foreach (var (x, y) in new DataLoader(data, batchSize, recycle: true))
             {
-                var output = model.Call(x);
+                var onDevice = model.Call(x.To(device));
                 int n = x.Shape[0];
-                lossSum += loss(output, y).Item() * n;
+                lossSum += loss(onDevice, y.To(device)).Item() * n;
                 seen += n;
+                var output = OnHost(onDevice);
                 if (hasAccuracy && Metrics.CorrectCount(output, y) is { } ok) correct += ok;
                 else hasAccuracy = false;
                 foreach (var m in metrics ?? []) m.Update(output, y);
@@ -161,7 +172,7 @@ public static class Trainer
             using var _ = Tensor.NoGrad();
             var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
-                parts.Add(model.Call(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
+                parts.Add(OnHost(model.Call(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start)).To(DeviceOf(model)))));
             return F.Cat([.. parts], 0);
         }
         finally
