@@ -5,8 +5,8 @@ using Dendrite.Tests.TestSupport;
 namespace Dendrite.Tests.Gpu;
 
 // The seam's value tests, on the GPU backend's kernels run by ILGPU's simulator (acceptance 1 of issue 17). The
-// convolution value tests still read device tensors through Tensor.Data, and the recurrent ones take minutes there
-// (a kernel launch per time step): the recurrent kernels are checked by SimulatorAgreementTests instead.
+// recurrent ones take minutes there (a kernel launch per time step and unit test sizes of 50 steps): the recurrent
+// kernels are checked by SimulatorAgreementTests instead.
 
 [Collection(ProcessStateCollection.Name)] // the simulator's backend serves one thread at a time
 public sealed class OpValueTestsOnSimulator : OpValueTests
@@ -38,4 +38,10 @@ public class GradCheckTableOnSimulatorTests
     [Theory, MemberData(nameof(Cases))]
     public void Backward_matches_central_differences_on_the_simulator(OpCase op) =>
         new GradCheckTableTests().Backward_matches_central_differences(op, Device.Simulator.Name);
+}
+
+[Collection(ProcessStateCollection.Name)] // the simulator's backend serves one thread at a time
+public sealed class ConvolutionValueTestsOnSimulator : ConvolutionValueTests
+{
+    protected override Device Device => Device.Simulator;
 }
