@@ -27,7 +27,8 @@ public sealed record MnistRunOptions(
     int? TestLimit = null,
     IDataParallel? Parallel = null,
     bool Override = false,
-    bool Fresh = false)
+    bool Fresh = false,
+    Device? Device = null)
 {
     /// <summary>
     /// The running training loss above which a run counts as diverged: a hundred times that of guessing uniformly over
@@ -88,6 +89,8 @@ public static class MnistRun
                 ("--checkpoint-dir", options.CheckpointDir, RunDirectories.StateBytes(model, copies: 3 * epochs)))
             : null;
         if (options.CheckpointDir is { } checkpointDir && !options.Resume && writes) RunRecord.ClaimForNewRun(checkpointDir, options.Fresh, output);
+        // Before the optimiser, whose state follows its parameters' device; batches follow the model (Trainer.Fit).
+        if (options.Device is { } device) model.To(device);
         var (train, fullTest) = Mnist.Load(options.DataDir);
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
@@ -104,7 +107,7 @@ public static class MnistRun
         LRScheduler? scheduler = preset.OneCycle ? new OneCycleLR(optimizer, lr, epochs * stepsPerEpoch) : null;
         string ranks = parallel is null ? "" : $" per rank, {parallel.WorldSize} ranks × batch {rankBatch}";
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Torch.NumThreads} threads{ranks}"));
+            $"Training {options.Model} on MNIST: {trainSet.Count} training and {test.Count} test images, {epochs} epochs, batch {batchSize}, lr {lr}{(preset.OneCycle ? " (one-cycle peak)" : "")}, seed {options.Seed}, {Torch.NumThreads} threads{ranks}{(options.Device is { IsHost: false } d ? $", on {d.Name}" : "")}"));
         // Random streams a checkpoint must carry besides the default generator (dropout): the augmentation's.
         var generators = new Dictionary<string, Generator>();
         if (trainSet is TransformedDataset augmented) generators["augmentation"] = augmented.Generator;

@@ -100,17 +100,20 @@ internal static class ModelCommands
         var csv = new Option<string?>("--csv") { Description = "A CSV file to evaluate on: each row a label, then the sample's values." };
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
         var (header, noHeader) = (HeaderOption(), NoHeaderOption());
+        var device = Devices.Option();
         var command = new Command("eval", "Print a model's accuracy on the MNIST test set, or on IDX or CSV data.")
         {
-            model, inputShape, dataDir, images, labels, csv, divideBy, header, noHeader,
+            model, inputShape, dataDir, images, labels, csv, divideBy, header, noHeader, device,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
             ModelInputs.CheckDivisor(parse.GetValue(divideBy));
             bool? hasHeader = Header(parse, header, noHeader);
+            var target = Devices.Resolve(parse.GetValue(device)!);   // before the file: a missing GPU is said first
             var (module, recorded) = ModelFile.LoadWithInfo(path);
-            ModelInputs.CheckModel(module, path);
+            ModelInputs.CheckModel(module, path);   // on the host, before the move
+            module.To(target);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape), new Shape(1, 28, 28));
             var (x, y, source) = EvalData(parse.GetValue(dataDir), parse.GetValue(images), parse.GetValue(labels), parse.GetValue(csv), parse.GetValue(divideBy), sample, hasHeader);
             var outputs = module.Predict(x);
@@ -159,9 +162,10 @@ internal static class ModelCommands
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
         var limit = new Option<int>("--limit") { Description = "Print at most this many samples.", DefaultValueFactory = _ => 10 };
         var (header, noHeader) = (HeaderOption(), NoHeaderOption());
+        var device = Devices.Option();
         var command = new Command("predict", "Print a model's class probabilities for a PNG image, the images of an IDX file, or CSV rows.")
         {
-            model, input, inputShape, invert, divideBy, limit, header, noHeader,
+            model, input, inputShape, invert, divideBy, limit, header, noHeader, device,
         };
         command.SetAction(parse =>
         {
@@ -169,8 +173,10 @@ internal static class ModelCommands
             ModelInputs.CheckDivisor(parse.GetValue(divideBy));
             bool? hasHeader = Header(parse, header, noHeader);
             if (parse.GetValue(limit) < 1) throw new ArgumentException($"--limit must be at least 1, got {parse.GetValue(limit)}.");
+            var target = Devices.Resolve(parse.GetValue(device)!);   // before the file: a missing GPU is said first
             var (module, recorded) = ModelFile.LoadWithInfo(path);
-            ModelInputs.CheckModel(module, path);
+            ModelInputs.CheckModel(module, path);   // on the host, before the move
+            module.To(target);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape));
             string file = parse.GetValue(input)!;
             string lower = file.ToLowerInvariant();

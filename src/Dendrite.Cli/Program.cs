@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ModelCommands.Eval());
         root.Subcommands.Add(ModelCommands.Predict());
         root.Subcommands.Add(ModelCommands.Export());
+        root.Subcommands.Add(Devices.Command());
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -114,6 +115,7 @@ public static class Program
         var checkpointDir = new Option<string?>("--checkpoint-dir") { Description = "Directory to save a checkpoint into after every epoch (model, optimiser, RNG state)." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the latest checkpoint in --checkpoint-dir up to --epochs in total; the result is bit-identical to an uninterrupted run." };
         var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training over MPI: start with mpirun -np N (or srun); --batch-size stays the global batch, split over the ranks." };
+        var device = Devices.Option();
         var deterministic = new Option<bool>("--deterministic") { Description = "With --distributed: sum gradients in rank order, so results do not depend on the MPI library." };
         var trainSamples = new Option<int?>("--train-samples") { Description = "Train on the first N training images only (a quick trial run; default: all 60,000)." };
         var overrideOption = new Option<bool>("--override") { Description = "With --resume: continue with changed --lr or --batch-size (refused otherwise, since the result then differs from an uninterrupted run)." };
@@ -122,7 +124,7 @@ public static class Program
         var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
         {
             model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
-            distributed, deterministic, trainSamples, overrideOption, fresh,
+            distributed, deterministic, trainSamples, overrideOption, fresh, device,
         };
         var generative = new GenerativeTraining();
         foreach (var option in generative.Options) command.Options.Add(option);
@@ -145,7 +147,8 @@ public static class Program
                 Resume: parse.GetValue(resume),
                 TrainLimit: parse.GetValue(trainSamples),
                 Override: parse.GetValue(overrideOption),
-                Fresh: parse.GetValue(fresh));
+                Fresh: parse.GetValue(fresh),
+                Device: Devices.Resolve(parse.GetValue(device)!));
             if (parse.GetValue(distributed)) return DistributedTraining.Run(options, parse.GetValue(deterministic));
             if (parse.GetValue(deterministic))
                 throw new ArgumentException("--deterministic applies to --distributed runs.");

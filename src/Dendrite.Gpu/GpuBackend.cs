@@ -19,6 +19,8 @@ namespace Dendrite.Gpu;
 /// takes in double are taken in double here too, but in a different order where threads split them, and atomic
 /// additions (scatter and pooling gradients) add in any order: results agree with the CPU within float rounding,
 /// while copies, masks, maxima and indices agree to the bit.
+/// <para>Like the stream it queues on, a backend serves one thread at a time: its scratch buffers (whole-tensor sums,
+/// index uploads, column matrices) are shared by its calls.</para>
 /// </remarks>
 public sealed partial class GpuBackend : Backend, IDisposable
 {

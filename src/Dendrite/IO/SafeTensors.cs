@@ -41,7 +41,8 @@ public static class SafeTensors
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         stream.Write(length);
         stream.Write(header);
-        foreach (var t in tensors.Values) stream.Write(MemoryMarshal.AsBytes(t.Data));
+        // A tensor on a device (a GPU) is copied to the host first, so a model saves from any device.
+        foreach (var t in tensors.Values) stream.Write(MemoryMarshal.AsBytes(t.Device.IsHost ? t.Data : t.ToArray().AsSpan()));
     }
 
     private static byte[] Header(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata)

@@ -281,8 +281,16 @@ public partial class Tensor
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params int[] index]
     {
-        get => Data[FlatIndex(index)];
+        // Reading one value of a device tensor downloads it (waiting for the device), as PyTorch's t[i].item() does.
+        get => _storage is CpuStorage ? Data[FlatIndex(index)] : ValueOnDevice(FlatIndex(index));
         set => Data[FlatIndex(index)] = value;
+    }
+
+    private float ValueOnDevice(int flat)
+    {
+        Span<float> value = stackalloc float[1];
+        Backend.Download(_storage.Slice(flat, 1), value);
+        return value[0];
     }
 
     private int FlatIndex(int[] index)

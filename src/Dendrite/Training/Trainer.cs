@@ -88,9 +88,11 @@ public static class Trainer
             foreach (var m in metrics ?? []) m.Reset();
             int stepInEpoch = 0;
             var batchLogs = new Dictionary<string, double>();
-            foreach (var batch in loader.Batches(collate))
+            var device = DeviceOf(model);
+            foreach (var hostBatch in loader.Batches(collate))
             {
                 context.Step = ++stepInEpoch;
+                var batch = hostBatch.To(device);
                 var (l, prediction) = step(context, batch);
                 float value = l.Item();
                 context.ThrowIfDiverged(value);   // also for a train step that does not call Optimize
@@ -98,9 +100,10 @@ public static class Trainer
                 int n = batch.Count;
                 seen += n;
                 lossSum += value * n;
-                if (hasAccuracy && Metrics.CorrectCount(prediction, batch.Target) is { } ok) correct += ok;
+                var seenPrediction = OnHost(prediction);
+                if (hasAccuracy && Metrics.CorrectCount(seenPrediction, hostBatch.Target) is { } ok) correct += ok;
                 else hasAccuracy = false;
-                foreach (var m in metrics ?? []) m.Update(prediction, batch.Target);
+                foreach (var m in metrics ?? []) m.Update(seenPrediction, hostBatch.Target);
                 batchLogs["loss"] = lossSum / seen;
                 if (hasAccuracy) batchLogs["accuracy"] = (double)correct / seen;
                 foreach (var c in all) c.OnBatchEnd(stepInEpoch, (int)seen, batchLogs);
@@ -153,6 +156,12 @@ public static class Trainer
         };
 
     /// <summary>Mean loss and accuracy (null when accuracy does not apply) over a dataset, in eval mode without gradients.</summary>
+    /// <summary>Where the model's parameters live (the CPU for a model without any): batches are moved there.</summary>
+    private static Device DeviceOf(Module model) => model.Parameters().FirstOrDefault()?.Device ?? Device.Cpu;
+
+    /// <summary>A host copy outside the graph for the metrics, which read values on the host.</summary>
+    private static Tensor OnHost(Tensor t) => t.Device.IsHost ? t : t.Detach().To(Device.Cpu);
+
     public static (double Loss, double? Accuracy) Evaluate(this Module model, IDataset data, LossFunction loss, int batchSize = 256) =>
         EvaluateWith(model, data, loss, batchSize, null);
 
@@ -181,13 +190,16 @@ public static class Trainer
             long correct = 0, seen = 0;
             bool hasAccuracy = metrics is null;
             foreach (var m in metrics ?? []) m.Reset();
-            foreach (var batch in new DataLoader(data, batchSize, recycle: true).Batches(Collator(data)))
+            var device = DeviceOf(model);
+            foreach (var hostBatch in new DataLoader(data, batchSize, recycle: true).Batches(Collator(data)))
             {
-                var output = Forward(model, batch);
-                var y = batch.Target;
+                var batch = hostBatch.To(device);
+                var onDevice = Forward(model, batch);
+                var y = hostBatch.Target;
                 int n = batch.Count;
-                lossSum += loss(output, y).Item() * n;
+                lossSum += loss(onDevice, batch.Target).Item() * n;
                 seen += n;
+                var output = OnHost(onDevice);
                 if (hasAccuracy && Metrics.CorrectCount(output, y) is { } ok) correct += ok;
                 else hasAccuracy = false;
                 foreach (var m in metrics ?? []) m.Update(output, y);
@@ -210,7 +222,7 @@ public static class Trainer
             using var _ = Tensor.NoGrad();
             var parts = new List<Tensor>();
             for (int start = 0; start < inputs.Shape[0]; start += batchSize)
-                parts.Add(model.Call(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start))));
+                parts.Add(OnHost(model.Call(inputs.Slice(start, Math.Min(batchSize, inputs.Shape[0] - start)).To(DeviceOf(model)))));
             return F.Cat([.. parts], 0);
         }
         finally

@@ -2,6 +2,7 @@ using Dendrite.Backends;
 using Dendrite.Backends.Reference;
 using Dendrite.Gpu;
 using Dendrite.Tests.Backends;
+using Dendrite.Tests.TestSupport;
 
 namespace Dendrite.Tests.Gpu;
 
@@ -10,6 +11,7 @@ namespace Dendrite.Tests.Gpu;
 /// accelerator executes the kernels exactly, shared memory and barriers included), agrees with the scalar reference
 /// over the agreement table's awkward shapes, under the same tolerance; copies, masks, maxima and indices to the bit.
 /// </summary>
+[Collection(ProcessStateCollection.Name)] // the simulator's backend serves one thread at a time
 public class SimulatorAgreementTests
 {
     private const double Tolerance = 1e-5;

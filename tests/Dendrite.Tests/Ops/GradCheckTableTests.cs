@@ -83,7 +83,7 @@ public partial class GradCheckTableTests
         return inputs;
     }
 
-    private static IEnumerable<OpCase> Cases()
+    internal static IEnumerable<OpCase> Cases()
     {
         IEnumerable<OpCase>[] groups =
         [

@@ -123,9 +123,10 @@ public abstract class RecurrentValueTests : DeviceTests
         module.To(Device);
         int[] lengths = [7, 50, 23];
         var padded = On(Tensor.Randn(new Shape(3, 50, 4), g));    // batch first; steps past each length are padding
-        var mask = On(Tensor.Zeros(3, 50));
+        var hostMask = Tensor.Zeros(3, 50);
         for (int n = 0; n < 3; n++)
-            for (int t = 0; t < lengths[n]; t++) mask[n, t] = 1f;
+            for (int t = 0; t < lengths[n]; t++) hostMask[n, t] = 1f;
+        var mask = On(hostMask);
         var h0 = On(Tensor.Randn(new Shape(4, 3, 6), g));
         var c0 = On(Tensor.Randn(new Shape(4, 3, 6), g));
 
@@ -134,7 +135,7 @@ public abstract class RecurrentValueTests : DeviceTests
         for (int n = 0; n < 3; n++)
         {
             var alone = Tensor.Empty(1, lengths[n], 4);
-            padded.Data.Slice(n * 200, lengths[n] * 4).CopyTo(alone.Data);
+            padded.ToArray().AsSpan(n * 200, lengths[n] * 4).CopyTo(alone.Data);
             var (h0Row, c0Row) = (On(Row(h0, n)), cell == "lstm" ? On(Row(c0, n)) : null);
             var r = Run(cell, On(alone), h0Row, c0Row, [.. module.FlatWeights], 2, true, null, batchFirst: true);
             for (int s = 0; s < 4; s++)   // layer 0 forward, layer 0 reverse, layer 1 forward, layer 1 reverse
@@ -190,7 +191,8 @@ public abstract class RecurrentValueTests : DeviceTests
         bi.To(Device);
         var x = On(Tensor.Randn(new Shape(4, 1, 2), g));
         var reversed = Tensor.Empty(4, 1, 2);
-        for (int t = 0; t < 4; t++) x.Data.Slice(t * 2, 2).CopyTo(reversed.Data.Slice((3 - t) * 2, 2));
+        var xs = x.ToArray();
+        for (int t = 0; t < 4; t++) xs.AsSpan(t * 2, 2).CopyTo(reversed.Data.Slice((3 - t) * 2, 2));
 
         var both = bi.Forward(x, null);
         var alone = F.GRU(On(reversed), null, bi.FlatWeights.Skip(4).ToArray());

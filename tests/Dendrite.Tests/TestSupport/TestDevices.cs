@@ -8,7 +8,12 @@ public static class TestDevices
 {
     public static IReadOnlyList<Device> All { get; } = [Device.Cpu, Device.Reference];
 
-    public static Device Named(string name) => All.Single(d => d.Name == name);
+    /// <summary>
+    /// A device by name: one of <see cref="All"/>, or "simulator" (the GPU backend on ILGPU's CPU accelerator), which
+    /// the GPU tests run the same tables on separately, since it is hundreds of times slower.
+    /// </summary>
+    public static Device Named(string name) =>
+        name == Dendrite.Gpu.GpuDevices.Simulator.Name ? Dendrite.Gpu.GpuDevices.Simulator : All.Single(d => d.Name == name);
 
     /// <summary>Every row once per device, the device's name as the last argument.</summary>
     public static TheoryData<T, string> OnEach<T>(IEnumerable<T> rows)
