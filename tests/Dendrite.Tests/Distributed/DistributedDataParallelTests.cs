@@ -111,11 +111,11 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
     {
         // Rank r's gradient is computed on its own rows; the synchronised one must be the mean of both, whether
         // the parameters travel in one bucket or in one bucket each (reduced while backward goes on).
-        foreach (var (capMB, buckets) in new[] { (25.0, 1), (1e-9, 6) })
+        foreach (var (capMB, buckets, overlap) in new[] { (25.0, 1, true), (1e-9, 6, true), (1e-9, 6, false) })
         {
             var results = InProcessGroup.Run(2, g =>
             {
-                var (local, reduced) = (Gradients(g, capMB, sync: false), Gradients(g, capMB, sync: true));
+                var (local, reduced) = (Gradients(g, capMB, overlap, sync: false), Gradients(g, capMB, overlap, sync: true));
                 return (local.Grads, reduced.Grads, reduced.Buckets);
             });
             Assert.All(results, r => Assert.Equal(buckets, r.Buckets));
@@ -128,7 +128,7 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
         }
     }
 
-    private static (float[][] Grads, int Buckets) Gradients(ProcessGroup g, double capMB, bool sync)
+    private static (float[][] Grads, int Buckets) Gradients(ProcessGroup g, double capMB, bool overlap, bool sync)
     {
         // Weights from a formula, not the process-wide generator, which other tests' threads draw from meanwhile.
         var net = new Sequential(new Linear(4, 8), new Tanh(), new Linear(8, 8), new Tanh(), new Linear(8, 2));
@@ -145,7 +145,7 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
             (y * y).Sum().Backward();
             return ([.. net.Parameters().Select(p => p.Grad!.ToArray())], 0);
         }
-        using var ddp = new DistributedDataParallel(net, g, bucketCapMB: capMB);
+        using var ddp = new DistributedDataParallel(net, g, bucketCapMB: capMB, overlap: overlap);
         var z = ddp.Call(x);
         (z * z).Sum().Backward();
         ddp.SynchronizeGradients();
@@ -159,7 +159,7 @@ public class DistributedDataParallelTests(ITestOutputHelper output)
         Torch.ManualSeed(2);
         var first = new Linear(3, 4);
         var last = new Linear(4, 2);
-        using var ddp = new DistributedDataParallel(new Sequential(first, last), group, bucketCapMB: 1e-9);
+        using var ddp = new DistributedDataParallel(new Sequential(first, last), group, bucketCapMB: 1e-9, overlap: true);
         bool reducedBeforeFirstLayer = false;
         var hidden = first.Call(Tensor.FromArray([1f, 2f, 3f], 1, 3));
         // The probe's backward runs after the last layer's and before the first layer's.
