@@ -33,13 +33,13 @@ public sealed partial class GpuBackend
 
     public override void Gather(Storage x, ReadOnlySpan<int> xShape, int dim, Storage index, ReadOnlySpan<int> indexShape,
         Storage y) =>
-        Launch(ref _gatherAlong, GpuKernels.Gather, y.Length, Along(x, xShape, dim, index, indexShape, y));
+        Launch(ref _gatherAlong, GpuKernels.GatherAlong, y.Length, Along(x, xShape, dim, index, indexShape, y));
 
     public override void ScatterAdd(Storage dy, ReadOnlySpan<int> indexShape, int dim, Storage index, Storage dx,
         ReadOnlySpan<int> xShape)
     {
         Fill(dx, 0f);
-        Launch(ref _scatterAddAlong, GpuKernels.ScatterAdd, dy.Length, Along(dy, xShape, dim, index, indexShape, dx));
+        Launch(ref _scatterAddAlong, GpuKernels.ScatterAddAlong, dy.Length, Along(dy, xShape, dim, index, indexShape, dx));
     }
 
     public override void SortIndices(Storage x, int outer, int n, int inner, bool descending, Storage indices) =>

@@ -47,10 +47,10 @@ internal static partial class GpuKernels
         return at;
     }
 
-    public static void Gather(Index1D j, GatherArgs a) => a.Y[j] = a.X[GatherSource(j, a)];
+    public static void GatherAlong(Index1D j, GatherArgs a) => a.Y[j] = a.X[GatherSource(j, a)];
 
     /// <summary>Y = dx, zeroed first; repeated indices add atomically (in any order, within float rounding).</summary>
-    public static void ScatterAdd(Index1D j, GatherArgs a) => Atomic.Add(ref a.Y[GatherSource(j, a)], a.X[j]);
+    public static void ScatterAddAlong(Index1D j, GatherArgs a) => Atomic.Add(ref a.Y[GatherSource(j, a)], a.X[j]);
 
     /// <summary>Whether u sorts strictly before v: smaller (larger when descending), NaN above every number.</summary>
     private static bool SortsBefore(float u, float v, bool descending)
