@@ -17,32 +17,19 @@ namespace Dendrite.Distributed;
 /// backward (the gradients of the per-rank sums are summed over the ranks), on the caller's thread: every rank
 /// must run the layer the same number of times.</para>
 /// </remarks>
-public sealed class SyncBatchNorm : Module
+public sealed class SyncBatchNorm : BatchNormBase
 {
     public SyncBatchNorm(int numFeatures, ProcessGroup group, float eps = 1e-5f, float momentum = 0.1f,
         bool affine = true, bool trackRunningStats = true)
+        : base(numFeatures, eps, momentum, affine, trackRunningStats)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (numFeatures < 1)
-            throw new ArgumentOutOfRangeException(nameof(numFeatures),
-                $"SyncBatchNorm: numFeatures must be positive, got {numFeatures}.");
         if (!float.IsFinite(eps) || eps < 0)
             throw new ArgumentOutOfRangeException(nameof(eps), $"SyncBatchNorm: eps must be finite and >= 0, got {eps}.");
         if (!float.IsFinite(momentum) || momentum < 0 || momentum > 1)
             throw new ArgumentOutOfRangeException(nameof(momentum),
                 $"SyncBatchNorm: momentum must be in [0, 1], got {momentum}.");
-        (NumFeatures, Group, Eps, Momentum) = (numFeatures, group, eps, momentum);
-        if (affine)
-        {
-            Weight = AddParameter("weight", new Parameter(Tensor.Ones(numFeatures)));
-            Bias = AddParameter("bias", new Parameter(Tensor.Zeros(numFeatures)));
-        }
-        if (trackRunningStats)
-        {
-            RunningMean = AddBuffer("running_mean", Tensor.Zeros(numFeatures));
-            RunningVar = AddBuffer("running_var", Tensor.Ones(numFeatures));
-            NumBatchesTracked = AddBuffer("num_batches_tracked", Tensor.Zeros([]));
-        }
+        Group = group;
     }
 
     /// <summary>A SyncBatchNorm holding <paramref name="batchNorm"/>'s settings, weights and running statistics.</summary>
@@ -55,24 +42,15 @@ public sealed class SyncBatchNorm : Module
         return sync;
     }
 
-    public int NumFeatures { get; }
     public ProcessGroup Group { get; }
-    public float Eps { get; }
-    public float Momentum { get; }
-    public Parameter? Weight { get; }
-    public Parameter? Bias { get; }
-    public Tensor? RunningMean { get; }
-    public Tensor? RunningVar { get; }
-    public Tensor? NumBatchesTracked { get; }
+
+    protected override (int[] Ranks, string Layout) Accepts => ([2, 3, 4, 5], "[N, C] or [N, C, …]");
 
     public override Tensor Forward(Tensor input)
     {
-        if (input.Rank < 2 || input.Shape[1] != NumFeatures)
-            throw new ShapeMismatchException($"{this}: expected input [N, {NumFeatures}] or [N, {NumFeatures}, …], " +
-                $"got {input.Shape}.");
-        // Without running statistics the batch's own are used in evaluation too, as in PyTorch.
-        if (!Training && RunningMean is not null)
-            return F.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, training: false, Momentum, Eps);
+        // Evaluation with running statistics is plain BatchNorm (without them the batch's own are used, as in PyTorch).
+        if (!Training && RunningMean is not null) return base.Forward(input);
+        CheckInput(input);
 
         int[] reduced = [0, .. Enumerable.Range(2, input.Rank - 2)];
         int[] perChannel = [1, NumFeatures, .. Enumerable.Repeat(1, input.Rank - 2)];
@@ -90,9 +68,7 @@ public sealed class SyncBatchNorm : Module
         return y;
     }
 
-    protected override string ExtraRepr() => $"{NumFeatures}, eps={Eps}, momentum={Momentum}, " +
-        $"affine={(Weight is not null ? "True" : "False")}, " +
-        $"track_running_stats={(RunningMean is not null ? "True" : "False")}, ranks={Group.WorldSize}";
+    protected override string ExtraRepr() => $"{base.ExtraRepr()}, ranks={Group.WorldSize}";
 
     // PyTorch's update: the running variance takes the unbiased variance of the global batch.
     private void UpdateRunningStatistics(Tensor mean, Tensor variance, long count)

@@ -457,15 +457,6 @@ public sealed partial class GpuBackend : Backend, IDisposable
         else GemmOwn(new GemmArgs { A = View(a), B = View(b), C = View(c), M = n, N = n, K = n, Lda = n, Ldb = n, Ldc = n });
     }
 
-    public override void BatchedGemm(bool transA, bool transB, int m, int n, int k, Storage a,
-        ReadOnlySpan<int> aOffsets, Storage b, ReadOnlySpan<int> bOffsets, Storage c)
-    {
-        int lda = transA ? m : k;
-        int ldb = transB ? k : n;
-        for (int i = 0; i < aOffsets.Length; i++)
-            Gemm(transA, transB, m, n, k, a, aOffsets[i], lda, b, bOffsets[i], ldb, c, i * m * n, n, accumulate: false);
-    }
-
     public override void RepeatRows(Storage row, int rows, Storage y) =>
         Launch(ref _repeatRows, GpuKernels.RepeatRows, rows * row.Length, new RepeatArgs { Row = View(row), Y = View(y) });
 

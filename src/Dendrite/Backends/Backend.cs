@@ -156,10 +156,17 @@ public abstract class Backend
 
     /// <summary>
     /// <see cref="Gemm"/> for each i of <paramref name="aOffsets"/>: A at aOffsets[i], B at bOffsets[i], C at i·m·n,
-    /// all dense (lda, ldb, ldc are the rows' lengths).
+    /// all dense (lda, ldb, ldc are the rows' lengths). By default one <see cref="Gemm"/> after another; a backend
+    /// overrides it to spread the products over its threads.
     /// </summary>
-    public abstract void BatchedGemm(bool transA, bool transB, int m, int n, int k, Storage a, ReadOnlySpan<int> aOffsets,
-        Storage b, ReadOnlySpan<int> bOffsets, Storage c);
+    public virtual void BatchedGemm(bool transA, bool transB, int m, int n, int k, Storage a, ReadOnlySpan<int> aOffsets,
+        Storage b, ReadOnlySpan<int> bOffsets, Storage c)
+    {
+        int lda = transA ? m : k;
+        int ldb = transB ? k : n;
+        for (int i = 0; i < aOffsets.Length; i++)
+            Gemm(transA, transB, m, n, k, a, aOffsets[i], lda, b, bOffsets[i], ldb, c, i * m * n, n, accumulate: false);
+    }
 
     /// <summary>Each of the <paramref name="rows"/> rows of y becomes a copy of row (a bias before a product accumulates onto it).</summary>
     public abstract void RepeatRows(Storage row, int rows, Storage y);

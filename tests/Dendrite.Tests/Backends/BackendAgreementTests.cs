@@ -17,42 +17,14 @@ namespace Dendrite.Tests.Backends;
 /// </remarks>
 public partial class BackendAgreementTests
 {
-    private const double Tolerance = 1e-5;
-    private const ulong Seed = 15;
+    private const double Tolerance = AgreementCase.Tolerance;
+    private const ulong Seed = AgreementCase.Seed;
 
     private static readonly Backend Cpu = CpuBackend.Instance;
     private static readonly Backend Reference = ReferenceBackend.Instance;
 
     [Theory, MemberData(nameof(Cases))]
-    public void Cpu_and_reference_agree(AgreementCase c)
-    {
-        var buffers = c.Buffers(new Generator(Seed));
-        var fast = RunOn(Cpu, c, buffers);
-        var plain = RunOn(Reference, c, buffers);
-        double bound = Tolerance * Math.Sqrt(c.Terms);
-        for (int b = 0; b < buffers.Length; b++)
-            for (int i = 0; i < buffers[b].Length; i++)
-            {
-                float x = fast[b][i];
-                float y = plain[b][i];
-                bool same = x == y || float.IsNaN(x) && float.IsNaN(y);
-                bool close = Math.Abs(x - y) <= bound * (1 + Math.Abs(y));
-                Assert.True(c.Exact ? same : same || close,
-                    $"{c.Name}: buffer {b}, element {i}: cpu {x}, reference {y}");
-            }
-    }
-
-    private static float[][] RunOn(Backend backend, AgreementCase c, float[][] buffers)
-    {
-        var storages = buffers.Select(values => backend.Upload(values)).ToArray();
-        c.Run(backend, storages);
-        return storages.Select(s =>
-        {
-            var values = new float[s.Length];
-            backend.Download(s, values);
-            return values;
-        }).ToArray();
-    }
+    public void Cpu_and_reference_agree(AgreementCase c) => c.AssertAgree(Cpu, Reference);
 
     public static TheoryData<AgreementCase> Cases
     {

@@ -14,9 +14,6 @@ namespace Dendrite.Tests.Gpu;
 [Collection(ProcessStateCollection.Name)] // the simulator's backend serves one thread at a time
 public class SimulatorAgreementTests
 {
-    private const double Tolerance = 1e-5;
-    private const ulong Seed = 15;
-
     private static Backend Simulator => Device.Simulator.Backend;
 
     /// <summary>
@@ -32,34 +29,7 @@ public class SimulatorAgreementTests
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void Simulator_and_reference_agree(AgreementCase c)
-    {
-        var buffers = c.Buffers(new Generator(Seed));
-        var gpu = RunOn(Simulator, c, buffers);
-        var plain = RunOn(ReferenceBackend.Instance, c, buffers);
-        double bound = Tolerance * Math.Sqrt(c.Terms);
-        for (int b = 0; b < buffers.Length; b++)
-            for (int i = 0; i < buffers[b].Length; i++)
-            {
-                float x = gpu[b][i];
-                float y = plain[b][i];
-                bool same = x == y || float.IsNaN(x) && float.IsNaN(y);
-                bool close = Math.Abs(x - y) <= bound * (1 + Math.Abs(y));
-                Assert.True(c.Exact ? same : same || close, $"{c.Name}: buffer {b}, element {i}: simulator {x}, reference {y}");
-            }
-    }
-
-    private static float[][] RunOn(Backend backend, AgreementCase c, float[][] buffers)
-    {
-        var storages = buffers.Select(values => backend.Upload(values)).ToArray();
-        c.Run(backend, storages);
-        return storages.Select(s =>
-        {
-            var values = new float[s.Length];
-            backend.Download(s, values);
-            return values;
-        }).ToArray();
-    }
+    public void Simulator_and_reference_agree(AgreementCase c) => c.AssertAgree(Simulator, ReferenceBackend.Instance);
 
     [Fact]
     public void Storages_round_trip_slice_and_report_their_backend()

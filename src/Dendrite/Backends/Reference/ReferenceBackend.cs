@@ -331,15 +331,6 @@ public sealed partial class ReferenceBackend : Backend
             }
     }
 
-    public override void BatchedGemm(bool transA, bool transB, int m, int n, int k, Storage a,
-        ReadOnlySpan<int> aOffsets, Storage b, ReadOnlySpan<int> bOffsets, Storage c)
-    {
-        int lda = transA ? m : k;
-        int ldb = transB ? k : n;
-        for (int i = 0; i < aOffsets.Length; i++)
-            Gemm(transA, transB, m, n, k, a, aOffsets[i], lda, b, bOffsets[i], ldb, c, i * m * n, n, accumulate: false);
-    }
-
     public override void RepeatRows(Storage row, int rows, Storage y)
     {
         var source = Values(row);

@@ -7,7 +7,7 @@ namespace Dendrite.NN;
 /// </summary>
 public abstract class BatchNormBase : Module
 {
-    private protected BatchNormBase(int numFeatures, float eps, float momentum, bool affine, bool trackRunningStats)
+    protected BatchNormBase(int numFeatures, float eps, float momentum, bool affine, bool trackRunningStats)
     {
         if (numFeatures < 1) throw new ArgumentOutOfRangeException(nameof(numFeatures), $"{GetType().Name}: numFeatures must be positive, got {numFeatures}.");
         (NumFeatures, Eps, Momentum) = (numFeatures, eps, momentum);
@@ -34,14 +34,20 @@ public abstract class BatchNormBase : Module
     /// <summary>Training steps seen (PyTorch keeps it as int64; here a float, exact to 2²⁴ steps).</summary>
     public Tensor? NumBatchesTracked { get; }
 
-    /// <summary>The input ranks this layer accepts and how it describes them.</summary>
-    private protected abstract (int[] Ranks, string Layout) Accepts { get; }
+    /// <summary>The input ranks this layer accepts and how it describes them ("[N, C, H, W]").</summary>
+    protected abstract (int[] Ranks, string Layout) Accepts { get; }
 
-    public override Tensor Forward(Tensor input)
+    /// <summary>Throws, naming the layer, unless <paramref name="input"/> has an accepted rank and NumFeatures channels.</summary>
+    protected void CheckInput(Tensor input)
     {
         var (ranks, layout) = Accepts;
         if (!ranks.Contains(input.Rank) || input.Shape[1] != NumFeatures)
             throw new ShapeMismatchException($"{this}: expected input {layout.Replace("C", NumFeatures.ToString(System.Globalization.CultureInfo.InvariantCulture))}, got {input.Shape}.");
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        CheckInput(input);
         // Without running statistics the batch's own are used in eval mode too, as in PyTorch.
         bool useBatchStatistics = Training || RunningMean is null;
         if (Training && NumBatchesTracked is not null) NumBatchesTracked.Data[0] += 1;
@@ -56,14 +62,14 @@ public abstract class BatchNormBase : Module
 public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true)
     : BatchNormBase(numFeatures, (float)eps, (float)momentum, affine, trackRunningStats)
 {
-    private protected override (int[] Ranks, string Layout) Accepts => ([2, 3], "[N, C] or [N, C, L]");
+    protected override (int[] Ranks, string Layout) Accepts => ([2, 3], "[N, C] or [N, C, L]");
 }
 
 /// <summary>Batch normalisation of [N, C, H, W] feature maps, one mean and variance per channel.</summary>
 public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1, bool affine = true, bool trackRunningStats = true)
     : BatchNormBase(numFeatures, (float)eps, (float)momentum, affine, trackRunningStats)
 {
-    private protected override (int[] Ranks, string Layout) Accepts => ([4], "[N, C, H, W]");
+    protected override (int[] Ranks, string Layout) Accepts => ([4], "[N, C, H, W]");
 }
 
 /// <summary>
