@@ -17,7 +17,7 @@ namespace Dendrite.Backends.Cpu;
 /// <summary>The register-tiled micro-kernels: MR×NR tiles of 8×32 (AVX-512), 6×16 (AVX2+FMA), 6×8 (128-bit, portable).</summary>
 internal enum GemmKernel { Avx512, Avx2, Portable }
 
-internal static class Gemm
+internal static partial class Gemm
 {
     // K block: a whole K up to 1024 in one pass (no re-reading of C, one fork-join), else 512-deep blocks. The kernel
     // streams its B micro-panel (KC·NR floats, up to 128 KB) from L2, which keeps up with the FMAs; A's MR×KC panel
@@ -103,36 +103,13 @@ internal static class Gemm
         {
             fixed (float* gathered = rowsOfA)
             {
-                float* rows = gathered;
                 int rowStride = transA ? k : lda;
-                float* aRows = transA ? rows : a;
-                Threading.For(tasks, task =>
-                {
-                    int j0 = task * columnsPerTask, j1 = Math.Min(n, j0 + columnsPerTask);
-                    for (int i = 0; i < m; i++)
-                    {
-                        var aRow = new ReadOnlySpan<float>(aRows + (long)i * rowStride, k);
-                        var cRow = new Span<float>(c + (long)i * ldc + j0, j1 - j0);
-                        if (transB)
-                        {
-                            int j = j0;
-                            if (Vector512.IsHardwareAccelerated)
-                                for (; j + 4 <= j1; j += 4) Dot4(aRows + (long)i * rowStride, b + (long)j * ldb, ldb, k, c + (long)i * ldc + j, accumulate);
-                            for (; j < j1; j++)
-                            {
-                                float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));
-                                cRow[j - j0] = accumulate ? cRow[j - j0] + dot : dot;
-                            }
-                        }
-                        else
-                        {
-                            if (!accumulate) cRow.Clear();
-                            for (int p = 0; p < k; p++)
-                                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
-                                    new ReadOnlySpan<float>(b + (long)p * ldb + j0, j1 - j0), aRow[p], cRow, cRow);
-                        }
-                    }
-                }, parallel);
+                float* aRows = transA ? gathered : a;
+                var job = GemmJob.Current;
+                job.SetProduct(Kernel, transA: false, transB, m, n, k, aRows, rowStride, b, ldb, c, ldc, accumulate);
+                job.ColumnsPerTask = columnsPerTask;
+                Threading.For(tasks, job.FewRowsColumns, parallel);
+                job.Clear();
             }
         }
         finally
@@ -275,36 +252,22 @@ internal static class Gemm
         float[] packB = pool.Rent(kBlock * panelsB * nr);
         try
         {
-            fixed (float* pbFixed = packB)
+            fixed (float* packedB = packB)
             {
-                float* packedB = pbFixed;
+                var job = GemmJob.Current;
+                job.SetProduct(kernel, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                (job.Mc, job.NChunks, job.PanelsPerChunk, job.PanelsB) = (mc, nChunks, panelsPerChunk, panelsB);
+                job.PackedB = packedB;
                 for (int pc = 0; pc < k; pc += kBlock)
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = accumulate || pc > 0;
+                    job.PackDepth = (pc, kc, acc);
                     // B is packed once, in parallel, and read by every M block.
-                    Threading.For(panelsB, item =>
-                    {
-                        int j0 = item * nr;
-                        PackB(transB, b, ldb, pc, kc, j0, Math.Min(nr, n - j0), nr, packedB + (long)item * kc * nr);
-                    }, parallel: threads > 1);
-                    Threading.For(mBlocks * nChunks, task =>
-                    {
-                        int i0 = task / nChunks * mc, chunk = task % nChunks, iEnd = Math.Min(m, i0 + mc);
-                        int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
-                        // Each task packs its own A block just before use, so it is hot in this core's L2; a big A
-                        // packed whole beforehand would stream back from L3.
-                        var local = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KCMax, pinned: true);
-                        fixed (float* blockA = local)
-                        {
-                            for (int i = i0; i < iEnd; i += mr)
-                                PackA(transA, a, lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
-                            float* tile = stackalloc float[TileScratch];
-                            // ComputeBlock addresses row i's panel at base + i·kc: shift the base back by i0 rows.
-                            ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, c, ldc, m, n, mr, nr, i0, iEnd, p0, pEnd, acc, tile);
-                        }
-                    }, parallel: threads > 1);
+                    Threading.For(panelsB, job.PackBPanel, parallel: threads > 1);
+                    Threading.For(mBlocks * nChunks, job.SharedPanelsBlock, parallel: threads > 1);
                 }
+                job.Clear();
             }
         }
         finally
@@ -367,28 +330,11 @@ internal static class Gemm
         int panelsB = (n + nr - 1) / nr, panelsA = (m + mr - 1) / mr;
         int panelsPerChunk = (panelsB + chunks - 1) / chunks;
         chunks = (panelsB + panelsPerChunk - 1) / panelsPerChunk;
-        Threading.For(chunks, chunk =>
-        {
-            int p0 = chunk * panelsPerChunk, pEnd = Math.Min(panelsB, p0 + panelsPerChunk);
-            long sizeA = (long)panelsA * mr * kBlock, size = sizeA + (long)(pEnd - p0) * nr * kBlock;
-            var buffer = t_private;
-            if (buffer is null || buffer.Length < size) t_private = buffer = GC.AllocateUninitializedArray<float>((int)size);
-            float* tile = stackalloc float[TileScratch];
-            fixed (float* packedA = buffer)
-            {
-                float* packedB = packedA + sizeA;
-                for (int pc = 0; pc < k; pc += kBlock)
-                {
-                    int kc = Math.Min(kBlock, k - pc);
-                    bool acc = accumulate || pc > 0;
-                    for (int i = 0; i < m; i += mr) PackA(transA, a, lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
-                    for (int p = p0; p < pEnd; p++)
-                        PackB(transB, b, ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)(p - p0) * kc * nr);
-                    for (int i0 = 0; i0 < m; i0 += mc)
-                        ComputeBlock(kernel, kc, packedA, packedB - (long)p0 * kc * nr, c, ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
-                }
-            }
-        });
+        var job = GemmJob.Current;
+        job.SetProduct(kernel, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        (job.KBlock, job.Mc, job.PanelsB, job.PanelsA, job.PanelsPerChunk) = (kBlock, mc, panelsB, panelsA, panelsPerChunk);
+        Threading.For(chunks, job.PrivatePanelsChunk);
+        job.Clear();
     }
 
     /// <summary>Rows [i0, iEnd) × column panels [p0, pEnd) of C from packed panels: B panel outer, so it stays in L1/L2.</summary>

@@ -30,29 +30,42 @@ internal sealed class WorkerPool
 
     /// <summary>
     /// One Run's work. Its counters live with it, so a worker still leaving an earlier job can only touch that job,
-    /// never claim an index of the next one.
+    /// never claim an index of the next one. The pool keeps two and alternates, so a training step's hundreds of jobs
+    /// allocate nothing: a job is refilled only once no worker is inside it (<see cref="Active"/> is 0) and it is not
+    /// published, and a worker enters one only after counting itself in and seeing it still published.
     /// </summary>
     private sealed class Job
     {
         // Each share's next index sits on its own cache line, so threads draining different shares never contend; the
-        // share's end sits beside it (one array per job: a training step runs hundreds of jobs).
+        // share's end sits beside it.
         private const int Stride = 16;
         private readonly int[] _counters;
-        public readonly Action<int> Body;
+        private static readonly Action<int> s_idle = static _ => { };
+        public Action<int> Body = s_idle;
         public readonly int Shares;
         public int Pending;
+        public int Active;
         public Exception? Error;
 
-        public Job(Action<int> body, int count, int shares)
+        public Job(int shares)
         {
-            (Body, Shares, Pending) = (body, shares, count);
+            Shares = shares;
             _counters = new int[shares * Stride];
-            for (int t = 0; t < shares; t++)
+        }
+
+        /// <summary>Readies the job for a new run; only while it is unpublished and no worker is inside it.</summary>
+        public void Refill(Action<int> body, int count)
+        {
+            (Body, Pending, Error) = (body, count, null);
+            for (int t = 0; t < Shares; t++)
             {
-                _counters[t * Stride] = (int)((long)count * t / shares);
-                _counters[t * Stride + 1] = (int)((long)count * (t + 1) / shares);
+                _counters[t * Stride] = (int)((long)count * t / Shares);
+                _counters[t * Stride + 1] = (int)((long)count * (t + 1) / Shares);
             }
         }
+
+        /// <summary>Lets go of the body (and what its closure holds) once every index has run.</summary>
+        public void Release() => Body = s_idle;
 
         /// <summary>Runs thread <paramref name="self"/>'s share, then helps with the others'.</summary>
         public void Work(int self)
@@ -72,9 +85,13 @@ internal sealed class WorkerPool
         }
     }
 
+    private readonly Job[] _jobs;
+    private int _nextJob;
+
     public WorkerPool(int workers)
     {
         _threads = new Thread[workers];
+        _jobs = [new Job(workers + 1), new Job(workers + 1)];
         for (int i = 0; i < workers; i++)
         {
             int share = i + 1; // the caller works share 0
@@ -99,7 +116,12 @@ internal sealed class WorkerPool
         }
         lock (_submit)
         {
-            var job = new Job(body, count, _threads.Length + 1);
+            var job = _jobs[_nextJob];
+            _nextJob ^= 1;
+            // A worker may still be leaving this job's previous run (draining past the ends): wait until it is out.
+            var wait = new SpinWait();
+            while (Volatile.Read(ref job.Active) != 0) wait.SpinOnce(sleep1Threshold: -1);
+            job.Refill(body, count);
             Volatile.Write(ref _job, job);
             Interlocked.Increment(ref _generation);
             int sleeping = Volatile.Read(ref _sleeping);
@@ -110,6 +132,7 @@ internal sealed class WorkerPool
             var spinner = new SpinWait();
             while (Volatile.Read(ref job.Pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
             Volatile.Write(ref _job, null);
+            job.Release();
             if (job.Error is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
         }
     }
@@ -134,7 +157,12 @@ internal sealed class WorkerPool
                 spins = 0;
             }
             seen = Volatile.Read(ref _generation);
-            Volatile.Read(ref _job)?.Work(share);
+            if (Volatile.Read(ref _job) is not { } job) continue;
+            // Count in first, then check the job is still published: a job being refilled is unpublished, and one
+            // published again after its refill is whole, so this worker either helps a complete run or leaves.
+            Interlocked.Increment(ref job.Active);
+            if (ReferenceEquals(Volatile.Read(ref _job), job)) job.Work(share);
+            Interlocked.Decrement(ref job.Active);
         }
     }
 }
