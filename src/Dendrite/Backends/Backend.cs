@@ -361,6 +361,60 @@ public abstract class Backend
     /// <summary>One step of backpropagation through time for all batch rows (see <see cref="RecurrentStep"/>).</summary>
     public abstract void RecurrentBackwardStep(in RecurrentStep s);
 
+    /// <summary>
+    /// One direction of a recurrent layer over all its steps, in the direction's order: for each step t, save the state
+    /// entering it (<see cref="RecurrentStep.HiddenIn"/>, <see cref="RecurrentStep.CellIn"/>), add W_hh·h to the gates
+    /// (GRU: into <see cref="RecurrentStep.HiddenProjection"/>, from b_hh), then <see cref="RecurrentForwardStep"/>.
+    /// <see cref="RecurrentStep.Gates"/> holds the input projection of every step on entry; <see cref="RecurrentStep.H"/>
+    /// (and C) the initial state, and the final one on return. This default is the step-by-step loop; a backend may
+    /// instead run each batch row's whole sequence at once, since rows never mix.
+    /// </summary>
+    public virtual void RecurrentForwardDirection(in RecurrentStep s)
+    {
+        int n = s.Batch, hs = s.Hidden, gh = s.GateWidth, nh = n * hs;
+        var w = s.WeightHh ?? throw new ArgumentException("RecurrentForwardDirection: W_hh is missing.");
+        for (int k = 0; k < s.Steps; k++)
+        {
+            int t = s.Direction == 1 ? s.Steps - 1 - k : k;
+            CopyBlocks(s.H!, 0, 0, s.HiddenIn!, t * nh, 0, nh, 1);
+            if (s.C is not null) CopyBlocks(s.C, 0, 0, s.CellIn!, t * nh, 0, nh, 1);
+            bool fromZero = k == 0 && s.ZeroInitialState;
+            if (s.HiddenProjection is { } hp)
+            {
+                if (s.BiasHh is not null) RepeatRows(s.BiasHh, n, hp);
+                else if (fromZero) Fill(hp, 0f);
+                if (!fromZero) Gemm(false, true, n, gh, hs, s.H!, 0, hs, w, 0, hs, hp, 0, gh, accumulate: s.BiasHh is not null);
+            }
+            else if (!fromZero)
+            {
+                Gemm(false, true, n, gh, hs, s.H!, 0, hs, w, 0, hs, s.Gates, t * n * gh, gh, accumulate: true);
+            }
+            RecurrentForwardStep(s with { Time = t });
+        }
+    }
+
+    /// <summary>
+    /// Backpropagation through time over one direction, against its order: for each step,
+    /// <see cref="RecurrentBackwardStep"/>, then dh_prev += dGates_hidden·W_hh. <see cref="RecurrentStep.Dh"/> holds the
+    /// gradient of the final state on entry and, when <see cref="RecurrentStep.InitialStateGradient"/>, that of the
+    /// initial state on return; <see cref="RecurrentStep.DhNext"/> is scratch of the same size.
+    /// </summary>
+    public virtual void RecurrentBackwardDirection(in RecurrentStep s)
+    {
+        int n = s.Batch, hs = s.Hidden, gh = s.GateWidth;
+        var w = s.WeightHh ?? throw new ArgumentException("RecurrentBackwardDirection: W_hh is missing.");
+        Storage dh = s.Dh!, dhNext = s.DhNext!;
+        for (int k = 0; k < s.Steps; k++)
+        {
+            int t = s.Direction == 1 ? k : s.Steps - 1 - k;
+            RecurrentBackwardStep(s with { Time = t, Dh = dh, DhNext = dhNext });
+            if (k == s.Steps - 1 && !s.InitialStateGradient) return; // what would flow on is the gradient of an h0 nobody asked for
+            Gemm(false, false, n, hs, gh, s.DGatesHidden!, t * n * gh, gh, w, 0, hs, dhNext, 0, hs, accumulate: true);
+            (dh, dhNext) = (dhNext, dh);
+        }
+        if (!ReferenceEquals(dh, s.Dh)) CopyBlocks(dh, 0, 0, s.Dh!, 0, 0, n * hs, 1);
+    }
+
     // ------------------------------------------------------------------ optimiser update rules
 
     /// <summary>

@@ -101,11 +101,25 @@ public readonly record struct RecurrentStep
     /// <summary>GRU [T, N, H]: the n part of <see cref="HiddenProjection"/>, saved per step.</summary>
     public Storage? HiddenProjectionN { get; init; }
 
-    /// <summary>LSTM [T, N, H]: the cell entering each step (backward).</summary>
+    /// <summary>LSTM [T, N, H]: the cell entering each step (saved by the forward direction, read by backward).</summary>
     public Storage? CellIn { get; init; }
 
-    /// <summary>[T, N, H]: the hidden state entering each step (backward, GRU).</summary>
+    /// <summary>[T, N, H]: the hidden state entering each step (saved by the forward direction; read by backward for
+    /// GRU and for W_hh's gradient).</summary>
     public Storage? HiddenIn { get; init; }
+
+    /// <summary>[G·H, H]: W_hh, for the methods that run a whole direction.</summary>
+    public Storage? WeightHh { get; init; }
+
+    /// <summary>GRU [G·H]: b_hh, kept out of the input projection (the n gate needs W_hn·h + b_hn apart); null without bias.</summary>
+    public Storage? BiasHh { get; init; }
+
+    /// <summary>The direction starts from h = 0 (no h0): its first step's W_hh·h is zero and is skipped.</summary>
+    public bool ZeroInitialState { get; init; }
+
+    /// <summary>Backward: the gradient of the initial state is wanted, so the last step's dh·W_hh is computed, and it
+    /// ends in <see cref="Dh"/>.</summary>
+    public bool InitialStateGradient { get; init; }
 
     /// <summary>[N, H]: the gradient reaching h after this step (backward).</summary>
     public Storage? Dh { get; init; }

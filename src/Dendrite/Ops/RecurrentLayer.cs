@@ -11,10 +11,11 @@ namespace Dendrite;
 /// Layouts (T steps, N batch, I input, H hidden, G gates: 1 RNN, 4 LSTM, 3 GRU, D directions):
 /// x [T, N, I]; per direction W_ih [G·H, I], W_hh [G·H, H], b_ih and b_hh [G·H]; mask [N, T] (1 = step present).
 /// The node's output packs, flat: y [T, N, D·H], then h_n [D, N, H], then (LSTM) c_n [D, N, H].
-/// Forward per direction: the input projection of all T steps is one GEMM; each step is one GEMM for all gates
-/// (W_hh·h, accumulated onto the projection) and one fused pass over the row (<see cref="Backend.RecurrentForwardStep"/>).
-/// Backward per direction: each step is one fused pass and one GEMM (dh_prev = dGates·W_hh); the weight gradients,
-/// bias gradients and dx are then single GEMMs or sums over all T·N rows.
+/// Forward per direction: the input projection of all T steps is one GEMM; then the backend runs the steps
+/// (<see cref="Backend.RecurrentForwardDirection"/>): each is one GEMM for all gates (W_hh·h, accumulated onto the
+/// projection) and one fused pass over the row. Backward per direction: the backend runs the steps back
+/// (<see cref="Backend.RecurrentBackwardDirection"/>), each one fused pass and one GEMM (dh_prev = dGates·W_hh); the
+/// weight gradients, bias gradients and dx are then single GEMMs or sums over all T·N rows.
 /// A masked step (mask 0) leaves the state as it was and outputs 0, so padding changes nothing, in either direction.
 /// </remarks>
 internal sealed class RecurrentLayer
@@ -138,27 +139,12 @@ internal sealed class RecurrentLayer
                 else b.CopyBlocks(c0.Storage, d * nh, 0, c.Storage, 0, 0, nh, 1);
             }
 
-            for (int k = 0; k < _steps; k++)
+            b.RecurrentForwardDirection(Step(d, 0, packed) with
             {
-                int t = d == 1 ? _steps - 1 - k : k;
-                b.CopyBlocks(h.Storage, 0, 0, _hIn[d].Storage, t * nh, 0, nh, 1);
-                if (c is not null) b.CopyBlocks(c.Storage, 0, 0, _cIn[d]!.Storage, t * nh, 0, nh, 1);
-                bool fromZero = k == 0 && _zeroInitialState;
-                if (hp is not null)
-                {
-                    if (_hasBias) b.RepeatRows(BiasHh(d)!.Storage, _batch, hp.Storage);
-                    else if (fromZero) b.Fill(hp.Storage, 0f);
-                    if (!fromZero)
-                        b.Gemm(false, true, _batch, gh, _hidden, h.Storage, 0, _hidden, WeightHh(d).Storage, 0, _hidden,
-                            hp.Storage, 0, gh, accumulate: _hasBias);
-                }
-                else if (!fromZero)
-                {
-                    b.Gemm(false, true, _batch, gh, _hidden, h.Storage, 0, _hidden, WeightHh(d).Storage, 0, _hidden,
-                        gates.Storage, t * _batch * gh, gh, accumulate: true);
-                }
-                b.RecurrentForwardStep(Step(d, t, packed) with { H = h.Storage, C = c?.Storage, HiddenProjection = hp?.Storage });
-            }
+                H = h.Storage, C = c?.Storage, HiddenProjection = hp?.Storage, HiddenIn = _hIn[d].Storage, CellIn = _cIn[d]?.Storage,
+                WeightHh = WeightHh(d).Storage, BiasHh = gru && _hasBias ? BiasHh(d)!.Storage : null,
+                ZeroInitialState = _zeroInitialState,
+            });
             b.CopyBlocks(h.Storage, 0, 0, packed.Storage, OutputLength + d * nh, 0, nh, 1);
             if (c is not null) b.CopyBlocks(c.Storage, 0, 0, packed.Storage, OutputLength + StateLength + d * nh, 0, nh, 1);
         }
@@ -185,19 +171,12 @@ internal sealed class RecurrentLayer
             if (dc is not null) b.CopyBlocks(dPacked.Storage, OutputLength + StateLength + d * nh, 0, dc.Storage, 0, 0, nh, 1);
 
             // Against the direction of the forward pass: a forward direction walks back from T − 1.
-            for (int k = 0; k < _steps; k++)
+            b.RecurrentBackwardDirection(Step(d, 0, dPacked) with
             {
-                int t = d == 1 ? k : _steps - 1 - k;
-                b.RecurrentBackwardStep(Step(d, t, dPacked) with
-                {
-                    CellIn = _cIn[d]?.Storage, HiddenIn = _hIn[d].Storage, Dh = dh.Storage, DhNext = dhNext.Storage,
-                    Dc = dc?.Storage, DGates = dG.Storage, DGatesHidden = dGh.Storage,
-                });
-                if (k == _steps - 1 && dh0 is null) break; // what would flow on is the gradient of an h0 nobody asked for
-                b.Gemm(false, false, _batch, _hidden, gh, dGh.Storage, t * _batch * gh, gh, WeightHh(d).Storage, 0, _hidden,
-                    dhNext.Storage, 0, _hidden, accumulate: true);
-                (dh, dhNext) = (dhNext, dh);
-            }
+                CellIn = _cIn[d]?.Storage, HiddenIn = _hIn[d].Storage, Dh = dh.Storage, DhNext = dhNext.Storage,
+                Dc = dc?.Storage, DGates = dG.Storage, DGatesHidden = dGh.Storage, WeightHh = WeightHh(d).Storage,
+                InitialStateGradient = dh0 is not null,
+            });
             if (dh0 is not null) b.CopyBlocks(dh.Storage, 0, 0, dh0.Storage, d * nh, 0, nh, 1);
             if (dc0 is not null) b.CopyBlocks(dc!.Storage, 0, 0, dc0.Storage, d * nh, 0, nh, 1);
 

@@ -6,6 +6,123 @@ public sealed partial class CpuBackend
 
     public override void RecurrentBackwardStep(in RecurrentStep s) => StepRunner.Current.Run(s, forward: false);
 
+    public override void RecurrentForwardDirection(in RecurrentStep s)
+    {
+        if (SequenceRunner.SplitsWell(s)) SequenceRunner.Current.Run(s, forward: true);
+        else base.RecurrentForwardDirection(s);
+    }
+
+    public override void RecurrentBackwardDirection(in RecurrentStep s)
+    {
+        if (SequenceRunner.SplitsWell(s)) SequenceRunner.Current.Run(s, forward: false);
+        else base.RecurrentBackwardDirection(s);
+    }
+
+    /// <summary>
+    /// A whole direction with the batch rows split over the threads once: each thread runs its rows through every step
+    /// (their W_hh product, then their cell pass), since a row's state never depends on another row's. The step-by-step
+    /// default forks and joins twice per step and packs W_hh in every product; here W_hh is packed once per direction
+    /// and the threads never wait for each other until the sequence ends. The products go through the GEMM's own
+    /// K blocks and micro-kernels, so every value is summed as the default's are.
+    /// </summary>
+    private sealed unsafe class SequenceRunner
+    {
+        [ThreadStatic] private static SequenceRunner? t_current;
+
+        public static SequenceRunner Current => t_current ??= new SequenceRunner();
+
+        /// <summary>
+        /// Worth it with whole register tiles of rows per thread; a few rows (batch-1 inference) keep the default,
+        /// whose small products split the columns instead.
+        /// </summary>
+        public static bool SplitsWell(in RecurrentStep s) => s.Batch >= 16;
+
+        private RecurrentStep _step;
+        private GemmKernel _kernel;
+        private int _rowsPerChunk;
+        private float[] _packedWeight = [];
+        private readonly Action<int> _forwardChunk, _backwardChunk;
+
+        private SequenceRunner()
+        {
+            _forwardChunk = ForwardChunk;
+            _backwardChunk = BackwardChunk;
+        }
+
+        public void Run(in RecurrentStep s, bool forward)
+        {
+            _step = s;
+            _kernel = Cpu.Gemm.Kernel; // read on the calling thread: the workers follow its choice
+            var (mr, _) = Cpu.Gemm.TileOf(_kernel);
+            int threads = Threading.Available;
+            _rowsPerChunk = ((s.Batch + threads - 1) / threads + mr - 1) / mr * mr;
+            int chunks = (s.Batch + _rowsPerChunk - 1) / _rowsPerChunk;
+            // Forward multiplies h [N, H] by W_hhᵀ; backward dGates [N, G·H] by W_hh.
+            int k = forward ? s.Hidden : s.GateWidth, n = forward ? s.GateWidth : s.Hidden;
+            int length = Cpu.Gemm.PackedBLength(_kernel, k, n);
+            if (_packedWeight.Length < length) _packedWeight = GC.AllocateUninitializedArray<float>(length, pinned: true);
+            fixed (float* w = S(s.WeightHh!), packed = _packedWeight)
+                Cpu.Gemm.PackWholeB(_kernel, transB: forward, w, s.Hidden, k, n, packed);
+            Threading.For(chunks, forward ? _forwardChunk : _backwardChunk, parallel: chunks > 1);
+            _step = default; // drop the storages
+        }
+
+        private void ForwardChunk(int chunk)
+        {
+            ref readonly var s = ref _step;
+            int n = s.Batch, hs = s.Hidden, gh = s.GateWidth, nh = n * hs;
+            int r0 = chunk * _rowsPerChunk, r1 = Math.Min(n, r0 + _rowsPerChunk), rows = r1 - r0;
+            var h = S(s.H!);
+            var hIn = S(s.HiddenIn!);
+            var hp = s.HiddenProjection is null ? default : S(s.HiddenProjection);
+            fixed (float* hPtr = h, gates = S(s.Gates), hpPtr = hp, packed = _packedWeight)
+            {
+                for (int k = 0; k < s.Steps; k++)
+                {
+                    int t = s.Direction == 1 ? s.Steps - 1 - k : k;
+                    h.Slice(r0 * hs, rows * hs).CopyTo(hIn.Slice(t * nh + r0 * hs, rows * hs));
+                    if (s.C is not null) S(s.C).Slice(r0 * hs, rows * hs).CopyTo(S(s.CellIn!).Slice(t * nh + r0 * hs, rows * hs));
+                    bool fromZero = k == 0 && s.ZeroInitialState;
+                    if (s.HiddenProjection is not null)
+                    {
+                        var hpRows = hp.Slice(r0 * gh, rows * gh);
+                        if (s.BiasHh is not null)
+                            for (int r = 0; r < rows; r++) S(s.BiasHh).CopyTo(hpRows.Slice(r * gh, gh));
+                        else if (fromZero) hpRows.Clear();
+                        if (!fromZero)
+                            Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, gh, hs, hPtr, hs, packed, hpPtr, gh, accumulate: s.BiasHh is not null);
+                    }
+                    else if (!fromZero)
+                    {
+                        Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, gh, hs, hPtr, hs, packed, gates + (long)t * n * gh, gh, accumulate: true);
+                    }
+                    StepRunner.ForwardRows(s with { Time = t }, r0, r1);
+                }
+            }
+        }
+
+        private void BackwardChunk(int chunk)
+        {
+            ref readonly var s = ref _step;
+            int n = s.Batch, hs = s.Hidden, gh = s.GateWidth;
+            int r0 = chunk * _rowsPerChunk, r1 = Math.Min(n, r0 + _rowsPerChunk), rows = r1 - r0;
+            Storage dh = s.Dh!, dhNext = s.DhNext!;
+            fixed (float* dGatesHidden = S(s.DGatesHidden!), packed = _packedWeight)
+            {
+                for (int k = 0; k < s.Steps; k++)
+                {
+                    int t = s.Direction == 1 ? k : s.Steps - 1 - k;
+                    StepRunner.BackwardRows(s with { Time = t, Dh = dh, DhNext = dhNext }, r0, r1);
+                    if (k == s.Steps - 1 && !s.InitialStateGradient) return; // the gradient of an h0 nobody asked for
+                    fixed (float* next = S(dhNext))
+                        Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, hs, gh, dGatesHidden + (long)t * n * gh, gh, packed, next, hs, accumulate: true);
+                    (dh, dhNext) = (dhNext, dh);
+                }
+            }
+            if (!ReferenceEquals(dh, s.Dh)) S(dh).Slice(r0 * hs, rows * hs).CopyTo(S(s.Dh!).Slice(r0 * hs, rows * hs));
+        }
+    }
+
     /// <summary>
     /// Splits one recurrent step's batch rows over the threads. One runner per calling thread holds the step and the
     /// two row delegates, so a step allocates nothing.
@@ -38,12 +155,23 @@ public sealed partial class CpuBackend
         private (int Start, int End) RowRange(int chunk) =>
             (chunk * _step.Batch / _chunks, (chunk + 1) * _step.Batch / _chunks);
 
-        private static bool Present(in RecurrentStep s, int n) => s.Mask is null || S(s.Mask)[n * s.Steps + s.Time] != 0f;
-
         private void ForwardRows(int chunk)
         {
             var (start, end) = RowRange(chunk);
-            ref readonly var s = ref _step;
+            ForwardRows(_step, start, end);
+        }
+
+        private void BackwardRows(int chunk)
+        {
+            var (start, end) = RowRange(chunk);
+            BackwardRows(_step, start, end);
+        }
+
+        private static bool Present(in RecurrentStep s, int n) => s.Mask is null || S(s.Mask)[n * s.Steps + s.Time] != 0f;
+
+        /// <summary>The cell's forward pass over batch rows [start, end) of step <c>s.Time</c>.</summary>
+        public static void ForwardRows(in RecurrentStep s, int start, int end)
+        {
             int t = s.Time, d = s.Direction, hs = s.Hidden, gh = s.GateWidth;
             var gates = S(s.Gates);
             var packed = S(s.Output);
@@ -75,10 +203,9 @@ public sealed partial class CpuBackend
             }
         }
 
-        private void BackwardRows(int chunk)
+        /// <summary>The cell's backward pass over batch rows [start, end) of step <c>s.Time</c>.</summary>
+        public static void BackwardRows(in RecurrentStep s, int start, int end)
         {
-            var (start, end) = RowRange(chunk);
-            ref readonly var s = ref _step;
             int t = s.Time, d = s.Direction, hs = s.Hidden, gh = s.GateWidth;
             var dp = S(s.Output);
             var dh = S(s.Dh!);
