@@ -74,7 +74,7 @@ public static class Convolution
     /// </summary>
     private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
         int m = g.ColumnChannels, n = g.OutSize, k = g.PatchSize, kBlock = Gemm.DepthBlock(k);
         int panels = (n + nr - 1) / nr, tasks = Math.Min(panels, Threading.NumThreads);
@@ -184,7 +184,7 @@ public static class Convolution
     /// </summary>
     private static unsafe void BackwardDataPacked(in ConvGeometry g, float* dy, float* w, float* dx)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
         int m = g.PatchSize, n = g.OutSize, k = g.ColumnChannels, kBlock = Gemm.DepthBlock(k), mPad = (m + mr - 1) / mr * mr;
         int panels = (n + nr - 1) / nr;

@@ -231,7 +231,7 @@ internal static partial class Winograd
         float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, float* outputMask = null,
         WinogradWeights? prepacked = null)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
@@ -273,7 +273,7 @@ internal static partial class Winograd
 
     /// <summary>Output channels [o0, o0 + MR) of one sample: the 16 products of that block, then the output transform
     /// (pooled or not) straight from M.</summary>
-    private static unsafe void Products(in ConvGeometry g, GemmKernel kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
+    private static unsafe void Products(in ConvGeometry g, CpuIsa kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
         int panelSize, int panels, int columns, float* m, int stride, int tileRows, int tileCols, int sample, float* b, float* y,
         float* pooled, byte* codes, float* outputMask)
     {
@@ -298,7 +298,7 @@ internal static partial class Winograd
     private static unsafe void RunSplit(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y, float* pooled,
         byte* codes, bool reluImage, float* outputMask, long call, WinogradWeights? prepacked)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
@@ -378,7 +378,7 @@ internal static partial class Winograd
     /// </summary>
     internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c)
     {
-        int mr = Gemm.TileOf(Gemm.Kernel).Mr, mPad = (k + mr - 1) / mr * mr;
+        int mr = Gemm.TileOf(Isa.Current).Mr, mPad = (k + mr - 1) / mr * mr;
         var packed = GC.AllocateUninitializedArray<float>(PackedLength(k, c, mPad));
         fixed (float* w = weight, dst = packed) TransformAndPack(w, k, c, flipped: false, mr, mPad, dst);
         return new WinogradWeights(packed, k, c, mr);
