@@ -174,7 +174,8 @@ public class WinogradTests
         Assert.False(Winograd.Shape(g with { PadTop = 1, PadBottom = 0 }));
         Assert.False(Winograd.Fits(g with { ImageChannels = 1 }));      // a first layer: im2col's few-taps path
         Assert.False(Winograd.Fits(g with { Batch = 1 }));              // one image: im2col split over the cores
-        Assert.Equal(Vector512.IsHardwareAccelerated && Avx512F.IsSupported, Winograd.Fits(g));
+        Assert.Equal(Winograd.Accelerated(Isa.Best), Winograd.Fits(g));   // AVX-512 or AVX2 + FMA
+        using (Isa.Force(CpuIsa.Portable)) Assert.False(Winograd.Fits(g));
     }
 
     [Fact]

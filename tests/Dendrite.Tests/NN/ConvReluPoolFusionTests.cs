@@ -110,7 +110,7 @@ public class ConvReluPoolFusionTests
     }
 
     [Fact]
-    public void The_fused_kernel_is_taken_for_the_W2_net_on_processors_with_512_bit_vectors()
+    public void The_fused_kernel_is_taken_for_the_W2_net_where_winograd_is()
     {
         var g = Geometry(64, 32, 26, 26, 64, 0);
         Assert.Equal(Winograd.Fits(g), Winograd.FitsPooled(g));
