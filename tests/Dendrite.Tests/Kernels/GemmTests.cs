@@ -69,7 +69,7 @@ public class GemmTests
     public static TheoryData<string, bool, bool> KernelsAndTransposes()
     {
         var data = new TheoryData<string, bool, bool>();
-        foreach (var kernel in Enum.GetValues<GemmKernel>())
+        foreach (var kernel in Enum.GetValues<CpuIsa>())
             foreach (bool transA in new[] { false, true })
                 foreach (bool transB in new[] { false, true })
                     data.Add(kernel.ToString(), transA, transB);
@@ -80,7 +80,7 @@ public class GemmTests
     [Theory, MemberData(nameof(KernelsAndTransposes))]
     public void Every_kernel_matches_the_reference_for_all_odd_size_combinations(string kernel, bool transA, bool transB)
     {
-        using var forced = Gemm.Force(Enum.Parse<GemmKernel>(kernel));
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(kernel));
         foreach (int m in s_sizes)
             foreach (int n in s_sizes)
                 foreach (int k in s_sizes)
@@ -123,7 +123,7 @@ public class GemmTests
     public static TheoryData<string, bool, bool, int, int, int> ThreadCases()
     {
         var data = new TheoryData<string, bool, bool, int, int, int>();
-        foreach (var kernel in Enum.GetNames<GemmKernel>())
+        foreach (var kernel in Enum.GetNames<CpuIsa>())
         {
             data.Add(kernel, false, false, 200, 300, 600);
             data.Add(kernel, true, true, 130, 65, 1300);
@@ -136,7 +136,7 @@ public class GemmTests
     [Theory, MemberData(nameof(ThreadCases))]
     public void Results_are_bitwise_identical_for_one_and_two_threads(string kernel, bool transA, bool transB, int m, int n, int k)
     {
-        using var forced = Gemm.Force(Enum.Parse<GemmKernel>(kernel));
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(kernel));
         var a = Random(m * k, 1);
         var b = Random(k * n, 2);
         float[] Run(int threads)

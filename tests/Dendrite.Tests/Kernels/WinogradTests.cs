@@ -127,22 +127,22 @@ public class WinogradTests
     }
 
     [Theory]
-    [InlineData((int)GemmKernel.Avx2)]      // 16-wide panels
-    [InlineData((int)GemmKernel.Portable)]  // 8-wide panels: a tile row of 16 spans three
+    [InlineData((int)CpuIsa.Avx2)]      // 16-wide panels
+    [InlineData((int)CpuIsa.Portable)]  // 8-wide panels: a tile row of 16 spans three
     public unsafe void Narrower_gemm_panels_give_the_same_convolution(int kernelIndex)
     {
-        var kernel = (GemmKernel)kernelIndex;
+        var kernel = (CpuIsa)kernelIndex;
         // Rows of 16 and of 13 tiles: the second starts mid-panel, so with 8-wide panels a row spans three.
         foreach (var g in new[] { Geometry(2, 20, 5, 30, 16, 2), Geometry(1, 17, 9, 11, 19, 1), Geometry(1, 16, 6, 26, 16, 1) })
         {
             var x = Tensor.Randn(new Shape(g.Batch * g.ImageChannels * g.ImageSize), new Generator(11)).ToArray();
             var w = Tensor.Randn(new Shape(g.ColumnChannels * g.ImageChannels * 9), new Generator(12)).ToArray();
             var dy = Tensor.Randn(new Shape(g.Batch * g.ColumnChannels * g.OutSize), new Generator(13)).ToArray();
-            float[] Run(GemmKernel? forced)
+            float[] Run(CpuIsa? forced)
             {
                 var y = new float[g.Batch * g.ColumnChannels * g.OutSize];
                 var dx = new float[x.Length];
-                using (forced is { } k ? Gemm.Force(k) : null)
+                using (forced is { } k ? Isa.Force(k) : null)
                     fixed (float* px = x, pw = w, py = y, pdy = dy, pdx = dx)
                     {
                         Winograd.Forward(g, px, pw, null, py);
@@ -174,7 +174,8 @@ public class WinogradTests
         Assert.False(Winograd.Shape(g with { PadTop = 1, PadBottom = 0 }));
         Assert.False(Winograd.Fits(g with { ImageChannels = 1 }));      // a first layer: im2col's few-taps path
         Assert.False(Winograd.Fits(g with { Batch = 1 }));              // one image: im2col split over the cores
-        Assert.Equal(Vector512.IsHardwareAccelerated && Avx512F.IsSupported, Winograd.Fits(g));
+        Assert.Equal(Winograd.Accelerated(Isa.Best), Winograd.Fits(g));   // AVX-512 or AVX2 + FMA
+        using (Isa.Force(CpuIsa.Portable)) Assert.False(Winograd.Fits(g));
     }
 
     [Fact]

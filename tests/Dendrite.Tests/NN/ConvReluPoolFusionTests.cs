@@ -13,19 +13,31 @@ namespace Dendrite.Tests.NN;
 [Collection(ProcessStateCollection.Name)]   // the dropout test draws from Generator.Default
 public class ConvReluPoolFusionTests
 {
-    public static TheoryData<int, int, int, int, int, int> Geometries => new()
+    private static readonly (int Batch, int Channels, int Height, int Width, int OutChannels, int Padding)[] Shapes =
+    [
+        (2, 16, 12, 12, 16, 0),     // the W2 net's second layer, smaller
+        (3, 16, 13, 11, 17, 0),     // odd outputs (11 × 9): a last row and column no window covers
+        (2, 18, 9, 10, 16, 1),      // padding 1
+        (2, 16, 5, 30, 16, 2),      // rows of 32: a whole vector of windows
+        (2, 16, 19, 21, 16, 1),     // 19 × 21 out: 10 windows a row, the second 8-lane half holds two, an odd last column
+    ];
+
+    /// <summary>Every shape on every instruction set (forced): AVX-512's and AVX2's transforms, and im2col (portable).</summary>
+    public static TheoryData<string, int, int, int, int, int, int> Geometries()
     {
-        // batch, channels, height, width, out channels, padding
-        { 2, 16, 12, 12, 16, 0 },   // the W2 net's second layer, smaller
-        { 3, 16, 13, 11, 17, 0 },   // odd outputs (11 × 9): a last row and column no window covers
-        { 2, 18, 9, 10, 16, 1 },    // padding 1
-        { 2, 16, 5, 30, 16, 2 },    // rows of 32: a whole vector of windows
-    };
+        var data = new TheoryData<string, int, int, int, int, int, int>();
+        foreach (var isa in Enum.GetNames<CpuIsa>())
+            foreach (var (batch, channels, height, width, outChannels, padding) in Shapes)
+                data.Add(isa, batch, channels, height, width, outChannels, padding);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void The_fused_layers_give_the_unfused_values_and_gradients(int batch, int channels, int height, int width, int outChannels, int padding)
+    public void The_fused_layers_give_the_unfused_values_and_gradients(string isa, int batch, int channels, int height, int width,
+        int outChannels, int padding)
     {
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(isa));
         var conv = new Conv2d(channels, outChannels, 3, padding: padding, generator: new Generator(1));
         Awkward(conv, channels);
         var model = new Sequential(conv, new ReLU(), new MaxPool2d(2));
@@ -46,9 +58,10 @@ public class ConvReluPoolFusionTests
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void A_relu_before_the_fused_layers_gives_the_unfused_values_and_gradients(int batch, int channels, int height, int width,
-        int outChannels, int padding)
+    public void A_relu_before_the_fused_layers_gives_the_unfused_values_and_gradients(string isa, int batch, int channels, int height,
+        int width, int outChannels, int padding)
     {
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(isa));
         var conv = new Conv2d(channels, outChannels, 3, padding: padding, generator: new Generator(8));
         Awkward(conv, channels);
         var model = new Sequential(new ReLU(), conv, new ReLU(), new MaxPool2d(2));
@@ -69,10 +82,13 @@ public class ConvReluPoolFusionTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_dropout_after_the_pooling_joins_with_the_same_mask_values_and_gradients(bool training)
+    [InlineData(true, nameof(CpuIsa.Avx512))]
+    [InlineData(false, nameof(CpuIsa.Avx512))]
+    [InlineData(true, nameof(CpuIsa.Avx2))]
+    [InlineData(false, nameof(CpuIsa.Avx2))]
+    public void A_dropout_after_the_pooling_joins_with_the_same_mask_values_and_gradients(bool training, string isa)
     {
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(isa));
         // The W2 net's block: ReLU (after the first convolution), Conv2d, ReLU, MaxPool2d(2), Dropout(0.25).
         var conv = new Conv2d(16, 16, 3, generator: new Generator(11));
         var dropout = new Dropout(0.25f);
@@ -94,16 +110,19 @@ public class ConvReluPoolFusionTests
     }
 
     [Fact]
-    public void The_fused_kernel_is_taken_for_the_W2_net_on_processors_with_512_bit_vectors()
+    public void The_fused_kernel_is_taken_for_the_W2_net_where_winograd_is()
     {
         var g = Geometry(64, 32, 26, 26, 64, 0);
         Assert.Equal(Winograd.Fits(g), Winograd.FitsPooled(g));
         Assert.False(Winograd.FitsPooled(g with { Height = 3, Width = 3 }));   // one output: no whole window
     }
 
-    [Fact]
-    public void One_image_in_eval_mode_gives_the_unfused_values()
+    [Theory]
+    [InlineData(nameof(CpuIsa.Avx512))]
+    [InlineData(nameof(CpuIsa.Avx2))]
+    public void One_image_in_eval_mode_gives_the_unfused_values(string isa)
     {
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(isa));
         // W5's batch-1 inference: the fused forward with the image's channels split over the cores.
         var conv = new Conv2d(32, 64, 3, generator: new Generator(14));
         var model = new Sequential(new ReLU(), conv, new ReLU(), new MaxPool2d(2), new Dropout(0.25f));

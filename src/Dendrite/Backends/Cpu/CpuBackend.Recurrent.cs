@@ -38,7 +38,7 @@ public sealed partial class CpuBackend
         public static bool SplitsWell(in RecurrentStep s) => s.Batch >= 16;
 
         private RecurrentStep _step;
-        private GemmKernel _kernel;
+        private CpuIsa _kernel;
         private int _rowsPerChunk;
         private float[] _packedWeight = [];
         private readonly Action<int> _forwardChunk, _backwardChunk;
@@ -52,7 +52,7 @@ public sealed partial class CpuBackend
         public void Run(in RecurrentStep s, bool forward)
         {
             _step = s;
-            _kernel = Cpu.Gemm.Kernel; // read on the calling thread: the workers follow its choice
+            _kernel = Isa.Current; // read on the calling thread: the workers follow its choice
             var (mr, _) = Cpu.Gemm.TileOf(_kernel);
             int threads = Threading.Available;
             _rowsPerChunk = ((s.Batch + threads - 1) / threads + mr - 1) / mr * mr;

@@ -28,6 +28,7 @@ public static class Convolution
     {
         Check(g, image.Length, weight.Length, columns.Length);
         var geometry = g;
+        var isa = Isa.Current;   // read on the calling thread: the workers follow its choice
         fixed (float* px = image, pw = weight, pb = bias, py = columns)
         {
             float* x = px, w = pw, b = pb, y = py;
@@ -51,7 +52,7 @@ public static class Convolution
                     var cols = ImageColumns(gg, x, n, group);
                     var yGroup = yn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize);
                     if (gg.PatchSize <= FewTaps)
-                        MultiplyFewTaps(gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols, yGroup);
+                        MultiplyFewTaps(isa, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols, yGroup);
                     else
                         Gemm.Multiply(false, false, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize,
                             WeightOfGroup(gg, w, group), gg.PatchSize, cols, gg.OutSize, yGroup, gg.OutSize, accumulate: false);
@@ -74,7 +75,7 @@ public static class Convolution
     /// </summary>
     private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
         int m = g.ColumnChannels, n = g.OutSize, k = g.PatchSize, kBlock = Gemm.DepthBlock(k);
         int panels = (n + nr - 1) / nr, tasks = Math.Min(panels, Threading.NumThreads);
@@ -184,7 +185,7 @@ public static class Convolution
     /// </summary>
     private static unsafe void BackwardDataPacked(in ConvGeometry g, float* dy, float* w, float* dx)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
         int m = g.PatchSize, n = g.OutSize, k = g.ColumnChannels, kBlock = Gemm.DepthBlock(k), mPad = (m + mr - 1) / mr * mr;
         int panels = (n + nr - 1) / nr;
@@ -287,16 +288,17 @@ public static class Convolution
     private const int FewTaps = 16;
 
     /// <summary>
-    /// y[o, p] = Σ_t w[o, t] · cols[t, p]: sixteen positions at a time, their taps loaded once and kept while every
-    /// output channel sums them (a row-at-a-time update would read and write each output row once per tap).
+    /// y[o, p] = Σ_t w[o, t] · cols[t, p]: a vector of positions at a time (16 with AVX-512, 8 with AVX2), their taps
+    /// loaded once and kept while every output channel sums them (a row-at-a-time update would read and write each
+    /// output row once per tap). Every width sums the taps in the same order with fused multiply-adds: the same bits.
     /// </summary>
-    private static unsafe void MultiplyFewTaps(int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
+    private static unsafe void MultiplyFewTaps(CpuIsa isa, int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> cols, Span<float> y)
     {
         fixed (float* pw = weight, pc = cols, py = y)
         {
             int p = 0;
-            if (Vector512.IsHardwareAccelerated)
+            if (isa == CpuIsa.Avx512 && Vector512.IsHardwareAccelerated)
             {
                 var x = stackalloc Vector512<float>[FewTaps];
                 for (; p + Vector512<float>.Count <= positions; p += Vector512<float>.Count)
@@ -307,6 +309,21 @@ public static class Convolution
                         float* wo = pw + o * taps;
                         var sum = x[0] * Vector512.Create(wo[0]);
                         for (int t = 1; t < taps; t++) sum = Vector512.FusedMultiplyAdd(x[t], Vector512.Create(wo[t]), sum);
+                        sum.Store(py + (long)o * positions + p);
+                    }
+                }
+            }
+            else if (isa != CpuIsa.Portable && Isa.InHardware(CpuIsa.Avx2))
+            {
+                var x = stackalloc Vector256<float>[FewTaps];
+                for (; p + Vector256<float>.Count <= positions; p += Vector256<float>.Count)
+                {
+                    for (int t = 0; t < taps; t++) x[t] = Vector256.Load(pc + (long)t * positions + p);
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        float* wo = pw + o * taps;
+                        var sum = x[0] * Vector256.Create(wo[0]);
+                        for (int t = 1; t < taps; t++) sum = Vector256.FusedMultiplyAdd(x[t], Vector256.Create(wo[t]), sum);
                         sum.Store(py + (long)o * positions + p);
                     }
                 }

@@ -25,7 +25,7 @@ internal static partial class Winograd
     /// Whether <see cref="Forward"/> takes <paramref name="g"/>, and pays: 3×3, stride 1, no dilation or groups,
     /// output and image rows of at most 32, channels enough for the 16 products to be GEMMs and few enough for one K block, a
     /// batch (one image runs faster as im2col split over the cores: each sample here is one core's), and a processor
-    /// with 512-bit vectors. Backward data asks the same of its transposed geometry.
+    /// that runs the transforms in hardware (<see cref="Accelerated"/>: AVX-512, or AVX2 with FMA). Backward data asks the same of its transposed geometry.
     /// </summary>
     /// <remarks>The choice depends on the shapes only, never on the thread count, so neither do the results.</remarks>
     internal static bool Fits(in ConvGeometry g) => FitsForward(g) && g.Batch >= 2;
@@ -36,7 +36,11 @@ internal static partial class Winograd
     /// image is Winograd's too, and gives the bits it gives in a batch.
     /// </summary>
     internal static bool FitsForward(in ConvGeometry g) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Shape(g) && g.ImageChannels >= 16 && g.ColumnChannels >= 16;
+        Accelerated(Isa.Current) && Shape(g) && g.ImageChannels >= 16 && g.ColumnChannels >= 16;
+
+    /// <summary>Whether <paramref name="isa"/> runs Winograd's transforms in hardware: AVX-512, or AVX2 with FMA
+    /// (<see cref="Narrow"/>). Portable code takes im2col: the transforms emulated in software would cost their gain.</summary>
+    internal static bool Accelerated(CpuIsa isa) => isa is CpuIsa.Avx512 or CpuIsa.Avx2 && Isa.InHardware(isa);
 
     /// <summary>The geometry alone (no processor test, no size threshold): what <see cref="Forward"/> computes correctly.</summary>
     internal static bool Shape(in ConvGeometry g) =>
@@ -81,6 +85,7 @@ internal static partial class Winograd
         int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats
             + (pooledDy.IsGiven ? k * g.OutSize : 0);
         int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
+        bool narrow = Narrow(Isa.Current);
         var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
         var geometry = g;
         try
@@ -100,10 +105,11 @@ internal static partial class Winograd
                         float* du = part + (long)chunk * products;
                         for (int n = n0; n < n1; n++)
                         {
-                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, reluImage, stride);
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, 0, vProduct, v, reluImage, narrow,
+                                stride);
                             float* dyn = dy + (long)n * k * gg.OutSize;
-                            if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled);
-                            TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m);
+                            if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled, narrow);
+                            TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m, narrow);
                             for (int e = 0; e < 16; e++)
                                 Gemm.Multiply(false, true, k, c, tiles, new ReadOnlySpan<float>(m + (long)e * mProduct, mProduct),
                                     stride, new ReadOnlySpan<float>(v + (long)e * vProduct, vProduct), stride,
@@ -166,7 +172,8 @@ internal static partial class Winograd
     /// with e = 4i + j, rows <paramref name="stride"/> apart and products <paramref name="product"/> apart. Outputs past
     /// the last row or column count as 0.
     /// </summary>
-    private static unsafe void TransformGradient(in ConvGeometry g, float* dy, int tileRows, int tileCols, int stride, int product, float* m)
+    private static unsafe void TransformGradient(in ConvGeometry g, float* dy, int tileRows, int tileCols, int stride, int product, float* m,
+        bool narrow)
     {
         int oh = g.OutHeight, ow = g.OutWidth;
         for (int o = 0; o < g.ColumnChannels; o++)
@@ -175,6 +182,12 @@ internal static partial class Winograd
             if (o + 1 < g.ColumnChannels) PrefetchPlane(plane + (long)oh * ow, oh * ow);
             for (int th = 0; th < tileRows; th++)
             {
+                if (narrow)
+                {
+                    GradientTileRow256(plane + (long)2 * th * ow, 2 * th + 1 < oh ? plane + (long)(2 * th + 1) * ow : null, ow, tileCols,
+                        m + (long)o * stride + th * tileCols, product);
+                    continue;
+                }
                 var (a, b) = LoadPairs(plane + (long)2 * th * ow, ow);
                 var (cc, d) = 2 * th + 1 < oh ? LoadPairs(plane + (long)(2 * th + 1) * ow, ow) : (Vector512<float>.Zero, Vector512<float>.Zero);
                 // Along each row: [y0, y1] Aᵀ = [y0, y0 + y1, y0 − y1, −y1]; then down: rows r0, r0 + r1, r0 − r1, −r1.
@@ -231,8 +244,9 @@ internal static partial class Winograd
         float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, float* outputMask = null,
         WinogradWeights? prepacked = null)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
+        bool narrow = Narrow(kernel);
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
         // The products run over the tiles rounded up to 16 (the B panels are zero past the last): a last panel then is
@@ -260,33 +274,34 @@ internal static partial class Winograd
             fixed (float* pu = packedWeights, ps = scratch)
             {
                 float* m = ps, packedB = m + mSize, plane = packedB + bSize, image = x + (long)sample * c * gg.ImageSize;
-                if (pooledX.IsGiven) UnpoolPlanes(pooledX, gg.Height, gg.Width, (long)sample * c, c, image = plane + planeSize);
-                TransformImage(gg, image, plane, tileRows, tileCols, nr, panelSize, packedB, reluImage);
+                if (pooledX.IsGiven) UnpoolPlanes(pooledX, gg.Height, gg.Width, (long)sample * c, c, image = plane + planeSize, narrow);
+                TransformImage(gg, image, plane, tileRows, tileCols, nr, panelSize, packedB, reluImage, narrow);
                 // One MR-row block of output channels at a time through all 16 products and straight into the output
                 // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
                 for (int o0 = 0; o0 < k; o0 += mr)
                     Products(gg, kernel, mr, nr, o0, pu, mPad, packedB, panelSize, panels, columns, m, stride, tileRows, tileCols,
-                        sample, b, y, pooled, codes, outputMask);
+                        sample, b, y, pooled, codes, outputMask, narrow);
             }
         });
     }
 
     /// <summary>Output channels [o0, o0 + MR) of one sample: the 16 products of that block, then the output transform
     /// (pooled or not) straight from M.</summary>
-    private static unsafe void Products(in ConvGeometry g, GemmKernel kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
+    private static unsafe void Products(in ConvGeometry g, CpuIsa kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
         int panelSize, int panels, int columns, float* m, int stride, int tileRows, int tileCols, int sample, float* b, float* y,
-        float* pooled, byte* codes, float* outputMask)
+        float* pooled, byte* codes, float* outputMask, bool narrow)
     {
         int k = g.ColumnChannels, c = g.ImageChannels, rows = Math.Min(mr, k - o0);
         for (int e = 0; e < 16; e++)
             Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize,
                 0, panels, m + (long)e * mr * stride, stride, accumulate: false);
         long at = (long)sample * k * g.OutSize;
-        if (pooled is null) TransformOutput(g, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, outputMask is null ? null : outputMask + at);
+        if (pooled is null)
+            TransformOutput(g, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, outputMask is null ? null : outputMask + at, narrow);
         else
         {
             long pooledAt = (long)sample * k * (g.OutHeight / 2) * (g.OutWidth / 2);
-            TransformOutputPooled(g, o0, rows, m, stride, mr, tileCols, b, pooled + pooledAt, codes + pooledAt);
+            TransformOutputPooled(g, o0, rows, m, stride, mr, tileCols, b, pooled + pooledAt, codes + pooledAt, narrow);
         }
     }
 
@@ -298,8 +313,9 @@ internal static partial class Winograd
     private static unsafe void RunSplit(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y, float* pooled,
         byte* codes, bool reluImage, float* outputMask, long call, WinogradWeights? prepacked)
     {
-        var kernel = Gemm.Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
+        bool narrow = Narrow(kernel);
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2, tiles = tileRows * tileCols;
         int columns = (tiles + 15) / 16 * 16, stride = columns + MaxTileColumns, panels = (tiles + nr - 1) / nr, planeRows = 2 * tileRows + 2;
@@ -321,7 +337,7 @@ internal static partial class Winograd
                         var scratch = t_scratch;
                         if (scratch is null || scratch.Length < planeSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(planeSize);
                         fixed (float* plane = scratch)
-                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, pb, reluImage,
+                            TransformImage(gg, x + (long)n * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, pb, reluImage, narrow,
                                 firstChannel: (int)((long)task * c / channelTasks), endChannel: (int)((long)(task + 1) * c / channelTasks));
                     });
                     Threading.For(blocks, block =>
@@ -332,7 +348,7 @@ internal static partial class Winograd
                         if (scratch is null || scratch.Length < mSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(mSize);
                         fixed (float* pu = packedWeights, m = scratch)
                             Products(gg, kernel, mr, nr, block * mr, pu, mPad, pb, panelSize, panels, columns, m, stride, tileRows, tileCols,
-                                n, b, y, pooled, codes, outputMask);
+                                n, b, y, pooled, codes, outputMask, narrow);
                     });
                 }
             }
@@ -378,7 +394,7 @@ internal static partial class Winograd
     /// </summary>
     internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c)
     {
-        int mr = Gemm.TileOf(Gemm.Kernel).Mr, mPad = (k + mr - 1) / mr * mr;
+        int mr = Gemm.TileOf(Isa.Current).Mr, mPad = (k + mr - 1) / mr * mr;
         var packed = GC.AllocateUninitializedArray<float>(PackedLength(k, c, mPad));
         fixed (float* w = weight, dst = packed) TransformAndPack(w, k, c, flipped: false, mr, mPad, dst);
         return new WinogradWeights(packed, k, c, mr);
@@ -428,8 +444,9 @@ internal static partial class Winograd
     /// <param name="firstChannel">With <paramref name="endChannel"/>, the channels to transform (all by default): the
     /// cores share one image's channels when there are fewer images than cores.</param>
     private static unsafe void TransformImage(in ConvGeometry g, float* image, float* plane, int tileRows, int tileCols,
-        int nr, int panelSize, float* packed, bool relu, int rowStride = 0, int firstChannel = 0, int endChannel = -1)
+        int nr, int panelSize, float* packed, bool relu, bool narrow, int rowStride = 0, int firstChannel = 0, int endChannel = -1)
     {
+        float* stage = stackalloc float[StageFloats];
         if (endChannel < 0) endChannel = g.ImageChannels;
         int h = g.Height, w = g.Width, padTop = g.PadTop, c = g.ImageChannels, tiles = tileRows * tileCols, planeRows = 2 * tileRows + 2;
         int tail = nr == 0 ? 0 : tiles % nr, lastPanel = nr == 0 ? 0 : tiles / nr;
@@ -445,13 +462,19 @@ internal static partial class Winograd
             for (int r = 0; r < planeRows; r++)
             {
                 int sr = r - padTop;
-                if (sr >= 0 && sr < h) SplitRow(src + (long)sr * w, w, picks, plane + r * PlaneRowFloats, relu);
+                if (sr >= 0 && sr < h && narrow) SplitRow256(src + (long)sr * w, w, g.PadLeft, plane + r * PlaneRowFloats, relu, stage);
+                else if (sr >= 0 && sr < h) SplitRow(src + (long)sr * w, w, picks, plane + r * PlaneRowFloats, relu);
                 else new Span<float>(plane + r * PlaneRowFloats, PlaneRowFloats).Clear();
             }
             for (int th = 0; th < tileRows; th++)
             {
                 // Rows 2·th .. 2·th + 3; vector k of a row holds columns 2t + k, so lane t is tile t's column k.
                 float* p0 = plane + 2 * th * PlaneRowFloats, p1 = p0 + PlaneRowFloats, p2 = p1 + PlaneRowFloats, p3 = p2 + PlaneRowFloats;
+                if (narrow)
+                {
+                    TransformTileRow256(p0, p1, p2, p3, th, tileCols, nr, c, ch, packed, panelSize, rowStride);
+                    continue;
+                }
                 // Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] down the columns, then along the rows.
                 var (a0, a1, a2, a3) = ColumnTransform(p0, p1, p2, p3, 0);
                 var (b0, b1, b2, b3) = ColumnTransform(p0, p1, p2, p3, 16);
@@ -633,7 +656,7 @@ internal static partial class Winograd
     /// m[e·MR·stride + row·stride + tile].
     /// </summary>
     private static unsafe void TransformOutput(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileRows,
-        int tileCols, float* bias, float* y, float* mask)
+        int tileCols, float* bias, float* y, float* mask, bool narrow)
     {
         int oh = g.OutHeight, ow = g.OutWidth;
         long plane16 = (long)mr * stride;
@@ -642,6 +665,13 @@ internal static partial class Winograd
             int o = o0 + r;
             var b = Vector512.Create(bias is null ? 0f : bias[o]);
             float* yo = y + (long)o * oh * ow, mo = mask is null ? null : mask + (long)o * oh * ow;
+            if (narrow)
+            {
+                var b256 = Vector256.Create(bias is null ? 0f : bias[o]);
+                for (int th = 0; th < tileRows; th++)
+                    OutputTileRow256(m + (long)r * stride + th * tileCols, plane16, b256, yo, th, oh, ow, tileCols, mo);
+                continue;
+            }
             for (int th = 0; th < tileRows; th++)
             {
                 var (y00, y01, y10, y11) = TileOutputs(m + (long)r * stride + th * tileCols, plane16, b);

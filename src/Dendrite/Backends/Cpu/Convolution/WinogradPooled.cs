@@ -68,6 +68,7 @@ internal static partial class Winograd
     internal static unsafe void BiasGradientPooled(in ConvGeometry g, PooledGradient source, float* db)
     {
         int k = g.ColumnChannels, batch = g.Batch, oh = g.OutHeight, ow = g.OutWidth;
+        bool narrow = Narrow(Isa.Current);
         Threading.For(k, o =>
         {
             // One plane of scratch: tall images (only their rows are bounded) would not fit on the stack.
@@ -77,7 +78,7 @@ internal static partial class Winograd
             fixed (float* plane = scratch)
                 for (int n = 0; n < batch; n++)
                 {
-                    UnpoolPlanes(source, oh, ow, (long)n * k + o, 1, plane);
+                    UnpoolPlanes(source, oh, ow, (long)n * k + o, 1, plane, narrow);
                     sum += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(plane, oh * ow));
                 }
             db[o] = sum;
@@ -92,7 +93,7 @@ internal static partial class Winograd
     /// is what ReLU's and <see cref="Pooling.MaxBackward"/>'s backward passes give, their 0 + gradient included (−0
     /// arrives as +0).
     /// </summary>
-    private static unsafe void UnpoolPlanes(in PooledGradient source, int oh, int ow, long p0, int count, float* dy)
+    private static unsafe void UnpoolPlanes(in PooledGradient source, int oh, int ow, long p0, int count, float* dy, bool narrow)
     {
         int ph = oh / 2, pw = ow / 2;
         var zero = Vector512<float>.Zero;
@@ -103,6 +104,11 @@ internal static partial class Winograd
             byte* code = source.Codes + (p0 + i) * ph * pw;
             for (int th = 0; th < ph; th++)
             {
+                if (narrow)
+                {
+                    UnpoolRow256(src + th * pw, code + th * pw, drop is null ? null : drop + th * pw, pw, dst, th, oh, ow);
+                    continue;
+                }
                 var (d, at) = LoadPooledRow(src + th * pw, code + th * pw, pw);
                 if (drop is not null) d *= LoadRow(drop + th * pw, pw).Item1;
                 var upperEven = Vector512.ConditionalSelect(Vector512.Equals(at, Vector512<int>.Zero).AsSingle(), d, zero) + zero;
@@ -135,7 +141,7 @@ internal static partial class Winograd
     /// ⌊OW/2⌋ (half windows) are dropped, as max pooling without ceil mode drops them.
     /// </summary>
     private static unsafe void TransformOutputPooled(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileCols,
-        float* bias, float* pooled, byte* codes)
+        float* bias, float* pooled, byte* codes, bool narrow)
     {
         int ph = g.OutHeight / 2, pw = g.OutWidth / 2;
         long plane16 = (long)mr * stride;
@@ -145,6 +151,13 @@ internal static partial class Winograd
             var b = Vector512.Create(bias is null ? 0f : bias[o]);
             float* po = pooled + (long)o * ph * pw;
             byte* co = codes + (long)o * ph * pw;
+            if (narrow)
+            {
+                var b256 = Vector256.Create(bias is null ? 0f : bias[o]);
+                for (int th = 0; th < ph; th++)
+                    PooledTileRow256(m + (long)r * stride + th * tileCols, plane16, b256, po + th * pw, co + th * pw, pw);
+                continue;
+            }
             for (int th = 0; th < ph; th++)
             {
                 // TransformOutput's sums: the pooled values are the unpooled ones' bits.

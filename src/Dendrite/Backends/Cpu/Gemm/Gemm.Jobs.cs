@@ -16,7 +16,7 @@ internal static partial class Gemm
 
         public static GemmJob Current => t_current ??= new GemmJob();
 
-        public GemmKernel Kernel;
+        public CpuIsa Kernel;
         public bool TransA, TransB, Accumulate;
         public int M, N, K, KBlock, Mc, Lda, Ldb, Ldc;
         public float* A, B, C, PackedB;
@@ -33,7 +33,7 @@ internal static partial class Gemm
             PrivatePanelsChunk = RunPrivatePanelsChunk;
         }
 
-        public void SetProduct(GemmKernel kernel, bool transA, bool transB, int m, int n, int k,
+        public void SetProduct(CpuIsa kernel, bool transA, bool transB, int m, int n, int k,
             float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
         {
             (Kernel, TransA, TransB, M, N, K, Lda, Ldb, Ldc, Accumulate) = (kernel, transA, transB, m, n, k, lda, ldb, ldc, accumulate);

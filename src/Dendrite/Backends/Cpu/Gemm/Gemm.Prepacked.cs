@@ -3,7 +3,7 @@ namespace Dendrite.Backends.Cpu;
 internal static partial class Gemm
 {
     /// <summary>The floats <see cref="PackWholeB"/> writes for an op(B) of <paramref name="k"/> rows and <paramref name="n"/> columns.</summary>
-    internal static int PackedBLength(GemmKernel kernel, int k, int n)
+    internal static int PackedBLength(CpuIsa kernel, int k, int n)
     {
         var (_, nr) = TileOf(kernel);
         return (n + nr - 1) / nr * nr * k;
@@ -14,7 +14,7 @@ internal static partial class Gemm
     /// for <see cref="MultiplyRowsPrepacked"/>: a B used for many products (a recurrent layer's W_hh, once per time
     /// step) is then packed once rather than once per product.
     /// </summary>
-    internal static unsafe void PackWholeB(GemmKernel kernel, bool transB, float* b, int ldb, int k, int n, float* dst)
+    internal static unsafe void PackWholeB(CpuIsa kernel, bool transB, float* b, int ldb, int k, int n, float* dst)
     {
         var (_, nr) = TileOf(kernel);
         int kBlock = DepthBlock(k), panels = (n + nr - 1) / nr;
@@ -32,7 +32,7 @@ internal static partial class Gemm
     /// <see cref="PackWholeB"/> with the same kernel. The K blocks and micro-kernels are <see cref="Multiply"/>'s, so
     /// each element is summed in the same order as there.
     /// </summary>
-    internal static unsafe void MultiplyRowsPrepacked(GemmKernel kernel, int r0, int r1, int n, int k, float* a, int lda,
+    internal static unsafe void MultiplyRowsPrepacked(CpuIsa kernel, int r0, int r1, int n, int k, float* a, int lda,
         float* packedB, float* c, int ldc, bool accumulate)
     {
         var (mr, nr) = TileOf(kernel);

@@ -14,9 +14,6 @@ namespace Dendrite.Backends.Cpu;
 /// panels, and a register-tiled micro-kernel computes MR×NR tiles of C from them. Threads split M blocks and N panels,
 /// never K, so every element of C is summed in the same order whatever the thread count.
 /// </remarks>
-/// <summary>The register-tiled micro-kernels: MR×NR tiles of 8×32 (AVX-512), 6×16 (AVX2+FMA), 6×8 (128-bit, portable).</summary>
-internal enum GemmKernel { Avx512, Avx2, Portable }
-
 internal static partial class Gemm
 {
     // K block: a whole K up to 1024 in one pass (no re-reading of C, one fork-join), else 512-deep blocks. The kernel
@@ -28,30 +25,6 @@ internal static partial class Gemm
     [ThreadStatic] private static float[]? t_packA;
 
     private const int TileScratch = 8 * 32; // one MR×NR tile: where a kernel leaves its sums before they go into C
-
-    private static readonly GemmKernel s_best = Vector512.IsHardwareAccelerated ? GemmKernel.Avx512
-        : Vector256.IsHardwareAccelerated ? GemmKernel.Avx2 : GemmKernel.Portable;
-
-    [ThreadStatic] private static GemmKernel? t_forced;
-
-    /// <summary>
-    /// The micro-kernel products started on this thread use: the widest the processor accelerates, chosen at start-up,
-    /// unless a test forces another for its thread (a path the hardware lacks still computes correctly, in software).
-    /// </summary>
-    internal static GemmKernel Kernel => t_forced ?? s_best;
-
-    /// <summary>Forces <paramref name="kernel"/> on this thread until the returned scope is disposed (tests).</summary>
-    internal static IDisposable Force(GemmKernel kernel)
-    {
-        var previous = t_forced;
-        t_forced = kernel;
-        return new Restore(() => t_forced = previous);
-    }
-
-    private sealed class Restore(Action undo) : IDisposable
-    {
-        public void Dispose() => undo();
-    }
 
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
@@ -106,7 +79,7 @@ internal static partial class Gemm
                 int rowStride = transA ? k : lda;
                 float* aRows = transA ? gathered : a;
                 var job = GemmJob.Current;
-                job.SetProduct(Kernel, transA: false, transB, m, n, k, aRows, rowStride, b, ldb, c, ldc, accumulate);
+                job.SetProduct(Isa.Current, transA: false, transB, m, n, k, aRows, rowStride, b, ldb, c, ldc, accumulate);
                 job.ColumnsPerTask = columnsPerTask;
                 Threading.For(tasks, job.FewRowsColumns, parallel);
                 job.Clear();
@@ -181,7 +154,7 @@ internal static partial class Gemm
     private static unsafe void MultiplyPassSerial(bool transA, bool transB, int m, int n, int k, int kBlock,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
-        var kernel = Kernel;
+        var kernel = Isa.Current;
         var (mr, nr) = TileOf(kernel);
         int panelsB = (n + nr - 1) / nr;
         var pool = System.Buffers.ArrayPool<float>.Shared;
@@ -222,7 +195,7 @@ internal static partial class Gemm
     private static unsafe void MultiplyPass(bool transA, bool transB, int m, int n, int k, int kBlock,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
-        var kernel = Kernel; // read on the calling thread: worker threads follow its choice
+        var kernel = Isa.Current; // read on the calling thread: worker threads follow its choice
         var (mr, nr) = TileOf(kernel);
         int panelsB = (n + nr - 1) / nr;
         double flops = 2.0 * m * n * k;
@@ -277,8 +250,8 @@ internal static partial class Gemm
     }
 
     /// <summary>The micro-tile of <paramref name="kernel"/>: MR rows of A by NR columns of B.</summary>
-    internal static (int Mr, int Nr) TileOf(GemmKernel kernel) =>
-        kernel switch { GemmKernel.Avx512 => (8, 32), GemmKernel.Avx2 => (6, 16), _ => (6, 8) };
+    internal static (int Mr, int Nr) TileOf(CpuIsa kernel) =>
+        kernel switch { CpuIsa.Avx512 => (8, 32), CpuIsa.Avx2 => (6, 16), _ => (6, 8) };
 
     /// <summary>
     /// The K block depth <see cref="Multiply"/> uses for a product of depth <paramref name="k"/>; callers packing their
@@ -307,7 +280,7 @@ internal static partial class Gemm
     /// <paramref name="kc"/> (a <see cref="DepthBlock"/>), on the calling thread. Panel p of B sits at
     /// packedB + (p − p0)·kc·NR, k-major, NR floats per k, zero past column n.
     /// </summary>
-    internal static unsafe void MultiplyPacked(GemmKernel kernel, int m, int n, int kc, float* packedA, float* packedB,
+    internal static unsafe void MultiplyPacked(CpuIsa kernel, int m, int n, int kc, float* packedA, float* packedB,
         int p0, int pEnd, float* c, int ldc, bool accumulate)
     {
         var (mr, nr) = TileOf(kernel);
@@ -323,7 +296,7 @@ internal static partial class Gemm
     /// then reads only what it packed (two virtual cores need not share a cache, and a packed block written on one and
     /// read on the other cost more than packing it twice), and the product needs one fork-join rather than two per K block.
     /// </summary>
-    private static unsafe void MultiplyPrivatePanels(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, int kBlock,
+    private static unsafe void MultiplyPrivatePanels(CpuIsa kernel, bool transA, bool transB, int m, int n, int k, int kBlock,
         int mc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, int chunks)
     {
         var (mr, nr) = TileOf(kernel);
@@ -338,7 +311,7 @@ internal static partial class Gemm
     }
 
     /// <summary>Rows [i0, iEnd) × column panels [p0, pEnd) of C from packed panels: B panel outer, so it stays in L1/L2.</summary>
-    private static unsafe void ComputeBlock(GemmKernel kernel, int kc, float* packedA, float* packedB, float* c, int ldc,
+    private static unsafe void ComputeBlock(CpuIsa kernel, int kc, float* packedA, float* packedB, float* c, int ldc,
         int m, int n, int mr, int nr, int i0, int iEnd, int p0, int pEnd, bool acc, float* tile)
     {
         for (int p = p0; p < pEnd; p++)
@@ -351,9 +324,9 @@ internal static partial class Gemm
                 float* aPanel = packedA + (long)i * kc, cTile = c + (long)i * ldc + j0;
                 switch (kernel)
                 {
-                    case GemmKernel.Avx512 when nValid <= 16: Kernel8x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                    case GemmKernel.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
-                    case GemmKernel.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    case CpuIsa.Avx512 when nValid <= 16: Kernel8x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    case CpuIsa.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    case CpuIsa.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                 }
             }
