@@ -121,6 +121,9 @@ public static class MnistRun
         if (parallel is not null) callbacks.Add(parallel.Attach(model, options.Seed));
         if (options.CheckpointDir is { } checkpoints && writes)
             callbacks.Add(new CheckpointCallback(checkpoints, model, optimizer, scheduler, resumed, generators, run));
+        // TensorBoard event files beside the model, written as the epochs end (rank 0 only, like every file).
+        using var tensorboard = options.OutDir is { } logRoot && writes ? new TensorBoardLogger(Path.Combine(logRoot, "tensorboard")) : null;
+        if (tensorboard is not null) callbacks.Add(tensorboard);
         var history = new History();
         foreach (var logs in resumed?.History ?? []) history.Add(logs);
         var more = model.Fit(trainSet, optimizer, Losses.CrossEntropy, epochs, rankBatch,
@@ -137,7 +140,10 @@ public static class MnistRun
                 throw new TrainingDivergedException($"training diverged by epoch {epochs}, step {guard.Step}: \"{bad}\" holds NaN or infinity; {dir} was left as it was.");
             model.Save(Path.Combine(dir, "model.safetensors"), inputShape: new Shape(1, 28, 28));
             AtomicFile.WriteAllText(Path.Combine(dir, "history.csv"), history.ToCsv());
-            output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")} and {Path.Combine(dir, "history.csv")}");
+            string report = Path.Combine(dir, "report.html");
+            WriteReport(report, options, model, test, history, epochs, batchSize, lr);
+            output.WriteLine($"Saved {Path.Combine(dir, "model.safetensors")}, {Path.Combine(dir, "history.csv")} and {report}" +
+                $" (TensorBoard: tensorboard --logdir {Path.Combine(dir, "tensorboard")})");
         }
         if (options.VizDir is { } vizDir && writes)
         {
@@ -145,6 +151,48 @@ public static class MnistRun
             output.WriteLine($"Wrote the first layer's filters and the feature maps of test digit 0: {string.Join(", ", files)}");
         }
         return accuracy;
+    }
+
+    /// <summary>report.html: the curves, the test set's confusion matrix and misclassified digits, model and settings.</summary>
+    private static void WriteReport(string path, MnistRunOptions options, NN.Module model, IDataset test, History history,
+        int epochs, int batchSize, float lr)
+    {
+        string[] digits = [.. Enumerable.Range(0, 10).Select(d => d.ToString(CultureInfo.InvariantCulture))];
+        var (matrix, wrong) = TrainingReport.Evaluate(model, test, digits, examples: 16);
+        new TrainingReport
+        {
+            Title = $"dendrite train {options.Model}",
+            History = history,
+            Confusion = matrix,
+            Misclassified = wrong,
+            ModelSummary = model.Summary(1, 1, 28, 28).ToString(),
+            RunDescription = Describe(options, epochs, batchSize, lr),
+        }.Write(path);
+    }
+
+    /// <summary>The run's settings as JSON, written field by field (no reflection, so the tool stays AOT-clean).</summary>
+    private static string Describe(MnistRunOptions options, int epochs, int batchSize, float lr)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("command", "train");
+            json.WriteString("model", options.Model);
+            json.WriteNumber("epochs", epochs);
+            json.WriteNumber("batch_size", batchSize);
+            json.WriteNumber("lr", lr);
+            json.WriteNumber("seed", options.Seed);
+            if (options.TrainLimit is { } train) json.WriteNumber("train_samples", train);
+            if (options.TestLimit is { } test) json.WriteNumber("test_samples", test);
+            json.WriteString("data", options.DataDir ?? "data/mnist (vendored)");
+            json.WriteString("device", options.Device?.Name ?? "cpu");
+            json.WriteNumber("threads", Torch.NumThreads);
+            if (options.Parallel is { } parallel) json.WriteNumber("ranks", parallel.WorldSize);
+            if (options.CheckpointDir is { } checkpoints) json.WriteString("checkpoint_dir", checkpoints);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static int RankBatch(int batchSize, IDataParallel? parallel)

@@ -107,7 +107,7 @@ public static class Program
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per gradient step (default: the preset's: 128 for mnist-mlp, 64 for mnist-cnn)." };
         var lr = new Option<float?>("--lr") { Description = "Adam learning rate, or the one-cycle peak (default: the preset's, 1e-3 for the protocol nets)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => MnistRunOptions.DefaultSeed };
-        var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
+        var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names), history.csv, report.html and tensorboard/ event files into." };
         var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };
         var summary = new Option<bool>("--summary") { Description = "Print the model's layers, output shapes and parameter counts before training." };
         var viz = new Option<string?>("--viz") { Description = "Directory to write PNGs into after training: the first conv layer's filters and the feature maps of a test digit after each conv layer." };

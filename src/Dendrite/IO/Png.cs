@@ -152,7 +152,7 @@ public static class Png
         stream.Write(word);
     }
 
-    private static (int Channels, int Height, int Width) ImageLayout(Tensor image, string op) => image.Rank switch
+    internal static (int Channels, int Height, int Width) ImageLayout(Tensor image, string op) => image.Rank switch
     {
         2 => (1, image.Shape[0], image.Shape[1]),
         3 when image.Shape[0] is 1 or 3 => (image.Shape[0], image.Shape[1], image.Shape[2]),
@@ -164,7 +164,7 @@ public static class Png
     /// Channel-first floats [blocks, channels, planeSize] (as tensors hold images) to interleaved bytes
     /// [blocks, planeSize, channels], scaled by <paramref name="scale"/> over all of <paramref name="values"/>.
     /// </summary>
-    private static byte[] ToBytes(ReadOnlySpan<float> values, int channels, int planeSize, PixelScale scale, string op)
+    internal static byte[] ToBytes(ReadOnlySpan<float> values, int channels, int planeSize, PixelScale scale, string op)
     {
         for (int i = 0; i < values.Length; i++)
             if (float.IsNaN(values[i]))

@@ -8,10 +8,22 @@ namespace Dendrite.Training;
 /// Keras-style progress: on a terminal, a bar redrawn in place with batches done, throughput, ETA, running loss and
 /// accuracy; when output is redirected, one line per epoch only. Every epoch ends with its time and metrics.
 /// </summary>
-public sealed class ProgressBar(TextWriter output, bool? interactive = null) : ICallback
+/// <remarks>
+/// The redrawn line fits the terminal: it is kept one column short of the width (a character in the last column makes
+/// many terminals wrap), the bar shrinks first and goes when under <see cref="MinBarWidth"/>, then the text is cut.
+/// The width is <paramref name="width"/> when given, else the console window's, else the COLUMNS variable, else 80.
+/// </remarks>
+public sealed class ProgressBar(TextWriter output, bool? interactive = null, int? width = null) : ICallback
 {
     private const int BarWidth = 24;
+
+    /// <summary>The narrowest bar still drawn; a narrower terminal gets the counts and numbers only.</summary>
+    internal const int MinBarWidth = 5;
+
     private readonly bool _interactive = interactive ?? (ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected);
+    private readonly int _width = width is { } w
+        ? (w >= 2 ? w : throw new ArgumentOutOfRangeException(nameof(width), $"ProgressBar: width must be at least 2 columns, got {w}."))
+        : TerminalWidth();
     private readonly Stopwatch _clock = new();
     private long _lastDrawTicks;
     private int _epoch, _epochs, _batches;
@@ -29,32 +41,57 @@ public sealed class ProgressBar(TextWriter output, bool? interactive = null) : I
         long now = _clock.ElapsedTicks;
         if (batch < _batches && now - _lastDrawTicks < Stopwatch.Frequency / 10) return; // redraw at most 10 times a second
         _lastDrawTicks = now;
-        double seconds = _clock.Elapsed.TotalSeconds;
-        double eta = batch == 0 ? 0 : seconds / batch * (_batches - batch);
-        int filled = _batches == 0 ? BarWidth : BarWidth * batch / _batches;
-        var line = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"Epoch {_epoch}/{_epochs} {batch.ToString().PadLeft(_batches.ToString().Length)}/{_batches} [")
-            .Append('=', Math.Max(0, filled - 1)).Append(filled > 0 && filled < BarWidth ? '>' : filled == BarWidth ? '=' : '.')
-            .Append('.', BarWidth - Math.Max(filled, 1)).Append(']')
-            .Append(CultureInfo.InvariantCulture, $" {samplesSeen / Math.Max(seconds, 1e-9):N0} samples/s - ETA {eta:0}s")
-            .Append(FormatLogs(logs));
-        output.Write("\r" + line.ToString().PadRight(LineWidth));
+        output.Write("\r" + Render(batch, samplesSeen, _clock.Elapsed.TotalSeconds, logs, _width));
     }
 
     public void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
     {
         string line = string.Create(CultureInfo.InvariantCulture, $"Epoch {epoch}/{_epochs} - {logs.GetValueOrDefault("time"):0.0}s{FormatLogs(logs)}");
-        output.WriteLine(_interactive ? "\r" + line.PadRight(LineWidth) : line);
+        // The closing line stays on screen, so it keeps all its numbers (it may wrap); padded, it wipes the bar.
+        output.WriteLine(_interactive ? "\r" + line.PadRight(_width - 1) : line);
     }
 
-    /// <summary>Width to pad redrawn lines to, so a shorter line wipes a longer one; terminals may report 0.</summary>
-    private static int LineWidth
+    /// <summary>
+    /// The bar line for a terminal <paramref name="width"/> columns wide, padded to width − 1 so it wipes a longer
+    /// line drawn before it: "Epoch 1/3 12/938 [==>.....] 5,120 samples/s - ETA 9s - loss 0.4321 - …".
+    /// </summary>
+    internal string Render(int batch, int samplesSeen, double seconds, IReadOnlyDictionary<string, double> logs, int width)
     {
-        get
+        int room = width - 1;
+        double eta = batch == 0 ? 0 : seconds / batch * (_batches - batch);
+        string head = string.Create(CultureInfo.InvariantCulture,
+            $"Epoch {_epoch}/{_epochs} {batch.ToString(CultureInfo.InvariantCulture).PadLeft(_batches.ToString(CultureInfo.InvariantCulture).Length)}/{_batches}");
+        string tail = string.Create(CultureInfo.InvariantCulture,
+            $" {samplesSeen / Math.Max(seconds, 1e-9):N0} samples/s - ETA {eta:0}s{FormatLogs(logs)}");
+        int barWidth = Math.Min(BarWidth, room - head.Length - tail.Length - 3);   // " [" and "]"
+        var line = new StringBuilder(head);
+        if (barWidth >= MinBarWidth)
         {
-            int width = Console.IsOutputRedirected ? 0 : Console.BufferWidth;
-            return width > 20 ? Math.Min(119, width - 1) : 0;
+            int filled = _batches == 0 ? barWidth : barWidth * batch / _batches;
+            line.Append(" [").Append('=', Math.Max(0, filled - 1))
+                .Append(filled > 0 && filled < barWidth ? '>' : filled == barWidth ? '=' : '.')
+                .Append('.', barWidth - Math.Max(filled, 1)).Append(']');
         }
+        line.Append(tail);
+        if (line.Length > room) line.Length = Math.Max(room, 0);
+        return line.ToString().PadRight(room);
+    }
+
+    /// <summary>Columns of the terminal: the console window's, else COLUMNS (set by shells), else 80.</summary>
+    private static int TerminalWidth()
+    {
+        try
+        {
+            if (!Console.IsOutputRedirected && Console.WindowWidth >= 2) return Console.WindowWidth;
+        }
+        catch (IOException)
+        {
+            // No console attached (a service, a test host): fall through to the environment.
+        }
+        catch (PlatformNotSupportedException)
+        {
+        }
+        return int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out int columns) && columns >= 2 ? columns : 80;
     }
 
     /// <summary>" - loss 0.0712 - accuracy 97.91% - val_loss …", percentages for accuracies, lr and time left out.</summary>

@@ -44,6 +44,26 @@ public class MnistRunTests
         Assert.Equal(3, csv.Length);
         Assert.StartsWith("2,", csv[2]);
         Assert.Equal(accuracy, double.Parse(csv[2].Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture));
+
+        // report.html beside them: curves of both splits, the test set's confusion matrix and wrong digits as PNGs.
+        string report = File.ReadAllText(Path.Combine(options.OutDir!, "report.html"));
+        Assert.Contains("data-metric=\"loss\"", report);
+        Assert.Contains("data-metric=\"accuracy\"", report);
+        Assert.Contains("<svg class=\"confusion\"", report);
+        Assert.Contains("<tr><td>accuracy</td><td colspan=\"3\">" + accuracy.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture), report);
+        Assert.Contains("src=\"data:image/png;base64,", report);
+        Assert.Contains("&quot;model&quot;: &quot;mnist-mlp&quot;", report);
+        // And one TensorBoard event file: loss per epoch for training and test, at steps 1 and 2.
+        string events = Assert.Single(Directory.GetFiles(Path.Combine(options.OutDir!, "tensorboard")));
+        var scalars = Dendrite.Tests.IO.TfEventReader.ReadRecords(File.ReadAllBytes(events)).Skip(1)
+            .Select(Dendrite.Tests.IO.TfEventReader.Decode)
+            .Select(e => (Step: (long)e.Single(f => f.Number == 2).Scalar,
+                Value: Dendrite.Tests.IO.TfEventReader.Decode(Dendrite.Tests.IO.TfEventReader.Decode(e.Single(f => f.Number == 5).Bytes)[0].Bytes)))
+            .Where(v => v.Value.Any(f => f.Number == 2))
+            .Select(v => (v.Step, Tag: v.Value.Single(f => f.Number == 1).AsString, Value: v.Value.Single(f => f.Number == 2).AsFloat))
+            .ToList();
+        Assert.Equal([1L, 2L], scalars.Where(s => s.Tag == "loss/train").Select(s => s.Step));
+        Assert.Equal((float)accuracy, scalars.Single(s => s.Tag == "accuracy/test" && s.Step == 2).Value);
     }
 
     [Theory]

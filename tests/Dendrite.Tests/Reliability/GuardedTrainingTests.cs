@@ -136,7 +136,7 @@ public class GuardedTrainingTests
 
         Assert.True(code == 0, error);
         Assert.Contains($"Removed 2 temporary files of interrupted writes from {dir.Path}", output);
-        Assert.Equal(["epoch-0001.ckpt.safetensors", "history.csv", "model.safetensors", "notes.tmp"],
+        Assert.Equal(["epoch-0001.ckpt.safetensors", "history.csv", "model.safetensors", "notes.tmp", "report.html"],
             Directory.EnumerateFiles(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
