@@ -93,7 +93,7 @@ internal static class ModelCommands
         var inputShape = InputShapeOption();
         var dataDir = new Option<string?>("--data")
         {
-            Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (default: $DENDRITE_MNIST, else the data/mnist the tool carries, or a repository's above the working directory).",
+            Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (default: $DENDRITE_MNIST, else a data/mnist folder above the working directory, else the one the tool carries).",
         };
         var images = new Option<string?>("--images") { Description = "An IDX images file (.gz or not) to evaluate on, with --labels." };
         var labels = new Option<string?>("--labels") { Description = "The IDX labels file that goes with --images." };

@@ -42,6 +42,7 @@ internal static class Plugins
     // neither trimmed nor compiled ahead of time; the NativeAOT build compiles the refusal below instead.
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Framework-dependent build only: nothing is trimmed.")]
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Framework-dependent build only: nothing is trimmed.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Framework-dependent build only: nothing is trimmed.")]
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Framework-dependent build only: not compiled ahead of time.")]
     private static void LoadOne(string path)
     {

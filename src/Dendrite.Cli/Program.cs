@@ -115,7 +115,7 @@ public static class Program
         var lr = new Option<float?>("--lr") { Description = "Adam learning rate, or the one-cycle peak (default: the preset's, 1e-3 for the protocol nets)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => MnistRunOptions.DefaultSeed };
         var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names) and history.csv into." };
-        var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: $DENDRITE_MNIST, else the data/mnist the tool carries, or a repository's above the working directory)." };
+        var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: $DENDRITE_MNIST, else a data/mnist folder above the working directory, else the one the tool carries)." };
         var summary = new Option<bool>("--summary") { Description = "Print the model's layers, output shapes and parameter counts before training." };
         var viz = new Option<string?>("--viz") { Description = "Directory to write PNGs into after training: the first conv layer's filters and the feature maps of a test digit after each conv layer." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };
