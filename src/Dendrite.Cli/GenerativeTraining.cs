@@ -67,7 +67,7 @@ internal sealed class GenerativeTraining
                 Lr: common.Lr ?? defaults.Lr,
                 Seed: seedGiven ? common.Seed : defaults.Seed,
                 OutDir: common.OutDir,
-                DataDir: common.DataDir,
+                DataDir: MnistData.Directory(common.DataDir),
                 TrainLimit: common.TrainLimit), Console.Out);
             return 0;
         }
@@ -84,7 +84,7 @@ internal sealed class GenerativeTraining
             Lr = common.Lr ?? gan.Lr,
             Seed = seedGiven ? common.Seed : gan.Seed,
             OutDir = common.OutDir,
-            DataDir = common.DataDir,
+            DataDir = MnistData.Directory(common.DataDir),
             TrainLimit = common.TrainLimit,
             TimeLimit = TimeSpan.FromMinutes(minutes),
             SampleEvery = parse.GetValue(_sampleEvery),

@@ -91,7 +91,7 @@ public static class MnistRun
         if (options.CheckpointDir is { } checkpointDir && !options.Resume && writes) RunRecord.ClaimForNewRun(checkpointDir, options.Fresh, output);
         // Before the optimiser, whose state follows its parameters' device; batches follow the model (Trainer.Fit).
         if (options.Device is { } device) model.To(device);
-        var (train, fullTest) = Mnist.Load(options.DataDir);
+        var (train, fullTest) = Mnist.Load(MnistData.Directory(options.DataDir));
         var test = options.TestLimit is { } testLimit ? fullTest.Take(testLimit) : fullTest;
         IDataset trainSet = options.TrainLimit is { } limit ? train.Take(limit) : train;
         if (preset.Augmentation is { } augmentation) trainSet = new TransformedDataset(trainSet, augmentation, options.Seed);

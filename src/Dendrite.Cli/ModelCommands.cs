@@ -93,7 +93,7 @@ internal static class ModelCommands
         var inputShape = InputShapeOption();
         var dataDir = new Option<string?>("--data")
         {
-            Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (the default data set, from the repository's data/mnist or $DENDRITE_MNIST).",
+            Description = "Directory with the MNIST IDX .gz files: evaluate on its test split (default: $DENDRITE_MNIST, else a data/mnist folder above the working directory, else the one the tool carries).",
         };
         var images = new Option<string?>("--images") { Description = "An IDX images file (.gz or not) to evaluate on, with --labels." };
         var labels = new Option<string?>("--labels") { Description = "The IDX labels file that goes with --images." };
@@ -147,7 +147,7 @@ internal static class ModelCommands
             if (y.Shape[0] != x.Shape[0]) throw new ArgumentException($"{images} holds {x.Shape[0]} images but {labels} holds {y.Shape[0]} labels.");
             return (x, y, images);
         }
-        var test = dataDir is null ? Mnist.Load().Test : Mnist.LoadSplit(dataDir, Mnist.TestImages, Mnist.TestLabels);
+        var test = Mnist.LoadSplit(MnistData.Directory(dataDir, Mnist.TestImages, Mnist.TestLabels), Mnist.TestImages, Mnist.TestLabels);
         if (test.Inputs.Numel / test.Count != sample.Numel)
             throw new ArgumentException($"MNIST images have 784 pixels, but the model takes samples of shape {sample}.");
         return (test.Inputs.Reshape([test.Count, .. sample]), test.Targets, "the MNIST test set");

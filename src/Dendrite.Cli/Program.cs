@@ -19,6 +19,8 @@ public static class Program
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
         };
+        var plugins = Plugins.Option();
+        root.Options.Add(plugins);
         root.Subcommands.Add(TrainCommand());
         root.Subcommands.Add(ModelCommands.Eval());
         root.Subcommands.Add(ModelCommands.Predict());
@@ -37,6 +39,7 @@ public static class Program
         }
         try
         {
+            Plugins.Load(parse.GetValue(plugins) ?? []);
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsUserError(e))
@@ -54,7 +57,11 @@ public static class Program
     private static string UserMessage(Exception e)
     {
         string suffix = e is ArgumentException { ParamName: { } name } ? $" (Parameter '{name}')" : "";
-        return suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+        string message = suffix.Length > 0 && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+        for (var cause = e; cause is not null; cause = cause.InnerException)
+            if (cause.Data[Dendrite.IO.Architecture.UnknownLayerTypeKey] is string)
+                return $"{message} Hint: if a plugin assembly defines that layer type, load it with --plugin PATH.dll.";
+        return message;
     }
 
     /// <summary>
@@ -108,7 +115,7 @@ public static class Program
         var lr = new Option<float?>("--lr") { Description = "Adam learning rate, or the one-cycle peak (default: the preset's, 1e-3 for the protocol nets)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initial weights and data order; same seed, same run.", DefaultValueFactory = _ => MnistRunOptions.DefaultSeed };
         var outDir = new Option<string?>("--out") { Description = "Directory to write model.safetensors (PyTorch state_dict names), history.csv, report.html and tensorboard/ event files into." };
-        var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: the repository's data/mnist, or $DENDRITE_MNIST)." };
+        var dataDir = new Option<string?>("--data") { Description = "Directory with the four MNIST .gz IDX files (default: $DENDRITE_MNIST, else a data/mnist folder above the working directory, else the one the tool carries)." };
         var summary = new Option<bool>("--summary") { Description = "Print the model's layers, output shapes and parameter counts before training." };
         var viz = new Option<string?>("--viz") { Description = "Directory to write PNGs into after training: the first conv layer's filters and the feature maps of a test digit after each conv layer." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads for the kernels (default: all cores, or $DENDRITE_NUM_THREADS)." };

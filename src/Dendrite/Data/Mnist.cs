@@ -41,12 +41,18 @@ public static class Mnist
         return new TensorDataset(x, y);
     }
 
-    private static string FindDefaultDirectory()
+    private static string FindDefaultDirectory() => FindDirectory() ?? throw new DirectoryNotFoundException(
+        "MNIST data not found: no data/mnist folder with the four IDX .gz files above the working or application directory. " +
+        "Pass a directory or set DENDRITE_MNIST.");
+
+    /// <summary>
+    /// The directory <see cref="Load"/> reads when given none: <c>DENDRITE_MNIST</c> when set, else a
+    /// <c>data/mnist</c> folder holding the training images, found by walking up from the working directory and then
+    /// from the application's (the dendrite tool carries one beside its assembly); null when there is none.
+    /// </summary>
+    public static string? FindDirectory()
     {
         var fromEnv = Environment.GetEnvironmentVariable("DENDRITE_MNIST");
-        if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
-        return VendoredData.Find("mnist", TrainImages) ?? throw new DirectoryNotFoundException(
-            "MNIST data not found: no data/mnist folder with the four IDX .gz files above the working or application directory. " +
-            "Pass a directory or set DENDRITE_MNIST.");
+        return !string.IsNullOrEmpty(fromEnv) ? fromEnv : VendoredData.Find("mnist", TrainImages);
     }
 }

@@ -27,6 +27,13 @@ public static class Architecture
     static Architecture() => BuiltInLayers.RegisterAll();
 
     /// <summary>
+    /// The key under which the <see cref="InvalidDataException"/> for an unregistered layer type carries that type's
+    /// name in <see cref="Exception.Data"/> (on it or on an exception it is wrapped in as the inner one), so a tool can
+    /// say how to load the code that defines it.
+    /// </summary>
+    public const string UnknownLayerTypeKey = "Dendrite.UnknownLayerType";
+
+    /// <summary>
     /// Registers a layer type whose constructor builds everything inside it: <paramref name="describe"/> returns its
     /// constructor arguments, <paramref name="create"/> calls the constructor with them. Registering a type again
     /// replaces its entry.
@@ -213,7 +220,10 @@ public static class Architecture
         lock (s_lock) s_byName.TryGetValue(type, out entry);
         if (entry is null)
             throw new InvalidDataException(
-                $"architecture: {where}: unknown layer type \"{MessageText.Printable(type)}\"; registered: {string.Join(", ", RegisteredTypes.Keys.Order())}.");
+                $"architecture: {where}: unknown layer type \"{MessageText.Printable(type)}\"; registered: {string.Join(", ", RegisteredTypes.Keys.Order())}.")
+            {
+                Data = { [UnknownLayerTypeKey] = type },
+            };
         return (entry, json);
     }
 

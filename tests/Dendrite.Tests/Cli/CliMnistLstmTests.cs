@@ -11,7 +11,7 @@ public class CliMnistLstmTests
     {
         var (code, _, error) = Run("train", "mnist-lstm", "--data", "/nonexistent");
         Assert.Equal(1, code);
-        Assert.Equal("dendrite: error: MNIST directory not found: /nonexistent", error.Trim());   // the model name passed
+        Assert.Equal("dendrite: error: MNIST directory not found: /nonexistent (--data).", error.Trim());   // the model name passed
 
         var (helpCode, help, _) = Run("train", "--help");
         Assert.Equal(0, helpCode);

@@ -69,7 +69,7 @@ public class CliTests
     public void A_missing_data_directory_is_named()
     {
         string line = AssertUserError("train", "mnist-mlp", "--data", "/nonexistent");
-        Assert.Equal("dendrite: error: MNIST directory not found: /nonexistent", line);
+        Assert.Equal("dendrite: error: MNIST directory not found: /nonexistent (--data).", line);
     }
 
     [Fact]
@@ -78,6 +78,39 @@ public class CliTests
         using var dir = new TempDirectory();
         string line = AssertUserError("train", "mnist-mlp", "--data", dir.Path);
         Assert.Contains(Path.Combine(dir.Path, "train-images-idx3-ubyte.gz"), line);
+        Assert.Contains("--data", line);
+    }
+
+    [Fact]
+    public void Eval_needs_only_the_test_split_and_names_data_when_it_is_missing()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File(Mnist.TrainImages), "never read: eval reads the test split only");
+        string line = AssertUserError("eval", "/nonexistent/model.safetensors", "--data", dir.Path);
+        Assert.Contains("/nonexistent/model.safetensors", line);   // the model is read first
+        using var model = new TempDirectory();
+        var saved = new Dendrite.NN.Sequential(new Dendrite.NN.Flatten(), new Dendrite.NN.Linear(784, 10));
+        Dendrite.IO.ModelFile.Save(saved, model.File("m.safetensors"), new Shape(1, 28, 28));
+        line = AssertUserError("eval", model.File("m.safetensors"), "--data", dir.Path);
+        Assert.Equal($"dendrite: error: MNIST file not found: {dir.File(Mnist.TestImages)}; the directory given by --data needs " +
+            $"{Mnist.TestImages}, {Mnist.TestLabels}. Pass --data DIR to read another.", line);
+    }
+
+    [Fact]
+    public void A_missing_directory_from_the_environment_says_to_pass_data()
+    {
+        string? before = Environment.GetEnvironmentVariable("DENDRITE_MNIST");
+        try
+        {
+            Environment.SetEnvironmentVariable("DENDRITE_MNIST", "/nonexistent-mnist");
+            string line = AssertUserError("train", "mnist-mlp");
+            Assert.Equal("dendrite: error: MNIST directory not found: /nonexistent-mnist ($DENDRITE_MNIST). " +
+                "Pass --data DIR, a directory with the four MNIST IDX .gz files.", line);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DENDRITE_MNIST", before);
+        }
     }
 
     [Fact]

@@ -250,6 +250,24 @@ public class ModelFileTests
     }
 
     [Fact]
+    public void An_unknown_layer_type_is_marked_with_its_name_for_tools_and_only_that_error_is()
+    {
+        // The dendrite tool reads the mark to suggest --plugin; a model file wraps the error with its path.
+        string json = """{"type":"Sequential","children":{"0":{"type":"ScaledTanh","init":1}}}""";
+        var e = Assert.Throws<InvalidDataException>(() => Architecture.FromJson(json));
+        Assert.Equal("ScaledTanh", e.Data[Architecture.UnknownLayerTypeKey]);
+        using var dir = new TempDirectory();
+        string path = dir.File("m.safetensors");
+        SafeTensors.Save(path, new Dictionary<string, Tensor>(), new Dictionary<string, string> { [ModelFile.ArchitectureKey] = json });
+        var wrapped = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+        Assert.StartsWith(path + ": architecture: model.0: unknown layer type \"ScaledTanh\"", wrapped.Message);
+        Assert.Equal("ScaledTanh", wrapped.InnerException?.Data[Architecture.UnknownLayerTypeKey]);
+
+        var other = Assert.Throws<InvalidDataException>(() => Architecture.FromJson("""{"type":"Linear","in_features":3}"""));
+        Assert.Null(other.Data[Architecture.UnknownLayerTypeKey]);
+    }
+
+    [Fact]
     public void A_weights_only_file_is_not_a_model_file_and_says_what_to_do()
     {
         using var dir = new TempDirectory();
