@@ -109,7 +109,8 @@ internal sealed record RunFile(string File, DataSpec Data, JsonNode Model, strin
             "alphabet", "length", "label"]) ?? throw root.Missing("data", "an object with \"kind\" and \"path\"");
         string kind = kindOnly.Choice("kind", DataKinds) ?? throw kindOnly.Missing("kind", string.Join(", ", DataKinds));
         // Each kind takes its own keys: a csv "size" is a mistake worth naming, not something to ignore.
-        string[] common = ["kind", "path", "validation", "test"];
+        // idx has its own test split: a "test" there would be ignored, so it is refused.
+        string[] common = kind == "idx" ? ["kind", "path", "validation"] : ["kind", "path", "validation", "test"];
         string[] own = kind switch
         {
             "csv" => ["target", "features"],

@@ -63,7 +63,7 @@ internal sealed class RunJson
     /// <summary>A nested object given in place of the value at <paramref name="key"/> (for values that are a name or an object).</summary>
     public RunJson ObjectAt(string key, JsonObject json, IReadOnlyList<string> known) => new RunJson(json, File, KeyName(key)).Checked(known);
 
-    public string? String(string key) => Read(key, n => n.GetValue<string>(), "a string");
+    public string? String(string key) => ReadObject(key, n => n.GetValue<string>(), "a string");
 
     public string RequiredString(string key) => String(key) ?? throw Missing(key, "a string");
 
@@ -109,10 +109,10 @@ internal sealed class RunJson
     }
 
     public string[]? Strings(string key) =>
-        Read(key, n => n.AsArray().Select(v => v?.GetValue<string>() ?? throw new FormatException()).ToArray(), "a list of strings");
+        ReadObject(key, n => n.AsArray().Select(v => v?.GetValue<string>() ?? throw new FormatException()).ToArray(), "a list of strings");
 
     public double[]? Numbers(string key) =>
-        Read(key, n => n.AsArray().Select(v => v?.GetValue<double>() ?? throw new FormatException()).ToArray(), "a list of numbers");
+        ReadObject(key, n => n.AsArray().Select(v => v?.GetValue<double>() ?? throw new FormatException()).ToArray(), "a list of numbers");
 
     /// <summary>[height, width] of positive integers (one integer for a square).</summary>
     public (int H, int W)? Size(string key)
@@ -153,7 +153,7 @@ internal sealed class RunJson
         }
     }
 
-    private T? Read<T>(string key, Func<JsonNode, T> read, string what, bool _ = false) where T : class
+    private T? ReadObject<T>(string key, Func<JsonNode, T> read, string what) where T : class
     {
         if (!_json.TryGetPropertyValue(key, out var node) || node is null) return null;
         try
