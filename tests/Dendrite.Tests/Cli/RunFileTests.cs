@@ -204,6 +204,18 @@ public class RunFileTests
         "\"optimizer.momentum\": applies to sgd; adam has no momentum option.")]
     [InlineData("""{"data": {"kind": "csv", "path": "t.csv"}, "model": "mnist-mlp"}""",
         "missing \"data.target\" in \"data\" (a string).")]
+    [InlineData("""{"data": {"kind": "idx", "test": "t10k"}, "model": "mnist-mlp"}""",
+        "unknown key \"test\" in \"data\" (known: kind, path, validation).")]
+    [InlineData("""{"data": {"kind": "csv", "path": "t.csv", "target": "y"}, "model": "mnist-mlp", "schedule": "warmup"}""",
+        "\"schedule\": must be one of none, step, cosine, one-cycle, reduce-on-plateau; got \"warmup\".")]
+    [InlineData("""{"data": {"kind": "csv", "path": "t.csv", "target": "y"}, "model": "mnist-mlp", "schedule": {"name": "step", "t_max": 3}}""",
+        "unknown key \"t_max\" in \"schedule\" (known: name, step_size, gamma).")]
+    [InlineData("""{"data": {"kind": "csv", "path": "t.csv", "target": "y"}, "model": "mnist-mlp", "augmentation": {"horizontal_flip": 0.5}}""",
+        "\"augmentation\": applies to images (data kind image-folder or idx), not csv.")]
+    [InlineData("""{"data": {"kind": "image-folder", "path": "x", "size": [8, 8], "channels": 4}, "model": "mnist-mlp"}""",
+        "\"data.channels\": must be 1 (grey) or 3 (RGB), got 4.")]
+    [InlineData("""[1, 2]""",
+        "a run description is a JSON object ({\"data\": …, \"model\": …}), got a list.")]
     [InlineData("""{"data": {"kind": "csv", "path": "t.csv", "target": "y"}, "model": "mnist-mlp", "seed": 1, "seed": 2}""",
         "key \"seed\" appears twice in $.")]
     public void A_mistake_in_the_run_file_is_one_line_naming_the_file_and_the_key(string json, string expected)
@@ -212,6 +224,48 @@ public class RunFileTests
         string runFile = Path.Combine(dir.Path, "run.json");
         File.WriteAllText(runFile, json);
         Assert.Equal($"dendrite: error: {runFile}: {expected}", UserError("train", runFile));
+    }
+
+    [Fact]
+    public void A_resumed_run_file_ends_with_the_weights_of_an_uninterrupted_one()
+    {
+        using var dir = new TempDirectory();
+        RunFileData.WriteMotifs(Path.Combine(dir.Path, "motifs.fa"), 80, seed: 4);
+        string runFile = Path.Combine(dir.Path, "run.json");
+        File.WriteAllText(runFile, """
+            {"data": {"kind": "fasta", "path": "motifs.fa"},
+             "model": {"type": "Sequential", "children": {
+               "0": {"type": "Conv1d", "in_channels": 4, "out_channels": 8, "kernel_size": 6},
+               "1": {"type": "ReLU"}, "2": {"type": "AdaptiveMaxPool1d", "output_size": 1}, "3": {"type": "Flatten"},
+               "4": {"type": "Dropout", "p": 0.2},
+               "5": {"type": "Linear", "in_features": 8, "out_features": 2}}},
+             "optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.9},
+             "schedule": {"name": "step", "step_size": 2, "gamma": 0.5},
+             "epochs": 4, "batch_size": 8, "seed": 3,
+             "outputs": {"checkpoint_dir": "checkpoints"}}
+            """);
+        string whole = Path.Combine(dir.Path, "whole"), resumed = Path.Combine(dir.Path, "resumed");
+        RunOk("train", runFile, "--out", whole, "--checkpoint-dir", Path.Combine(dir.Path, "c1"));
+        RunOk("train", runFile, "--epochs", "2", "--checkpoint-dir", Path.Combine(dir.Path, "c2"));
+        string output = RunOk("train", runFile, "--resume", "--out", resumed, "--checkpoint-dir", Path.Combine(dir.Path, "c2"));
+        Assert.Contains("Resumed from ", output);
+        var a = SafeTensors.Load(Path.Combine(whole, "model.safetensors"));
+        var b = SafeTensors.Load(Path.Combine(resumed, "model.safetensors"));
+        foreach (var (key, tensor) in a) Assert.Equal(tensor.ToArray(), b[key].ToArray());
+
+        // The file's own checkpoint directory, relative to it, holds checkpoints only when no --checkpoint-dir overrides it.
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "checkpoints")));
+    }
+
+    [Fact]
+    public void Eval_of_own_data_needs_a_model_that_records_its_preprocessing()
+    {
+        using var dir = new TempDirectory();
+        string model = Path.Combine(dir.Path, "plain.safetensors");
+        new Dendrite.NN.Sequential(new Dendrite.NN.Linear(2, 2)).Save(model, new Shape(2));
+        File.WriteAllText(Path.Combine(dir.Path, "t.csv"), "a,b,y\n1,2,x\n");
+        Assert.Equal($"dendrite: error: {model} records no input preprocessing (metadata \"dendrite.preprocessing\"); it was not written by 'train run.json'.",
+            UserError("eval", model, Path.Combine(dir.Path, "t.csv")));
     }
 
     [Fact]
