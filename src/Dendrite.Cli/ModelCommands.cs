@@ -101,13 +101,25 @@ internal static class ModelCommands
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
         var (header, noHeader) = (HeaderOption(), NoHeaderOption());
         var device = Devices.Option();
-        var command = new Command("eval", "Print a model's accuracy on the MNIST test set, or on IDX or CSV data.")
+        var own = new Argument<string?>("data")
         {
-            model, inputShape, dataDir, images, labels, csv, divideBy, header, noHeader, device,
+            Description = "Your own labelled data, read as the model was trained (model files written by 'train run.json'): a CSV file with the target column, " +
+                "a folder of class sub-folders of images, a FASTA file with labels in the headers, or a run file (its test set, else its validation part).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var command = new Command("eval", "Print a model's accuracy, per-class precision, recall and F1, and confusion matrix on your data; or its accuracy on MNIST, IDX or CSV data.")
+        {
+            model, own, inputShape, dataDir, images, labels, csv, divideBy, header, noHeader, device,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
+            if (parse.GetValue(own) is { } ownData)
+            {
+                if (parse.GetValue(dataDir) is not null || parse.GetValue(images) is not null || parse.GetValue(labels) is not null || parse.GetValue(csv) is not null)
+                    throw new ArgumentException($"give either DATA ({ownData}) or --data/--images/--labels/--csv, not both.");
+                return OwnData.Evaluate(path, ownData, Devices.Resolve(parse.GetValue(device)!), Console.Out);
+            }
             ModelInputs.CheckDivisor(parse.GetValue(divideBy));
             bool? hasHeader = Header(parse, header, noHeader);
             var target = Devices.Resolve(parse.GetValue(device)!);   // before the file: a missing GPU is said first
@@ -156,16 +168,22 @@ internal static class ModelCommands
     public static Command Predict()
     {
         var model = ModelArgument();
-        var input = new Argument<string>("input") { Description = "A PNG image, an IDX images file (.gz or not), or a CSV file with one sample per row." };
+        var input = new Argument<string[]>("inputs")
+        {
+            Description = "Raw inputs: images (PNG, JPEG, TIFF, … or a folder of them), CSV files with a header (columns matched by name), FASTA files; " +
+                "for models without recorded preprocessing, a PNG image, an IDX images file (.gz or not), or a CSV file with one sample per row.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var top = new Option<int>("--top") { Description = "Print the K most probable classes of each input (models with class names).", DefaultValueFactory = _ => 1 };
         var inputShape = InputShapeOption();
         var invert = new Option<bool>("--invert") { Description = "Invert a PNG's gray levels (for dark digits on a light background; MNIST digits are light on dark)." };
         var divideBy = new Option<float>("--divide-by") { Description = "Divide CSV values by this (255 for raw pixel bytes).", DefaultValueFactory = _ => 1f };
         var limit = new Option<int>("--limit") { Description = "Print at most this many samples.", DefaultValueFactory = _ => 10 };
         var (header, noHeader) = (HeaderOption(), NoHeaderOption());
         var device = Devices.Option();
-        var command = new Command("predict", "Print a model's class probabilities for a PNG image, the images of an IDX file, or CSV rows.")
+        var command = new Command("predict", "Print the class and its probability for each input: images, CSV rows or FASTA records, read as the model was trained.")
         {
-            model, input, inputShape, invert, divideBy, limit, header, noHeader, device,
+            model, input, inputShape, invert, divideBy, limit, header, noHeader, device, top,
         };
         command.SetAction(parse =>
         {
@@ -173,12 +191,17 @@ internal static class ModelCommands
             ModelInputs.CheckDivisor(parse.GetValue(divideBy));
             bool? hasHeader = Header(parse, header, noHeader);
             if (parse.GetValue(limit) < 1) throw new ArgumentException($"--limit must be at least 1, got {parse.GetValue(limit)}.");
+            if (parse.GetValue(top) < 1) throw new ArgumentException($"--top must be at least 1, got {parse.GetValue(top)}.");
             var target = Devices.Resolve(parse.GetValue(device)!);   // before the file: a missing GPU is said first
+            string[] files = parse.GetValue(input)!;
+            if (OwnData.HasPreprocessing(path)) return OwnData.Predict(path, files, parse.GetValue(top), parse.GetValue(limit), target, Console.Out);
+            if (files.Length > 1)
+                throw new ArgumentException($"{path} records no input preprocessing (it was not written by 'train run.json'), so it predicts one input file at a time; got {files.Length}.");
             var (module, recorded) = ModelFile.LoadWithInfo(path);
             ModelInputs.CheckModel(module, path);   // on the host, before the move
             module.To(target);
             var sample = SampleShape(path, recorded, parse.GetValue(inputShape));
-            string file = parse.GetValue(input)!;
+            string file = files[0];
             string lower = file.ToLowerInvariant();
             var x = lower.EndsWith(".png", StringComparison.Ordinal) ? ModelInputs.Png(file, sample, parse.GetValue(invert))
                 : lower.EndsWith(".csv", StringComparison.Ordinal) ? ModelInputs.Csv(file, sample, labelFirst: false, parse.GetValue(divideBy), hasHeader).Inputs

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dendrite.Data;
 using Dendrite.NN;
 
@@ -69,6 +72,37 @@ public static class Presets
         new Conv2d(64, 64, 3, padding: 1, bias: false), new BatchNorm2d(64), new ReLU(), new MaxPool2d(2),
         new Flatten(), new Linear(64 * 7 * 7, 256, bias: false), new BatchNorm1d(256), new ReLU(), new Dropout(0.3f),
         new Linear(256, 10));
+
+    /// <summary>
+    /// The preset <paramref name="name"/> as a run file: saved and passed to <c>dendrite train FILE</c>, it trains the
+    /// same network with the same recipe, seed and data (the default MNIST directory) as <c>dendrite train NAME</c>.
+    /// </summary>
+    public static string RunFileJson(string name)
+    {
+        if (!All.TryGetValue(name, out var preset))
+            throw new ArgumentException($"--print-config: \"{name}\" is not a preset with a run file; available: {string.Join(", ", All.Keys)}.");
+        // Learning rates as their shortest float text (0.001, not 0.0010000000474974513): read back as float, the same bits.
+        static JsonNode Number(float v) => JsonValue.Create(double.Parse(v.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
+        var optimizer = new JsonObject { ["name"] = preset.WeightDecay > 0 || preset.OneCycle ? "adamw" : "adam", ["lr"] = Number(preset.Lr) };
+        if (preset.WeightDecay > 0 || preset.OneCycle) optimizer["weight_decay"] = Number(preset.WeightDecay);
+        var run = new JsonObject
+        {
+            ["data"] = new JsonObject { ["kind"] = "idx" },
+            ["model"] = name,
+            ["optimizer"] = optimizer,
+            ["schedule"] = preset.OneCycle ? "one-cycle" : "none",
+            ["epochs"] = preset.Epochs,
+            ["batch_size"] = preset.BatchSize,
+            ["seed"] = MnistRunOptions.DefaultSeed,
+            ["metrics"] = new JsonArray("accuracy"),
+        };
+        if (preset.Augmentation is RandomAffine affine)
+            run["augmentation"] = new JsonObject
+            {
+                ["affine"] = new JsonObject { ["degrees"] = Number(affine.Degrees), ["translate"] = Number(affine.Translate), ["scale"] = Number(affine.ScaleJitter) },
+            };
+        return run.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
 
     public static Module Create(string name) => All.TryGetValue(name, out var preset)
         ? preset.Build()

@@ -107,9 +107,11 @@ public static class Program
     {
         var model = new Argument<string>("model")
         {
-            Description = "The network to train: " + string.Join("; ", Presets.Descriptions.Select(kv => $"{kv.Key} ({kv.Value})"))
+            Description = "A run file (run.json: your data, model and recipe; see docs/run-files.md), or a preset network: "
+                + string.Join("; ", Presets.Descriptions.Select(kv => $"{kv.Key} ({kv.Value})"))
                 + "; " + GenerativeTraining.Descriptions,
         };
+        var printConfig = new Option<bool>("--print-config") { Description = "Print the preset as a run file (JSON) instead of training: saved and passed to 'train FILE', it trains the same thing." };
         var epochs = new Option<int?>("--epochs") { Description = "Number of passes over the training set (default: the preset's, 3 for the protocol nets)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Samples per gradient step (default: the preset's: 128 for mnist-mlp, 64 for mnist-cnn)." };
         var lr = new Option<float?>("--lr") { Description = "Adam learning rate, or the one-cycle peak (default: the preset's, 1e-3 for the protocol nets)." };
@@ -128,15 +130,20 @@ public static class Program
         var overrideOption = new Option<bool>("--override") { Description = "With --resume: continue with changed --lr or --batch-size (refused otherwise, since the result then differs from an uninterrupted run)." };
         var fresh = new Option<bool>("--fresh") { Description = "Delete the checkpoints already in --checkpoint-dir and start over (a new run into a directory holding checkpoints is refused otherwise)." };
 
-        var command = new Command("train", "Train a preset network on MNIST, printing per-epoch time, loss and test accuracy.")
+        var command = new Command("train", "Train on your own data from a run file, or a preset network on MNIST, printing per-epoch time, loss and accuracy.")
         {
             model, epochs, batchSize, lr, seed, outDir, dataDir, summary, viz, threads, checkpointDir, resume,
-            distributed, deterministic, trainSamples, overrideOption, fresh, device,
+            distributed, deterministic, trainSamples, overrideOption, fresh, device, printConfig,
         };
         var generative = new GenerativeTraining();
         foreach (var option in generative.Options) command.Options.Add(option);
         command.SetAction(parse =>
         {
+            if (parse.GetValue(printConfig))
+            {
+                Console.Out.WriteLine(Presets.RunFileJson(parse.GetValue(model)!));
+                return 0;
+            }
             if (parse.GetValue(threads) is { } n)
                 Torch.NumThreads = n >= 1 && n <= MaxThreads ? n : throw new ArgumentException(
                     $"--threads must be between 1 and {MaxThreads} (this machine's {Environment.ProcessorCount} CPUs, twice over), got {n}.");
@@ -156,6 +163,14 @@ public static class Program
                 Override: parse.GetValue(overrideOption),
                 Fresh: parse.GetValue(fresh),
                 Device: Devices.Resolve(parse.GetValue(device)!));
+            if (RunFile.IsRunFile(options.Model))
+            {
+                if (parse.GetValue(distributed) || parse.GetValue(deterministic) || parse.GetValue(dataDir) is not null)
+                    throw new ArgumentException($"{(parse.GetValue(dataDir) is not null ? "--data" : "--distributed")} applies to the MNIST presets; a run file names its data in \"data\".");
+                var run = RunFile.Read(options.Model);
+                RunFileTraining.Run(run, options, seedGiven: parse.GetResult(seed) is { Implicit: false }, Console.Out, interactive: !Console.IsOutputRedirected);
+                return 0;
+            }
             if (parse.GetValue(distributed)) return DistributedTraining.Run(options, parse.GetValue(deterministic));
             if (parse.GetValue(deterministic))
                 throw new ArgumentException("--deterministic applies to --distributed runs.");

@@ -17,12 +17,19 @@ internal static class RunRecord
     /// Model, seed and training data (count and a fingerprint) make the run; learning rate and batch size are its
     /// hyperparameters, and so is the epoch count when a one-cycle schedule spans it.
     /// </summary>
-    public static RunIdentity Of(MnistRunOptions options, int epochs, int batchSize, float lr, Preset preset, IDataset train)
+    public static RunIdentity Of(MnistRunOptions options, int epochs, int batchSize, float lr, Preset preset, IDataset train) =>
+        Of(options.Model, options.Seed, epochs, batchSize, lr, preset.OneCycle, train);
+
+    /// <summary>
+    /// The identity of a run of <paramref name="model"/> (a preset name, or a run file and its model); the data is
+    /// fingerprinted without augmentation (<see cref="TransformedDataset.Inner"/>), so reading it draws no random number.
+    /// </summary>
+    public static RunIdentity Of(string model, ulong seed, int epochs, int batchSize, float lr, bool oneCycle, IDataset train)
     {
         var identity = new Dictionary<string, string>
         {
-            ["model"] = options.Model,
-            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["model"] = model,
+            ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["train_samples"] = train.Count.ToString(CultureInfo.InvariantCulture),
             ["data"] = Fingerprint(train is TransformedDataset augmented ? augmented.Inner : train),
         };
@@ -31,7 +38,7 @@ internal static class RunRecord
             ["lr"] = lr.ToString("R", CultureInfo.InvariantCulture),
             ["batch_size"] = batchSize.ToString(CultureInfo.InvariantCulture),
         };
-        if (preset.OneCycle) hyperparameters["epochs"] = epochs.ToString(CultureInfo.InvariantCulture);
+        if (oneCycle) hyperparameters["epochs"] = epochs.ToString(CultureInfo.InvariantCulture);
         return new RunIdentity(identity, hyperparameters);
     }
 

@@ -19,12 +19,27 @@ public static class ModelFile
     /// <summary>Metadata key of the input sample shape without the batch dimension, as JSON ("[1, 28, 28]").</summary>
     public const string InputShapeKey = "dendrite.input_shape";
 
+    /// <summary>Metadata key of the class names, a JSON list: output k of a classifier is class names[k].</summary>
+    public const string ClassesKey = "dendrite.classes";
+
+    /// <summary>
+    /// Metadata key of how raw inputs become samples, a JSON object with a "kind" ("csv": feature columns with the
+    /// standardiser's mean and std; "image": size, channels, scaling, normalisation; "fasta": alphabet and length).
+    /// </summary>
+    public const string PreprocessingKey = "dendrite.preprocessing";
+
+    /// <summary>Metadata key of the training run's final metrics, a JSON object of name → number.</summary>
+    public const string MetricsKey = "dendrite.metrics";
+
     /// <summary>
     /// Saves the architecture and weights of <paramref name="model"/> to <paramref name="path"/>, with the shape of one
     /// input sample (no batch dimension) when given, so tools such as ONNX export need not ask for it.
     /// </summary>
-    /// <exception cref="ArgumentException">A module inside has no registered architecture description.</exception>
-    public static void Save(this Module model, string path, Shape? inputShape = null)
+    /// <param name="extra">More metadata (such as <see cref="ClassesKey"/>, <see cref="PreprocessingKey"/>,
+    /// <see cref="MetricsKey"/>); readers that do not know a key ignore it, and every such key is optional when loading.</param>
+    /// <exception cref="ArgumentException">A module inside has no registered architecture description, or an extra key is
+    /// one the file writes itself (format, architecture, input shape).</exception>
+    public static void Save(this Module model, string path, Shape? inputShape = null, IReadOnlyDictionary<string, string>? extra = null)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -32,8 +47,14 @@ public static class ModelFile
             [ArchitectureKey] = Architecture.Describe(model).ToJsonString(),
         };
         if (inputShape is { } shape) metadata[InputShapeKey] = "[" + string.Join(", ", shape) + "]";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            if (!metadata.TryAdd(key, value))
+                throw new ArgumentException($"ModelFile.Save: metadata key \"{key}\" is written by the model file itself.", nameof(extra));
         SafeTensors.Save(path, model.StateDict(), metadata);
     }
+
+    /// <summary>Every metadata entry of the model file at <paramref name="path"/> (the header alone is read).</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => SafeTensors.ReadMetadata(path);
 
     /// <summary>
     /// The most bytes of parameters and buffers a model read from a file (or an architecture description) may need,

@@ -9,7 +9,7 @@ namespace Dendrite.IO;
 /// leaves out: a key that appears twice in one object is an error naming the file and the key (JsonObject would
 /// otherwise fail on first access with "An item with the same key has already been added", naming neither).
 /// </summary>
-internal static class StrictJson
+public static class StrictJson
 {
     /// <summary>Parses <paramref name="text"/>; <paramref name="where"/> begins every message ("model.safetensors: architecture").</summary>
     /// <exception cref="InvalidDataException">The text is not JSON, or an object repeats a key.</exception>

@@ -40,6 +40,14 @@ public sealed class Metric : IMetric
     public static Metric AveragePrecision(ClassAverage average = ClassAverage.Macro, bool logits = true) =>
         new("average_precision", (o, t) => Metrics.AveragePrecision(o, t, average, logits));
 
+    /// <summary>Precision averaged over classes (scikit-learn's precision_score), key "precision_macro" or "precision_weighted".</summary>
+    public static Metric Precision(ClassAverage average = ClassAverage.Macro) =>
+        new(average == ClassAverage.Macro ? "precision_macro" : "precision_weighted", (o, t) => ConfusionMatrix(o, t).Precision(average));
+
+    /// <summary>Recall averaged over classes (scikit-learn's recall_score), key "recall_macro" or "recall_weighted".</summary>
+    public static Metric Recall(ClassAverage average = ClassAverage.Macro) =>
+        new(average == ClassAverage.Macro ? "recall_macro" : "recall_weighted", (o, t) => ConfusionMatrix(o, t).Recall(average));
+
     /// <summary>F1 averaged over classes, key "f1_macro" or "f1_weighted".</summary>
     public static Metric F1(ClassAverage average = ClassAverage.Macro) =>
         new(average == ClassAverage.Macro ? "f1_macro" : "f1_weighted", (o, t) => ConfusionMatrix(o, t).F1(average));
