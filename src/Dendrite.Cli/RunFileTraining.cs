@@ -5,6 +5,7 @@ using Dendrite.IO;
 using Dendrite.NN;
 using Dendrite.Optim;
 using Dendrite.Training;
+using Dendrite.Visualization;
 
 namespace Dendrite.Cli;
 
@@ -70,6 +71,9 @@ internal static class RunFileTraining
                 run.Schedule.Monitor.Contains("loss", StringComparison.Ordinal) ? "min" : "max", run.Schedule.Factor, run.Schedule.Patience, log: output));
         if (checkpointDir is not null)
             callbacks.Add(new CheckpointCallback(checkpointDir, model, optimizer, scheduler, resumed, data.Generators, identity));
+        // TensorBoard event files beside the model, written as the epochs end.
+        using var tensorboard = outDir is not null ? new TensorBoardLogger(Path.Combine(outDir, "tensorboard")) : null;
+        if (tensorboard is not null) callbacks.Add(tensorboard);
         var history = new History();
         foreach (var logs in resumed?.History ?? []) history.Add(logs);
         var more = model.Fit(data.Train, optimizer, Losses.CrossEntropy, epochs, batchSize, validation: data.Validation, seed: seed,
@@ -103,9 +107,47 @@ internal static class RunFileTraining
             string modelPath = Path.Combine(outDir, "model.safetensors"), historyPath = Path.Combine(outDir, "history.csv");
             model.Save(modelPath, data.InputShape, Metadata(data, final));
             AtomicFile.WriteAllText(historyPath, history.ToCsv());
-            output.WriteLine($"Saved {modelPath} (with class names, preprocessing and metrics) and {historyPath}");
+            string reportPath = Path.Combine(outDir, "report.html");
+            WriteReport(reportPath, run, options, model, data, history, epochs, batchSize, lr, seed);
+            output.WriteLine($"Saved {modelPath} (with class names, preprocessing and metrics), {historyPath} and {reportPath}" +
+                $" (TensorBoard: tensorboard --logdir {Path.Combine(outDir, "tensorboard")})");
         }
         return accuracy;
+    }
+
+    /// <summary>
+    /// report.html: the curves, the confusion matrix and misclassified inputs of the test set (else the validation
+    /// part), the model summary, and the run file as given with the values the command line changed.
+    /// </summary>
+    private static void WriteReport(string path, RunFile run, MnistRunOptions options, NN.Module model, RunData data, History history,
+        int epochs, int batchSize, float lr, ulong seed)
+    {
+        var judged = data.Test ?? data.Validation;
+        var (matrix, wrong) = TrainingReport.Evaluate(model, judged, data.Classes, examples: 16);
+        var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("run_file", run.File);
+            json.WriteNumber("epochs", epochs);
+            json.WriteNumber("batch_size", batchSize);
+            json.WriteNumber("lr", lr);
+            json.WriteNumber("seed", seed);
+            if (options.TrainLimit is { } limit) json.WriteNumber("train_samples", limit);
+            json.WriteString("device", options.Device?.Name ?? "cpu");
+            json.WriteNumber("threads", Torch.NumThreads);
+            json.WriteEndObject();
+        }
+        string settings = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        new TrainingReport
+        {
+            Title = $"dendrite train {Path.GetFileName(run.File)} ({run.ModelName}, judged on {(data.Test is null ? data.ValidationName : "test")})",
+            History = history,
+            Confusion = matrix,
+            Misclassified = wrong,
+            ModelSummary = model.Summary([1, .. data.InputShape]).ToString(),
+            RunDescription = "// the settings this run used\n" + settings + "\n// " + run.File + "\n" + File.ReadAllText(run.File),
+        }.Write(path);
     }
 
     /// <summary>The metadata that lets predict and eval read raw inputs and name the classes.</summary>

@@ -63,6 +63,13 @@ public class RunFileTests
         Assert.Equal(30, preprocessing["mean"]!.AsArray().Count);
         Assert.True(JsonNode.Parse(metadata[ModelFile.MetricsKey])!["val_accuracy"]!.GetValue<double>() >= 0.95);
 
+        // The report and the TensorBoard events come with every --out: judged on the validation rows, named classes.
+        string report = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Contains("judged on val", report);
+        Assert.Contains("malignant", report);
+        Assert.Contains("breast-cancer.json", report);
+        Assert.Single(Directory.GetFiles(Path.Combine(outDir, "tensorboard"), "events.out.tfevents.*"));
+
         // Raw rows with the columns in another order and the target column present: matched by name, target ignored.
         var table = Table.Read(Path.Combine(AppBoundary.RepositoryRoot(), "data", "tables", "breast_cancer.csv"));
         var columns = table.Columns.Reverse().ToArray();
