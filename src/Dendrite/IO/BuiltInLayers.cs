@@ -98,6 +98,8 @@ internal static class BuiltInLayers
             c => new BatchNorm1d(c.Int("num_features"), c.Float("eps", 1e-5f), c.Float("momentum", 0.1f), c.Bool("affine", true), c.Bool("track_running_stats", true)));
         Architecture.Register<BatchNorm2d>("BatchNorm2d", DescribeBatchNorm,
             c => new BatchNorm2d(c.Int("num_features"), c.Float("eps", 1e-5f), c.Float("momentum", 0.1f), c.Bool("affine", true), c.Bool("track_running_stats", true)));
+        Architecture.Register<BasicBlock>("BasicBlock", m => new() { ["in_channels"] = m.In, ["out_channels"] = m.Out, ["stride"] = m.Stride },
+            c => new BasicBlock(c.Int("in_channels"), c.Int("out_channels"), c.Int("stride", 1)));
         Architecture.Register<LayerNorm>("LayerNorm", m => new()
         {
             ["normalized_shape"] = new JsonArray([.. m.NormalizedShape.Select(d => (JsonNode)d)]), ["eps"] = m.Eps, ["elementwise_affine"] = m.Weight is not null,
