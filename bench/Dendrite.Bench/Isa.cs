@@ -53,16 +53,16 @@ internal static class Isa
     }
 
     /// <summary>The header line that says which instruction set each side ran with.</summary>
-    public static string Describe(string? isa, bool noPeer, bool noOrt)
+    public static string Describe(string? isa, bool noTorchSharp, bool noOrt)
     {
-        string dendrite = IsCapped
-            ? $"Dendrite AVX2/FMA3 (AVX-512 off{(isa is null ? ": not on this machine or switched off outside the harness" : ": " + string.Join(" ", DendriteEnvironment.Select(kv => $"{kv.Key}={kv.Value}")))})"
-            : "Dendrite AVX-512";
-        if (noPeer) return dendrite;
-        string torch = isa is null
-            ? "TorchSharp as libtorch dispatches (its widest)"
-            : "TorchSharp capped to AVX2 (" + string.Join(" ", PeerEnvironment.Select(kv => $"{kv.Key}={kv.Value}")) + ")";
+        bool switchedOff = DendriteEnvironment.All(kv => Environment.GetEnvironmentVariable(kv.Key) == kv.Value);
+        string dendrite = !IsCapped ? "Dendrite AVX-512"
+            : switchedOff ? $"Dendrite AVX2/FMA3 on Vector256 (AVX-512 off: {string.Join(" ", DendriteEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))})"
+            : "Dendrite AVX2/FMA3 on Vector256 (no AVX-512 in this process)";
+        string torch = noTorchSharp ? "" : isa is null
+            ? "; TorchSharp as libtorch dispatches (its widest)"
+            : "; TorchSharp capped to AVX2 (" + string.Join(" ", PeerEnvironment.Select(kv => $"{kv.Key}={kv.Value}")) + ")";
         string ort = noOrt ? "" : isa is null ? "; ONNX Runtime as MLAS dispatches (its widest)" : "; ONNX Runtime NOT capped (no run-time switch; MLAS dispatches on CPUID)";
-        return $"{dendrite}; {torch}{ort}";
+        return dendrite + torch + ort;
     }
 }

@@ -23,7 +23,8 @@ public static class Program
           --out DIR   also write DIR/results.csv and DIR/results.json
           --data DIR  MNIST directory (default: data/mnist above the working directory, or $DENDRITE_MNIST)
           --no-peer   Dendrite only (neither TorchSharp nor ONNX Runtime)
-          --no-tuned  skip the GLIBC_TUNABLES run of the TorchSharp peer;  --no-ort  skip ONNX Runtime (infer, w5, w6)
+          --no-tuned  skip the GLIBC_TUNABLES run of the TorchSharp peer
+          --no-torchsharp  skip the TorchSharp peer;  --no-ort  skip ONNX Runtime (infer, w5, w6)
           --isa avx2  Dendrite without AVX-512 (the harness re-runs itself with DOTNET_EnableAVX512F=0 and
                       DOTNET_EnableAVX512=0; W0 is then the FMA3 peak), TorchSharp capped with ATEN_CPU_CAPABILITY=avx2
                       MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2; ONNX Runtime has no run-time cap (see README)
@@ -32,7 +33,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        bool quick = false, noPeer = false, noTuned = false, noOrt = false;
+        bool quick = false, noPeer = false, noTuned = false, noOrt = false, noTorchSharp = false;
         string? outDir = null, dataDir = null, peerDll = null, isa = null;
         int cnnEpochs = Protocol.CnnDefaultEpochs, lstmEpochs = Protocol.LstmDefaultEpochs;
         var chosen = new HashSet<string>();
@@ -45,6 +46,7 @@ public static class Program
                 case "--no-peer": noPeer = true; break;
                 case "--no-tuned": noTuned = true; break;
                 case "--no-ort": noOrt = true; break;
+                case "--no-torchsharp": noTorchSharp = true; break;
                 case "--isa" when i + 1 < args.Length:
                     isa = args[++i];
                     if (isa != Isa.Avx2)
@@ -91,7 +93,7 @@ public static class Program
             Console.Error.WriteLine("bench: warning: GLIBC_TUNABLES is set for the harness itself, so Dendrite runs with it; the peer's as-shipped run does not.");
 
         var meta = Meta(quick);
-        meta["ISA"] = Isa.Describe(isa, noPeer, noOrt);
+        meta["ISA"] = Isa.Describe(isa, noPeer || noTorchSharp, noPeer || noOrt);
         foreach (var (k, v) in meta) Console.WriteLine($"{k}: {v}");
 
         var dendrite = new List<Figure>();
@@ -148,7 +150,7 @@ public static class Program
 
         PeerRun? plain = null, tuned = null;
         var peerWorkloads = chosen.Where(w => w is not ("w0" or "w2m")).ToList();
-        if (!noPeer && peerWorkloads.Count > 0)
+        if (!noPeer && !noTorchSharp && peerWorkloads.Count > 0)
         {
             peerDll ??= FindPeer();
             if (peerDll is null || !File.Exists(peerDll))
