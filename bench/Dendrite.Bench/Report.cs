@@ -84,7 +84,7 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
     public void Print(TextWriter o)
     {
         o.WriteLine();
-        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1, W2 and W3 on 6,000 training images, fewer samples); not protocol figures.");
+        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1, W2 and W3 on 6,000 training images, W6 on 2,560, fewer samples); not protocol figures.");
         foreach (var (k, v) in meta) o.WriteLine($"{k}: {v}");
         if (plain is { Ok: false }) o.WriteLine($"TorchSharp (as shipped) failed: {plain.Error}");
         if (tuned is { Ok: false }) o.WriteLine($"TorchSharp (tuned) failed: {tuned.Error}");

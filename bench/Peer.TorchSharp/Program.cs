@@ -24,6 +24,9 @@ public static class Program
         Info("default_threads", torch.get_num_threads().ToString());
         Info("glibc_tunables", Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "");
         Info("ld_library_path", Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "");
+        // The harness's --isa avx2 caps, as this process saw them (libtorch, MKL and oneDNN read them when they load).
+        Info("isa_caps", string.Join(" ", new[] { "ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA" }
+            .Where(k => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(k))).Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")));
 
         // Same order as the harness: the training workloads before W4, so their peak RSS is their own.
         if (chosen.Contains("w1")) Emit("w1", Workloads.Mlp(Mnist.FindDirectory(data), quick));
