@@ -144,6 +144,7 @@ internal static class BuiltInLayers
         "ConvTranspose1d" or "ConvTranspose2d" => ConvState(c, transposed: true, twoD: type == "ConvTranspose2d"),
         "BatchNorm1d" or "BatchNorm2d" => BatchNormState(c),
         "LayerNorm" => LayerNormState(c),
+        "BasicBlock" => BasicBlockState(c),
         "Embedding" => [("weight", [Size(c, "num_embeddings"), Size(c, "embedding_dim")])],
         "RNN" => RnnState(c, 1),
         "LSTM" => RnnState(c, 4),
@@ -203,6 +204,26 @@ internal static class BuiltInLayers
         if (c.Bool("affine", true)) state.AddRange([("weight", [features]), ("bias", [features])]);
         if (c.Bool("track_running_stats", true))
             state.AddRange([("running_mean", [features]), ("running_var", [features]), ("num_batches_tracked", [])]);
+        return state;
+    }
+
+    /// <summary>
+    /// BasicBlock's state in its StateDict order: the parameters (conv1, bn1, conv2, bn2, then the projection's when the
+    /// stride or the channel count changes), then the batch norms' buffers in the same order.
+    /// </summary>
+    private static IEnumerable<(string, long[])> BasicBlockState(LayerConfig c)
+    {
+        long input = Size(c, "in_channels"), output = Size(c, "out_channels"), stride = Size(c, "stride", 1);
+        string[] norms = stride != 1 || input != output ? ["bn1", "bn2", "downsample.1"] : ["bn1", "bn2"];
+        var state = new List<(string, long[])>
+        {
+            ("conv1.weight", [output, input, 3, 3]), ("bn1.weight", [output]), ("bn1.bias", [output]),
+            ("conv2.weight", [output, output, 3, 3]), ("bn2.weight", [output]), ("bn2.bias", [output]),
+        };
+        if (norms.Length == 3)
+            state.AddRange([("downsample.0.weight", [output, input, 1, 1]), ("downsample.1.weight", [output]), ("downsample.1.bias", [output])]);
+        foreach (var norm in norms)
+            state.AddRange([(norm + ".running_mean", [output]), (norm + ".running_var", [output]), (norm + ".num_batches_tracked", [])]);
         return state;
     }
 
