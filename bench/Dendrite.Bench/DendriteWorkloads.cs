@@ -164,6 +164,77 @@ internal static class DendriteWorkloads
         if (rate is not null) yield return rate(perBatch);
     }
 
+    /// <summary>
+    /// The W6 network: a CIFAR-shaped ResNet of basic blocks. Stem conv3x3(3→32, padding 1, no bias) + BatchNorm2d + ReLU;
+    /// two blocks at 32; a stride-2 block to 64 (1×1 stride-2 projection + batch norm on the shortcut) and one more at 64;
+    /// a stride-2 block to 128 with projection; AdaptiveAvgPool2d(1), Flatten, Linear(128, 10). Default init (PyTorch's).
+    /// </summary>
+    public static Sequential ResNet() => new(
+        new Conv2d(Protocol.ResNetChannels, 32, 3, padding: 1, bias: false), new BatchNorm2d(32), new ReLU(),
+        new BasicBlock(32, 32), new BasicBlock(32, 32),
+        new BasicBlock(32, 64, stride: 2), new BasicBlock(64, 64),
+        new BasicBlock(64, 128, stride: 2),
+        new AdaptiveAvgPool2d(1), new Flatten(), new Linear(128, Protocol.ResNetClasses));
+
+    /// <summary>W6's images and labels (<see cref="SyntheticImages"/>) as a dataset: [count, 3, 32, 32] and class indices [count].</summary>
+    public static TensorDataset ResNetData(int count)
+    {
+        var (pixels, labels) = SyntheticImages.Generate(count, (ulong)Protocol.Seed);
+        return new TensorDataset(Tensor.FromArray(pixels, count, Protocol.ResNetChannels, Protocol.ResNetSize, Protocol.ResNetSize),
+            Tensor.FromArray([.. labels.Select(l => (float)l)], count));
+    }
+
+    /// <summary>
+    /// W6 training: <see cref="ResNet"/>, SGD momentum 0.9 lr 0.05, batch 128, cross-entropy, two epochs over the
+    /// generated images (generated before timing), DataLoader reshuffling from the protocol seed; the step is
+    /// <see cref="Step"/>, as W1's. Figures: the two epoch times, epoch 2's images/s and GFLOP/s, epoch 2's managed bytes
+    /// per step and GC count, and the peak RSS over the baseline after the data was generated.
+    /// </summary>
+    public static IEnumerable<Figure> ResNetTraining(bool quick)
+    {
+        Threading.NumThreads = Protocol.AllCores;
+        var train = ResNetData(Protocol.ResNetTrainImages(quick));
+        GC.Collect();
+        ProcessMemory.ResetPeak();
+        Torch.ManualSeed((ulong)Protocol.Seed);
+        var model = ResNet();
+        var optimizer = new Sgd(model.Parameters(), lr: Protocol.ResNetLr, momentum: Protocol.ResNetMomentum);
+        var loader = new DataLoader(train, Protocol.ResNetBatch, shuffle: true, seed: (ulong)Protocol.Seed, recycle: true);
+        model.Train();
+        for (int epoch = 1; epoch <= Protocol.ResNetEpochs; epoch++)
+        {
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            int collectionsBefore = Collections();
+            long start = Stopwatch.GetTimestamp();
+            foreach (var (x, y) in loader) Step("w6", model, optimizer, x, y);
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            yield return Protocol.Epoch("w6", epoch, seconds);
+            if (epoch != 2) continue;
+            yield return Protocol.ResNetTrainThroughput(train.Count, seconds);
+            yield return Protocol.ResNetTrainRate(train.Count, seconds);
+            yield return Protocol.AllocPerStepWithLoader("w6", (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / loader.Count);
+            yield return Protocol.GcCount("w6", Collections() - collectionsBefore);
+        }
+        yield return Protocol.PeakRss("w6", ProcessMemory.PeakRssMb());
+    }
+
+    /// <summary>
+    /// W6 inference: a fresh <see cref="ResNet"/> (the protocol seed) in eval mode under NoGrad, all cores, on the first
+    /// 256 generated images as one batch: the median of individually timed calls as images/s and GFLOP/s.
+    /// </summary>
+    public static IEnumerable<Figure> ResNetInference(bool quick)
+    {
+        Threading.NumThreads = Protocol.AllCores;
+        var batch = ResNetData(Protocol.InferBatch).Inputs;
+        Torch.ManualSeed((ulong)Protocol.Seed);
+        var model = ResNet();
+        model.Eval();
+        using var noGrad = Tensor.NoGrad();
+        double perBatch = Measure.MedianLatency(() => Forward(model, batch), Protocol.ThroughputSamples(quick), warmup: 10);
+        yield return Protocol.Throughput("w6", perBatch);
+        yield return Protocol.ResNetInferRate(perBatch);
+    }
+
     private static void Forward(Module model, Tensor input)
     {
         using var scope = Tensor.Scope();

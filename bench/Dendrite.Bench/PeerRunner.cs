@@ -12,14 +12,14 @@ internal sealed record PeerRun(string Name, IReadOnlyList<Figure> Figures, IRead
 /// <summary>
 /// Starts Peer.TorchSharp as a child process and collects its JSON lines. The child, and only the child, gets
 /// bench/.native/lib on LD_LIBRARY_PATH (the rebuilt libstdc++, see bench/README.md) and, for the tuned run, the
-/// GLIBC_TUNABLES of issue 3.
+/// GLIBC_TUNABLES of issue 3, and under --isa avx2 libtorch's ISA caps.
 /// </summary>
 internal static class PeerRunner
 {
     /// <summary>Huge pages for malloc, mmap only above 32 MiB, never trim: libtorch then reuses memory it has touched.</summary>
     public const string Tunables = "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296";
 
-    public static PeerRun Run(string name, string peerDll, string? nativeLib, bool tuned, IEnumerable<string> args, TextWriter log)
+    public static PeerRun Run(string name, string peerDll, string? nativeLib, bool tuned, string? isa, IEnumerable<string> args, TextWriter log)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -31,6 +31,12 @@ internal static class PeerRunner
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment.Remove("GLIBC_TUNABLES");
         if (tuned) start.Environment["GLIBC_TUNABLES"] = Tunables;
+        // The Dendrite side's AVX-512 switches (set under --isa avx2) are not the peer's: its .NET runtime stays as shipped.
+        foreach (var key in Isa.DendriteEnvironment.Keys) start.Environment.Remove(key);
+        // libtorch reads these when it loads; without --isa the peer gets none of them (an inherited one is removed).
+        foreach (var (key, value) in Isa.PeerEnvironment)
+            if (isa is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
         if (nativeLib is not null)
         {
             string? existing = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");

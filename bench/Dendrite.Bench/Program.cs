@@ -12,24 +12,30 @@ namespace Dendrite.Bench;
 public static class Program
 {
     private const string Usage = """
-        usage: dotnet run --project bench/Dendrite.Bench -c Release -- [w0] [w1] [w2] [w3] [infer] [w5] [w4] [options]
+        usage: dotnet run --project bench/Dendrite.Bench -c Release -- [w0] [w1] [w2] [w3] [infer] [w5] [w6] [w4] [options]
           workloads   any of w0 (FMA peak), w1 (MNIST MLP training), w2 (MNIST CNN training), w3 (sequential MNIST
-                      LSTM training), infer (W1 net inference), w5 (W2 net inference), w4 (GEMM); default all.
-                      w2, w5 and w4 bring w0 along (their % of peak). w2m: W2 with the net written as a custom
-                      Module (PyTorch's examples/mnist style, the public fused op), Dendrite only, on request.
-          --quick     shortened smoke run (W1, W2 and W3 on 6,000 images, fewer samples): not protocol figures
+                      LSTM training), infer (W1 net inference), w5 (W2 net inference), w6 (CIFAR-shaped ResNet
+                      training and inference), w4 (GEMM); default all. w2, w5, w6 and w4 bring w0 along (their
+                      % of peak). w2m: W2 with the net written as a custom Module (PyTorch's examples/mnist
+                      style, the public fused op), Dendrite only, on request.
+          --quick     shortened smoke run (W1, W2 and W3 on 6,000 images, W6 on 2,560, fewer samples): not protocol figures
           --w2-epochs N  W2's epochs, N >= 2 (default 2: epoch 2 is the protocol's time; 3 for its accuracy line)
           --w3-epochs N  W3's epochs, N >= 2 (default 2, as W2)
           --out DIR   also write DIR/results.csv and DIR/results.json
           --data DIR  MNIST directory (default: data/mnist above the working directory, or $DENDRITE_MNIST)
-          --no-peer   Dendrite only;  --no-tuned  skip the GLIBC_TUNABLES run of the peer
+          --no-peer   Dendrite only (neither TorchSharp nor ONNX Runtime)
+          --no-tuned  skip the GLIBC_TUNABLES run of the TorchSharp peer
+          --no-torchsharp  skip the TorchSharp peer;  --no-ort  skip ONNX Runtime (infer, w5, w6)
+          --isa avx2  Dendrite without AVX-512 (the harness re-runs itself with DOTNET_EnableAVX512F=0 and
+                      DOTNET_EnableAVX512=0; W0 is then the FMA3 peak), TorchSharp capped with ATEN_CPU_CAPABILITY=avx2
+                      MKL_ENABLE_INSTRUCTIONS=AVX2 DNNL_MAX_CPU_ISA=AVX2; ONNX Runtime has no run-time cap (see README)
           --peer DLL  the peer's Peer.TorchSharp.dll (default: the one built beside this harness)
         """;
 
     public static int Main(string[] args)
     {
-        bool quick = false, noPeer = false, noTuned = false;
-        string? outDir = null, dataDir = null, peerDll = null;
+        bool quick = false, noPeer = false, noTuned = false, noOrt = false, noTorchSharp = false;
+        string? outDir = null, dataDir = null, peerDll = null, isa = null;
         int cnnEpochs = Protocol.CnnDefaultEpochs, lstmEpochs = Protocol.LstmDefaultEpochs;
         var chosen = new HashSet<string>();
         for (int i = 0; i < args.Length; i++)
@@ -40,6 +46,16 @@ public static class Program
                 case "--quick": quick = true; break;
                 case "--no-peer": noPeer = true; break;
                 case "--no-tuned": noTuned = true; break;
+                case "--no-ort": noOrt = true; break;
+                case "--no-torchsharp": noTorchSharp = true; break;
+                case "--isa" when i + 1 < args.Length:
+                    isa = args[++i];
+                    if (isa != Isa.Avx2)
+                    {
+                        Console.Error.WriteLine($"bench: --isa takes '{Isa.Avx2}' (the only cap there is; without --isa each side uses the widest vectors it finds), got '{isa}'\n{Usage}");
+                        return 2;
+                    }
+                    break;
                 case "--out" or "--data" or "--peer" when i + 1 < args.Length:
                     string value = args[++i];
                     if (a == "--out") outDir = value;
@@ -65,12 +81,20 @@ public static class Program
                     return 2;
             }
         }
+        if (isa is not null && Isa.NeedsRestart())
+            return Isa.RunCapped(args); // the runtime reads its ISA switches at start: only a new process can drop AVX-512
+        if (isa is not null && !Isa.IsCapped)
+        {
+            Console.Error.WriteLine("bench: --isa avx2: AVX-512 is still enabled after restarting with DOTNET_EnableAVX512F=0 DOTNET_EnableAVX512=0; refusing to report uncapped figures as capped.");
+            return 2;
+        }
         if (chosen.Count == 0) chosen = [.. Protocol.Workloads];
-        if (chosen.Overlaps(["w2", "w5", "w4"])) chosen.Add("w0"); // their % of peak needs W0's peak
+        if (chosen.Overlaps(["w2", "w5", "w6", "w4"])) chosen.Add("w0"); // their % of peak needs W0's peak
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
             Console.Error.WriteLine("bench: warning: GLIBC_TUNABLES is set for the harness itself, so Dendrite runs with it; the peer's as-shipped run does not.");
 
         var meta = Meta(quick);
+        meta["ISA"] = Isa.Describe(isa, noPeer || noTorchSharp, noPeer || noOrt || !chosen.Overlaps(OnnxRuntimePeer.Workloads));
         foreach (var (k, v) in meta) Console.WriteLine($"{k}: {v}");
 
         var dendrite = new List<Figure>();
@@ -95,13 +119,39 @@ public static class Program
         RunDendrite("w2m", () => DendriteWorkloads.CnnModule(dataDir, quick, cnnEpochs));
         RunDendrite("w3", () => DendriteWorkloads.Lstm(dataDir, quick, lstmEpochs));
         RunDendrite("w5", () => DendriteWorkloads.CnnInference(dataDir, quick));
+        RunDendrite("w6", () => DendriteWorkloads.ResNetTraining(quick).Concat(DendriteWorkloads.ResNetInference(quick)));
         RunDendrite("w4", () => DendriteWorkloads.Gemm(quick));
         RunDendrite("w0", () => DendriteWorkloads.FmaPeaks(quick));
         others["Dendrite"] = MachineLoad.Now().OthersShareSince(before);
 
+        // ONNX Runtime after every Dendrite workload, W0 included: its native thread pool stays alive in this process.
+        var onnx = new List<Figure>();
+        var ortWorkloads = OnnxRuntimePeer.Workloads.Where(chosen.Contains).ToList();
+        if (!noPeer && !noOrt && ortWorkloads.Count > 0)
+        {
+            meta["onnxruntime"] = $"{OnnxRuntimePeer.Version} (CPU execution provider, {Protocol.Threads(Protocol.AllCores)} intra-op, graph optimisation ORT_ENABLE_ALL)";
+            Console.WriteLine("[onnxruntime] …");
+            before = MachineLoad.Now();
+            foreach (var workload in ortWorkloads)
+            {
+                var figures = workload switch
+                {
+                    "infer" => OnnxRuntimePeer.Inference(dataDir, quick),
+                    "w5" => OnnxRuntimePeer.CnnInference(dataDir, quick),
+                    _ => OnnxRuntimePeer.ResNetInference(quick),
+                };
+                foreach (var f in figures)
+                {
+                    onnx.Add(f);
+                    Console.WriteLine($"  [onnxruntime] {f.Workload} {f.Label}: {f.FormatValue()} {f.Unit}");
+                }
+            }
+            others["ONNX Runtime"] = MachineLoad.Now().OthersShareSince(before);
+        }
+
         PeerRun? plain = null, tuned = null;
         var peerWorkloads = chosen.Where(w => w is not ("w0" or "w2m")).ToList();
-        if (!noPeer && peerWorkloads.Count > 0)
+        if (!noPeer && !noTorchSharp && peerWorkloads.Count > 0)
         {
             peerDll ??= FindPeer();
             if (peerDll is null || !File.Exists(peerDll))
@@ -117,13 +167,13 @@ public static class Program
                 .ToList();
             Console.WriteLine("[torchsharp] as shipped …");
             before = MachineLoad.Now();
-            plain = PeerRunner.Run("torchsharp", peerDll, nativeLib, tuned: false, peerArgs, Console.Out);
+            plain = PeerRunner.Run("torchsharp", peerDll, nativeLib, tuned: false, isa, peerArgs, Console.Out);
             others["TorchSharp"] = MachineLoad.Now().OthersShareSince(before);
             if (!noTuned)
             {
                 Console.WriteLine("[torchsharp tuned] GLIBC_TUNABLES …");
                 before = MachineLoad.Now();
-                tuned = PeerRunner.Run("torchsharp tuned", peerDll, nativeLib, tuned: true, peerArgs, Console.Out);
+                tuned = PeerRunner.Run("torchsharp tuned", peerDll, nativeLib, tuned: true, isa, peerArgs, Console.Out);
                 others["TorchSharp tuned"] = MachineLoad.Now().OthersShareSince(before);
             }
             foreach (var (k, v) in plain.Info) meta[$"peer {k}"] = v;
@@ -134,7 +184,7 @@ public static class Program
         if (others.Values.Any(v => v > 0.05))
             meta["warning"] = "other processes used more than 5% of the CPUs during a phase of this run: its medians carry " +
                 "their noise (libtorch's OpenMP threads and the multi-threaded rows suffer most); rerun on a quiet machine";
-        var report = new Report(dendrite, plain, tuned, meta, quick);
+        var report = new Report(dendrite, plain, tuned, onnx, meta, quick);
         report.Print(Console.Out);
         if (outDir is not null)
         {

@@ -4,16 +4,25 @@ using System.Text.Json;
 
 namespace Dendrite.Bench;
 
-/// <summary>One line of a workload's table: a figure in Dendrite, in the peer as shipped and tuned, and the ratio.</summary>
+/// <summary>
+/// One line of a workload's table: a figure in Dendrite, in the TorchSharp peer as shipped and tuned, in ONNX Runtime
+/// (inference rows only), and the ratios.
+/// </summary>
 internal sealed record Row(string Workload, string Id, string Label, string Unit, bool HigherIsBetter,
-    double Dendrite, double TorchSharp, double TorchSharpTuned)
+    double Dendrite, double TorchSharp, double TorchSharpTuned, double OnnxRuntime)
 {
     /// <summary>Dendrite / TorchSharp (as shipped) of the figure as printed: below 1 is better for times, above 1 for rates.</summary>
-    public double Ratio => double.IsFinite(Dendrite) && double.IsFinite(TorchSharp) && TorchSharp != 0 ? Dendrite / TorchSharp : double.NaN;
+    public double Ratio => Divide(Dendrite, TorchSharp);
+
+    /// <summary>Dendrite / ONNX Runtime, read the same way.</summary>
+    public double RatioOnnx => Divide(Dendrite, OnnxRuntime);
+
+    private static double Divide(double a, double b) => double.IsFinite(a) && double.IsFinite(b) && b != 0 ? a / b : double.NaN;
 }
 
 /// <summary>Turns the figures of the three runs into one table per workload, the CSV/JSON files, and the issue-3, -4 and -5 checks.</summary>
-internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned, IReadOnlyDictionary<string, string> meta, bool quick)
+internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned, IReadOnlyList<Figure> onnx,
+    IReadOnlyDictionary<string, string> meta, bool quick)
 {
     private static readonly Dictionary<string, string> s_titles = new()
     {
@@ -25,12 +34,15 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
             $"last hidden state -> Linear({Protocol.LstmHidden},10), Adam lr 1e-3, batch {Protocol.LstmBatch}, {Protocol.Threads(Protocol.AllCores)}",
         ["infer"] = "Inference with the W1 net (eval, no grad)",
         ["w5"] = $"W5 inference with the W2 net (eval, no grad; {Protocol.CnnForwardFlopsPerImage / 1e6:0.00} MFLOP an image)",
+        ["w6"] = $"W6 CIFAR-shaped ResNet (5 basic blocks, 32-64-128 channels) on generated 3x32x32 images, SGD momentum 0.9 lr 0.05, " +
+            $"batch {Protocol.ResNetBatch}, {Protocol.Threads(Protocol.AllCores)}; {Protocol.ResNetForwardFlopsPerImage / 1e6:0.0} MFLOP an image forward, " +
+            $"{Protocol.ResNetTrainFlopsPerImage / 1e6:0.0} training, {Protocol.ResNetTrainFlopsPerImage * Protocol.ResNetTrainImages(false) / 1e12:0.00} TFLOP a 50,000-image epoch",
         ["w4"] = $"W4 GEMM C = A·B, float32 n×n (median of {Protocol.GemmSamples(false)}+ samples; --quick: 3)",
     };
 
-    public IReadOnlyList<Row> Rows { get; } = BuildRows(dendrite, plain, tuned);
+    public IReadOnlyList<Row> Rows { get; } = BuildRows(dendrite, plain, tuned, onnx);
 
-    private static List<Row> BuildRows(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned)
+    private static List<Row> BuildRows(IReadOnlyList<Figure> dendrite, PeerRun? plain, PeerRun? tuned, IReadOnlyList<Figure> onnx)
     {
         // The best W0 sample, not the median: load from other work only lowers it, and a low base would flatter W4.
         var peaks = dendrite.Where(f => f.Id.StartsWith("w0.peak_best.t", StringComparison.Ordinal))
@@ -38,11 +50,12 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
         var d = WithPeakPercent(dendrite, peaks);
         var p = WithPeakPercent(plain?.Figures ?? [], peaks);
         var t = WithPeakPercent(tuned?.Figures ?? [], peaks);
-        var order = d.Concat(p).Concat(t).DistinctBy(f => f.Id).ToList();
+        var o = WithPeakPercent(onnx, peaks);
+        var order = d.Concat(p).Concat(t).Concat(o).DistinctBy(f => f.Id).ToList();
         var rows = new List<Row>();
         foreach (var workload in Protocol.Workloads)
             foreach (var f in order.Where(f => f.Workload == workload))
-                rows.Add(new Row(f.Workload, f.Id, f.Label, f.Unit, f.HigherIsBetter, Value(d, f.Id), Value(p, f.Id), Value(t, f.Id)));
+                rows.Add(new Row(f.Workload, f.Id, f.Label, f.Unit, f.HigherIsBetter, Value(d, f.Id), Value(p, f.Id), Value(t, f.Id), Value(o, f.Id)));
         return rows;
     }
 
@@ -71,7 +84,7 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
     public void Print(TextWriter o)
     {
         o.WriteLine();
-        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1, W2 and W3 on 6,000 training images, fewer samples); not protocol figures.");
+        if (quick) o.WriteLine("QUICK RUN: shortened workloads (W1, W2 and W3 on 6,000 training images, W6 on 2,560, fewer samples); not protocol figures.");
         foreach (var (k, v) in meta) o.WriteLine($"{k}: {v}");
         if (plain is { Ok: false }) o.WriteLine($"TorchSharp (as shipped) failed: {plain.Error}");
         if (tuned is { Ok: false }) o.WriteLine($"TorchSharp (tuned) failed: {tuned.Error}");
@@ -85,18 +98,31 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
         }
         o.WriteLine();
         o.WriteLine("D/T = Dendrite / TorchSharp as shipped, of the figure as printed ('better' says which way is good).");
+        if (Rows.Any(r => double.IsFinite(r.OnnxRuntime)))
+            o.WriteLine("D/O = Dendrite / ONNX Runtime (CPU, the ONNX file Dendrite exports of the same net), read the same way.");
         o.WriteLine($"TorchSharp tuned = the same peer run with GLIBC_TUNABLES={PeerRunner.Tunables}");
         PrintAcceptance(o);
     }
 
+    /// <summary>One table; the ONNX Runtime and D/O columns only where the workload has ONNX Runtime figures.</summary>
     private static void PrintTable(TextWriter o, List<Row> rows)
     {
-        string[] header = ["figure", "unit", "Dendrite", "TorchSharp", "TorchSharp tuned", "D/T", "better"];
-        var cells = rows.Select(r => new[]
-        {
-            r.Label, r.Unit, Figure.Format(r.Dendrite), Figure.Format(r.TorchSharp), Figure.Format(r.TorchSharpTuned),
-            double.IsNaN(r.Ratio) ? "-" : r.Ratio.ToString("0.000", CultureInfo.InvariantCulture), r.HigherIsBetter ? "higher" : "lower",
-        }).ToList();
+        bool withOnnx = rows.Any(r => double.IsFinite(r.OnnxRuntime));
+        static string Ratio(double v) => double.IsNaN(v) ? "-" : v.ToString("0.000", CultureInfo.InvariantCulture);
+        string[] header = withOnnx
+            ? ["figure", "unit", "Dendrite", "TorchSharp", "TorchSharp tuned", "ONNX Runtime", "D/T", "D/O", "better"]
+            : ["figure", "unit", "Dendrite", "TorchSharp", "TorchSharp tuned", "D/T", "better"];
+        var cells = rows.Select(r => withOnnx
+            ? new[]
+            {
+                r.Label, r.Unit, Figure.Format(r.Dendrite), Figure.Format(r.TorchSharp), Figure.Format(r.TorchSharpTuned), Figure.Format(r.OnnxRuntime),
+                Ratio(r.Ratio), Ratio(r.RatioOnnx), r.HigherIsBetter ? "higher" : "lower",
+            }
+            : new[]
+            {
+                r.Label, r.Unit, Figure.Format(r.Dendrite), Figure.Format(r.TorchSharp), Figure.Format(r.TorchSharpTuned),
+                Ratio(r.Ratio), r.HigherIsBetter ? "higher" : "lower",
+            }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
         string Line(string[] c) => "  " + string.Join("  ", c.Select((s, i) => i < 2 ? s.PadRight(widths[i]) : s.PadLeft(widths[i])));
         o.WriteLine(Line(header));
@@ -156,10 +182,10 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
     public void Write(string directory)
     {
         Directory.CreateDirectory(directory);
-        var csv = new StringBuilder("workload,id,label,unit,better,dendrite,torchsharp,torchsharp_tuned,ratio_d_over_t\n");
+        var csv = new StringBuilder("workload,id,label,unit,better,dendrite,torchsharp,torchsharp_tuned,ratio_d_over_t,onnxruntime,ratio_d_over_o\n");
         foreach (var r in Rows)
             csv.AppendJoin(',', r.Workload, r.Id, Quote(r.Label), r.Unit, r.HigherIsBetter ? "higher" : "lower",
-                Number(r.Dendrite), Number(r.TorchSharp), Number(r.TorchSharpTuned), Number(r.Ratio)).Append('\n');
+                Number(r.Dendrite), Number(r.TorchSharp), Number(r.TorchSharpTuned), Number(r.Ratio), Number(r.OnnxRuntime), Number(r.RatioOnnx)).Append('\n');
         File.WriteAllText(Path.Combine(directory, "results.csv"), csv.ToString());
 
         var json = new
@@ -175,6 +201,7 @@ internal sealed class Report(IReadOnlyList<Figure> dendrite, PeerRun? plain, Pee
             {
                 r.Workload, r.Id, r.Label, r.Unit, r.HigherIsBetter,
                 Dendrite = Nullable(r.Dendrite), TorchSharp = Nullable(r.TorchSharp), TorchSharpTuned = Nullable(r.TorchSharpTuned), Ratio = Nullable(r.Ratio),
+                OnnxRuntime = Nullable(r.OnnxRuntime), RatioOnnx = Nullable(r.RatioOnnx),
             }),
         };
         File.WriteAllText(Path.Combine(directory, "results.json"),

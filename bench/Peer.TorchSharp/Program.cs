@@ -5,7 +5,7 @@ namespace Dendrite.Bench.Peer;
 /// <summary>
 /// The TorchSharp peer of the Dendrite bench harness: runs the chosen workloads in TorchSharp-cpu (libtorch) and prints
 /// one JSON line per figure on stdout (progress goes to stderr). The harness starts it as a child process.
-/// Usage: Peer.TorchSharp [w1] [w2] [w3] [infer] [w5] [w4] [--quick] [--data DIR] [--w2-epochs N] [--w3-epochs N]
+/// Usage: Peer.TorchSharp [w1] [w2] [w3] [infer] [w5] [w6] [w4] [--quick] [--data DIR] [--w2-epochs N] [--w3-epochs N]
 /// </summary>
 public static class Program
 {
@@ -24,6 +24,9 @@ public static class Program
         Info("default_threads", torch.get_num_threads().ToString());
         Info("glibc_tunables", Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "");
         Info("ld_library_path", Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "");
+        // The harness's --isa avx2 caps, as this process saw them (libtorch, MKL and oneDNN read them when they load).
+        Info("isa_caps", string.Join(" ", new[] { "ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA" }
+            .Where(k => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(k))).Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")));
 
         // Same order as the harness: the training workloads before W4, so their peak RSS is their own.
         if (chosen.Contains("w1")) Emit("w1", Workloads.Mlp(Mnist.FindDirectory(data), quick));
@@ -31,6 +34,7 @@ public static class Program
         if (chosen.Contains("w2")) Emit("w2", Workloads.Cnn(Mnist.FindDirectory(data), quick, cnnEpochs));
         if (chosen.Contains("w3")) Emit("w3", Workloads.Lstm(Mnist.FindDirectory(data), quick, lstmEpochs));
         if (chosen.Contains("w5")) Emit("w5", Workloads.CnnInference(Mnist.FindDirectory(data), quick));
+        if (chosen.Contains("w6")) Emit("w6", Workloads.ResNetTraining(quick).Concat(Workloads.ResNetInference(quick)));
         if (chosen.Contains("w4")) Emit("w4", Workloads.Gemm(quick));
         return 0;
     }

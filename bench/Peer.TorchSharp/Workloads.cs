@@ -197,6 +197,121 @@ internal static class Workloads
         if (rate is not null) yield return rate(perBatch);
     }
 
+    /// <summary>
+    /// The W6 network, as Dendrite.Bench's DendriteWorkloads.ResNet (default init, PyTorch's): stem conv3x3(3→32,
+    /// padding 1, no bias) + BatchNorm2d + ReLU; basic blocks 32, 32, 32→64 stride 2, 64, 64→128 stride 2;
+    /// AdaptiveAvgPool2d(1), Flatten, Linear(128, 10).
+    /// </summary>
+    public static nn.Module<Tensor, Tensor> ResNet() => nn.Sequential(
+        ("conv1", nn.Conv2d(Protocol.ResNetChannels, 32, 3, padding: 1, bias: false)), ("bn1", nn.BatchNorm2d(32)), ("relu", nn.ReLU()),
+        ("block1", new BasicBlock(32, 32, 1)), ("block2", new BasicBlock(32, 32, 1)),
+        ("block3", new BasicBlock(32, 64, 2)), ("block4", new BasicBlock(64, 64, 1)),
+        ("block5", new BasicBlock(64, 128, 2)),
+        ("pool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten()), ("fc", nn.Linear(128, Protocol.ResNetClasses)));
+
+    /// <summary>
+    /// torchvision's BasicBlock, as Dendrite's NN.BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), the
+    /// shortcut a 1×1 strided conv + batch norm when the stride or the channel count changes, else the identity.
+    /// </summary>
+    private sealed class BasicBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Conv2d conv1, conv2;
+        private readonly TorchSharp.Modules.BatchNorm2d bn1, bn2;
+        private readonly nn.Module<Tensor, Tensor>? downsample;
+
+        public BasicBlock(long inChannels, long outChannels, long stride) : base(nameof(BasicBlock))
+        {
+            conv1 = nn.Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
+            bn1 = nn.BatchNorm2d(outChannels);
+            conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1, bias: false);
+            bn2 = nn.BatchNorm2d(outChannels);
+            if (stride != 1 || inChannels != outChannels)
+                downsample = nn.Sequential(nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var residual = bn2.forward(conv2.forward(nn.functional.relu(bn1.forward(conv1.forward(input)))));
+            var shortcut = downsample is null ? input : downsample.forward(input);
+            return nn.functional.relu(residual.add_(shortcut));
+        }
+    }
+
+    /// <summary>W6's generated images (<see cref="SyntheticImages"/>) as tensors: [count, 3, 32, 32] float32 and int64 labels.</summary>
+    private static (Tensor X, Tensor Y) ResNetData(int count)
+    {
+        var (pixels, labels) = SyntheticImages.Generate(count, (ulong)Protocol.Seed);
+        return (torch.tensor(pixels, [count, Protocol.ResNetChannels, Protocol.ResNetSize, Protocol.ResNetSize]),
+            torch.tensor(labels.Select(l => (long)l).ToArray(), [count]));
+    }
+
+    /// <summary>
+    /// W6 training, as Dendrite's ResNetTraining: SGD momentum 0.9 lr 0.05, batch 128, cross-entropy, two epochs over the
+    /// generated images, reshuffled each epoch from one seeded generator.
+    /// </summary>
+    public static IEnumerable<Figure> ResNetTraining(bool quick)
+    {
+        torch.set_num_threads(Protocol.AllCores);
+        var (trainX, trainY) = ResNetData(Protocol.ResNetTrainImages(quick));
+        GC.Collect();
+        ProcessMemory.ResetPeak();
+        torch.manual_seed(Protocol.Seed);
+        var model = ResNet();
+        var optimizer = torch.optim.SGD(model.parameters(), Protocol.ResNetLr, momentum: Protocol.ResNetMomentum);
+        var order = new torch.Generator((ulong)Protocol.Seed);
+        long count = trainX.shape[0];
+        int batchSize = Protocol.ResNetBatch;
+        int batches = (int)((count + batchSize - 1) / batchSize);
+        model.train();
+        for (int epoch = 1; epoch <= Protocol.ResNetEpochs; epoch++)
+        {
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            int collectionsBefore = Collections();
+            long start = Stopwatch.GetTimestamp();
+            using (var permutation = torch.randperm(count, generator: order))
+            {
+                for (int b = 0; b < batches; b++)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    long offset = (long)b * batchSize;
+                    var index = permutation.narrow(0, offset, Math.Min(batchSize, count - offset));
+                    Step("w6", model, optimizer, trainX.index_select(0, index), trainY.index_select(0, index));
+                }
+            }
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            yield return Protocol.Epoch("w6", epoch, seconds);
+            if (epoch != 2) continue;
+            yield return Protocol.ResNetTrainThroughput((int)count, seconds);
+            yield return Protocol.ResNetTrainRate((int)count, seconds);
+            yield return Protocol.AllocPerStepWithLoader("w6", (double)(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / batches);
+            yield return Protocol.GcCount("w6", Collections() - collectionsBefore);
+        }
+        yield return Protocol.PeakRss("w6", ProcessMemory.PeakRssMb());
+        trainX.Dispose();
+        trainY.Dispose();
+    }
+
+    /// <summary>W6 inference, as Dendrite's: a fresh ResNet in eval mode under no_grad on the first 256 generated images.</summary>
+    public static IEnumerable<Figure> ResNetInference(bool quick)
+    {
+        torch.set_num_threads(Protocol.AllCores);
+        var (batch, labels) = ResNetData(Protocol.InferBatch);
+        torch.manual_seed(Protocol.Seed);
+        var model = ResNet();
+        model.eval();
+        using var noGrad = torch.no_grad();
+        double perBatch = Measure.MedianLatency(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            model.forward(batch);
+        }, Protocol.ThroughputSamples(quick), warmup: 10);
+        yield return Protocol.Throughput("w6", perBatch);
+        yield return Protocol.ResNetInferRate(perBatch);
+        batch.Dispose();
+        labels.Dispose();
+    }
+
     private static void Step(string workload, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor x, Tensor y)
     {
         var output = model.forward(x);

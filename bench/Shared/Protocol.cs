@@ -6,7 +6,7 @@ namespace Dendrite.Bench;
 /// </summary>
 public static class Protocol
 {
-    public static readonly string[] Workloads = ["w0", "w1", "w2", "w3", "infer", "w5", "w4"];
+    public static readonly string[] Workloads = ["w0", "w1", "w2", "w3", "infer", "w5", "w6", "w4"];
 
     public static readonly int[] GemmSizes = [128, 256, 512, 1024, 2048];
     public const int GemmWarmup = 2;
@@ -56,6 +56,43 @@ public static class Protocol
     public const int LstmSteps = 28;
     public const int LstmHidden = 128;
 
+    public const int ResNetBatch = 128;
+    public const float ResNetLr = 0.05f;
+    public const float ResNetMomentum = 0.9f;
+    /// <summary>W6 trains two epochs: epoch 2 is the protocol's figure (images/s), epoch 1 carries JIT and warm-up.</summary>
+    public const int ResNetEpochs = 2;
+    /// <summary>
+    /// Training images of a W6 epoch: the protocol's 50,000 (CIFAR-10's training set size); --quick 2,560 (20 steps),
+    /// a smoke test, not a protocol figure.
+    /// </summary>
+    public static int ResNetTrainImages(bool quick) => quick ? 2560 : 50_000;
+    public const int ResNetChannels = 3;
+    public const int ResNetSize = 32;
+    public const int ResNetClasses = 10;
+
+    // FLOPs of the W6 net per 3×32×32 image, from its layer shapes, counting a multiply-add as 2 and only the
+    // convolutions and the dense layer (batch norm, ReLU, the additions, pooling, the loss and SGD's update are each
+    // under 1% of it); every convolution is 3×3 with padding 1 unless it is a 1×1 projection:
+    //   stem conv 3→32, 32²:                        2·32²·32·(3·9)    =  1,769,472
+    //   4 convs 32→32 (two blocks at 32), 32²:      4 · 2·32²·32·(32·9)  = 75,497,472
+    //   conv 32→64 stride 2, 16²:                   2·16²·64·(32·9)   =  9,437,184
+    //   3 convs 64→64 (rest of the two blocks), 16²: 3 · 2·16²·64·(64·9) = 56,623,104
+    //   projection 1×1 32→64 stride 2, 16²:         2·16²·64·32       =  1,048,576
+    //   conv 64→128 stride 2, 8²:                   2·8²·128·(64·9)   =  9,437,184
+    //   conv 128→128, 8²:                           2·8²·128·(128·9)  = 18,874,368
+    //   projection 1×1 64→128 stride 2, 8²:         2·8²·128·64       =  1,048,576
+    //   fc 128→10:                                  2·128·10          =      2,560
+    //   forward F = 173,738,496 (≈ 173.7 MFLOP)
+    // Training as W2 counts it: every layer's weight gradient costs its forward again, and its input gradient too
+    // except the stem's (the images need none): 3F − stem = 519,446,016 FLOP an image, 25.97 TFLOP a 50,000-image epoch.
+    private const double ResNetStemFlops = 2.0 * 32 * 32 * 32 * (3 * 9);
+    public const double ResNetForwardFlopsPerImage = ResNetStemFlops
+        + 4 * (2.0 * 32 * 32 * 32 * (32 * 9))
+        + 2.0 * 16 * 16 * 64 * (32 * 9) + 3 * (2.0 * 16 * 16 * 64 * (64 * 9)) + 2.0 * 16 * 16 * 64 * 32
+        + 2.0 * 8 * 8 * 128 * (64 * 9) + 2.0 * 8 * 8 * 128 * (128 * 9) + 2.0 * 8 * 8 * 128 * 64
+        + 2.0 * 128 * 10;
+    public const double ResNetTrainFlopsPerImage = 3 * ResNetForwardFlopsPerImage - ResNetStemFlops;
+
     public const int InferBatch = 256;
     public static int LatencySamples(bool quick) => quick ? 300 : 3000;
     public static int ThroughputSamples(bool quick) => quick ? 10 : 50;
@@ -103,6 +140,19 @@ public static class Protocol
     public static Figure CnnTrainRate(int images, double seconds) =>
         new("w2", "w2.epoch2.gflops", "epoch 2 achieved rate", "GFLOP/s",
             CnnTrainFlopsPerImage * images / seconds / 1e9, true);
+
+    /// <summary>W6's training throughput: epoch 2's images / its seconds.</summary>
+    public static Figure ResNetTrainThroughput(int images, double seconds) =>
+        new("w6", "w6.train.throughput", $"training throughput, epoch 2 ({Threads(AllCores)})", "images/s", images / seconds, true);
+
+    /// <summary>W6's epoch-2 rate: <see cref="ResNetTrainFlopsPerImage"/> × images / seconds.</summary>
+    public static Figure ResNetTrainRate(int images, double seconds) =>
+        new("w6", "w6.epoch2.gflops", "epoch 2 achieved rate", "GFLOP/s", ResNetTrainFlopsPerImage * images / seconds / 1e9, true);
+
+    /// <summary>W6's batch-256 inference throughput as a rate: images/s × <see cref="ResNetForwardFlopsPerImage"/>.</summary>
+    public static Figure ResNetInferRate(double secondsPerBatch) =>
+        new("w6", "w6.b256.gflops", $"batch-{InferBatch} inference achieved rate", "GFLOP/s",
+            ResNetForwardFlopsPerImage * InferBatch / secondsPerBatch / 1e9, true);
 
     /// <summary>W5's batch-256 throughput as a rate: images/s × <see cref="CnnForwardFlopsPerImage"/>.</summary>
     public static Figure CnnInferRate(double secondsPerBatch) =>

@@ -60,6 +60,7 @@ internal static class BuiltInExporters
 
         OnnxExport.Register<BatchNorm1d>(EmitBatchNorm);
         OnnxExport.Register<BatchNorm2d>(EmitBatchNorm);
+        OnnxExport.Register<BasicBlock>(EmitBasicBlock);
         OnnxExport.Register<LayerNorm>(EmitLayerNorm);
         OnnxExport.Register<Dropout>((_, g, x) => g.Node("Identity", [x.Name])); // exported in eval mode, where dropout is the identity
         OnnxExport.Register<Dropout2d>((_, g, x) => g.Node("Identity", [x.Name]));
@@ -142,6 +143,16 @@ internal static class BuiltInExporters
         string shift = g.Initializer("bias", m.Bias ?? Tensor.Zeros(m.NumFeatures));
         return g.Node("BatchNormalization", [x.Name, scale, shift, g.Initializer("running_mean", m.RunningMean), g.Initializer("running_var", m.RunningVar)],
             new OnnxAttribute("epsilon", m.Eps));
+    }
+
+    /// <summary>ReLU(bn2(conv2(ReLU(bn1(conv1(x))))) + shortcut(x)), each child through its own emitter.</summary>
+    private static string EmitBasicBlock(BasicBlock m, OnnxGraph g, OnnxValue x)
+    {
+        var bn1 = g.Emit(m.Bn1, g.Emit(m.Conv1, x));
+        var relu1 = new OnnxValue(g.Node("Relu", [bn1.Name]), F.ReLU(bn1.Sample));
+        var residual = g.Emit(m.Bn2, g.Emit(m.Conv2, relu1));
+        var shortcut = m.Downsample is null ? x : g.Emit(m.Downsample, x);
+        return g.Node("Relu", [g.Node("Add", [residual.Name, shortcut.Name])]);
     }
 
     private static string EmitLayerNorm(LayerNorm m, OnnxGraph g, OnnxValue x)

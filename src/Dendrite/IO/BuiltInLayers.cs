@@ -98,6 +98,8 @@ internal static class BuiltInLayers
             c => new BatchNorm1d(c.Int("num_features"), c.Float("eps", 1e-5f), c.Float("momentum", 0.1f), c.Bool("affine", true), c.Bool("track_running_stats", true)));
         Architecture.Register<BatchNorm2d>("BatchNorm2d", DescribeBatchNorm,
             c => new BatchNorm2d(c.Int("num_features"), c.Float("eps", 1e-5f), c.Float("momentum", 0.1f), c.Bool("affine", true), c.Bool("track_running_stats", true)));
+        Architecture.Register<BasicBlock>("BasicBlock", m => new() { ["in_channels"] = m.In, ["out_channels"] = m.Out, ["stride"] = m.Stride },
+            c => new BasicBlock(c.Int("in_channels"), c.Int("out_channels"), c.Int("stride", 1)));
         Architecture.Register<LayerNorm>("LayerNorm", m => new()
         {
             ["normalized_shape"] = new JsonArray([.. m.NormalizedShape.Select(d => (JsonNode)d)]), ["eps"] = m.Eps, ["elementwise_affine"] = m.Weight is not null,
@@ -142,6 +144,7 @@ internal static class BuiltInLayers
         "ConvTranspose1d" or "ConvTranspose2d" => ConvState(c, transposed: true, twoD: type == "ConvTranspose2d"),
         "BatchNorm1d" or "BatchNorm2d" => BatchNormState(c),
         "LayerNorm" => LayerNormState(c),
+        "BasicBlock" => BasicBlockState(c),
         "Embedding" => [("weight", [Size(c, "num_embeddings"), Size(c, "embedding_dim")])],
         "RNN" => RnnState(c, 1),
         "LSTM" => RnnState(c, 4),
@@ -201,6 +204,26 @@ internal static class BuiltInLayers
         if (c.Bool("affine", true)) state.AddRange([("weight", [features]), ("bias", [features])]);
         if (c.Bool("track_running_stats", true))
             state.AddRange([("running_mean", [features]), ("running_var", [features]), ("num_batches_tracked", [])]);
+        return state;
+    }
+
+    /// <summary>
+    /// BasicBlock's state in its StateDict order: the parameters (conv1, bn1, conv2, bn2, then the projection's when the
+    /// stride or the channel count changes), then the batch norms' buffers in the same order.
+    /// </summary>
+    private static IEnumerable<(string, long[])> BasicBlockState(LayerConfig c)
+    {
+        long input = Size(c, "in_channels"), output = Size(c, "out_channels"), stride = Size(c, "stride", 1);
+        string[] norms = stride != 1 || input != output ? ["bn1", "bn2", "downsample.1"] : ["bn1", "bn2"];
+        var state = new List<(string, long[])>
+        {
+            ("conv1.weight", [output, input, 3, 3]), ("bn1.weight", [output]), ("bn1.bias", [output]),
+            ("conv2.weight", [output, output, 3, 3]), ("bn2.weight", [output]), ("bn2.bias", [output]),
+        };
+        if (norms.Length == 3)
+            state.AddRange([("downsample.0.weight", [output, input, 1, 1]), ("downsample.1.weight", [output]), ("downsample.1.bias", [output])]);
+        foreach (var norm in norms)
+            state.AddRange([(norm + ".running_mean", [output]), (norm + ".running_var", [output]), (norm + ".num_batches_tracked", [])]);
         return state;
     }
 

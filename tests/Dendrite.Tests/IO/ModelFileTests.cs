@@ -54,6 +54,8 @@ public class ModelFileTests
         new("BatchNorm1d", () => TrainedNorm(new BatchNorm1d(3, eps: 1e-3f, momentum: 0.3f), [5, 3, 4]), [5, 3, 4]),
         new("BatchNorm2d", () => TrainedNorm(new BatchNorm2d(3), [4, 3, 2, 2]), [4, 3, 2, 2]),
         new("BatchNorm2d", () => new BatchNorm2d(3, affine: false, trackRunningStats: false), [4, 3, 2, 2]),
+        new("BasicBlock", () => TrainedNorm(new BasicBlock(2, 3, stride: 2), [4, 2, 5, 5]), [2, 2, 5, 5]),
+        new("BasicBlock", () => new BasicBlock(3, 3), [2, 3, 4, 4]),
         new("LayerNorm", () => new LayerNorm([3, 4], eps: 1e-4f), [2, 3, 4]),
         new("LayerNorm", () => new LayerNorm(4, elementwiseAffine: false), [2, 4]),
         new("Dropout", () => new Dropout(0.3f), [4, 5]),

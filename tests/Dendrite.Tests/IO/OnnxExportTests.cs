@@ -74,6 +74,11 @@ public class OnnxExportTests(ITestOutputHelper output)
         new("BatchNorm1d", typeof(BatchNorm1d), () => new BatchNorm1d(3, eps: 1e-3f), [3, 4]),
         new("BatchNorm1d on [N, C]", typeof(BatchNorm1d), () => new BatchNorm1d(3, affine: false), [3]),
         new("BatchNorm2d", typeof(BatchNorm2d), () => new BatchNorm2d(3), [3, 2, 2]),
+        new("BasicBlock identity shortcut", typeof(BasicBlock), () => new BasicBlock(3, 3), [3, 6, 6]),
+        new("BasicBlock stride 2 projection", typeof(BasicBlock), () => new BasicBlock(2, 4, stride: 2), [2, 7, 7]),
+        new("W6 ResNet (bench)", typeof(BasicBlock), () => new Sequential(
+            new Conv2d(3, 8, 3, padding: 1, bias: false), new BatchNorm2d(8), new ReLU(),
+            new BasicBlock(8, 8), new BasicBlock(8, 16, stride: 2), new AdaptiveAvgPool2d(1), new Flatten(), new Linear(16, 10)), [3, 12, 12]),
         new("LayerNorm", typeof(LayerNorm), () => new LayerNorm([3, 4], eps: 1e-4f), [3, 4]),
         new("LayerNorm no affine", typeof(LayerNorm), () => new LayerNorm(4, elementwiseAffine: false), [4]),
         new("Dropout", typeof(Dropout), () => new Dropout(0.3f), [5]),
