@@ -34,6 +34,9 @@ internal static class Gemm
 
     [ThreadStatic] private static GemmKernel? t_forced;
 
+    /// <summary>The widest micro-kernel the processor accelerates, whatever a test forces on its thread.</summary>
+    internal static GemmKernel Best => s_best;
+
     /// <summary>
     /// The micro-kernel products started on this thread use: the widest the processor accelerates, chosen at start-up,
     /// unless a test forces another for its thread (a path the hardware lacks still computes correctly, in software).
