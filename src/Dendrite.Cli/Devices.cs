@@ -38,7 +38,7 @@ public static class Devices
     /// Which SIMD kernels run, and in a native (ahead-of-time) binary that the choice was made when it was compiled: a
     /// NativeAOT binary never uses wider instructions than it was compiled for (docs/native.md).
     /// </summary>
-    internal static string CpuKernels()
+    public static string CpuKernels()
     {
         string kernels = CpuBackend.KernelInstructionSet switch
         {
