@@ -21,7 +21,7 @@ public sealed partial class CpuBackend : Backend
     /// (128-bit or scalar), chosen once at start-up from what the processor accelerates, as the GEMM chooses.
     /// </summary>
     /// <remarks>
-    /// Under the JIT that is the best the processor has (less what DOTNET_EnableAVX512F=0 and similar switches turn
+    /// Under the JIT that is the best the processor has (less what DOTNET_EnableAVX512=0 and similar switches turn
     /// off); in a NativeAOT binary it is fixed when the binary is compiled, by its instruction set (docs/native.md).
     /// </remarks>
     public static string KernelInstructionSet => global::Dendrite.Backends.Cpu.Gemm.Best switch
