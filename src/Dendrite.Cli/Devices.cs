@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
+using Dendrite.Backends.Cpu;
 #if DENDRITE_GPU
 using Dendrite.Gpu;
 #endif
@@ -32,12 +34,27 @@ public static class Devices
 #endif
     }
 
+    /// <summary>
+    /// Which SIMD kernels run, and in a native (ahead-of-time) binary that the choice was made when it was compiled: a
+    /// NativeAOT binary never uses wider instructions than it was compiled for (docs/native.md).
+    /// </summary>
+    public static string CpuKernels()
+    {
+        string kernels = CpuBackend.KernelInstructionSet switch
+        {
+            "avx512" => "AVX-512 kernels",
+            "avx2" => "AVX2 kernels",
+            _ => "portable kernels (no AVX2)",
+        };
+        return RuntimeFeature.IsDynamicCodeSupported ? kernels : kernels + " (native build: fixed when it was compiled)";
+    }
+
     public static Command Command()
     {
         var command = new Command("devices", "List the devices dendrite can compute on: the CPU, and what the GPU backend (ILGPU) sees, with whether cuBLAS was found.");
         command.SetAction(_ =>
         {
-            Console.WriteLine($"cpu: {Environment.ProcessorCount} cores (SIMD kernels)");
+            Console.WriteLine($"cpu: {Environment.ProcessorCount} cores, {CpuKernels()}");
 #if DENDRITE_GPU
             foreach (string line in GpuDevices.List()) Console.WriteLine(line);
 #else

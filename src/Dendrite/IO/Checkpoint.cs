@@ -77,15 +77,17 @@ public static class Checkpoint
             {
                 if (!state.TryGetValue(group.Params[i], out var s))
                 {
-                    steps.Add(0);
+                    // As JsonNode, so the non-generic Add is chosen: JsonArray.Add<T> serialises its value through
+                    // reflection, which a NativeAOT build does not have.
+                    steps.Add((JsonNode)0);
                     continue;
                 }
-                steps.Add(s.Step);
+                steps.Add((JsonNode)s.Step);
                 for (int k = 0; k < s.Buffers.Length; k++)
                     if (s.Buffers[k] is { } buffer)
                         tensors[$"{OptimizerPrefix}{g}.{i}.{k}"] = Tensor.FromArray(buffer, group.Params[i].Shape.ToArray());
             }
-            groups.Add(new JsonObject
+            groups.Add((JsonNode)new JsonObject
             {
                 ["lr"] = group.Lr,
                 ["initial_lr"] = group.InitialLr,

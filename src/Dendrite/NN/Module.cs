@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Dendrite.NN;
@@ -7,6 +8,9 @@ namespace Dendrite.NN;
 /// Base class of layers and models, as <c>torch.nn.Module</c>: named parameters, buffers and child modules, registered
 /// explicitly in the constructor; train/eval mode; state dicts keyed by dotted PyTorch names ("0.weight").
 /// </summary>
+// Why the annotation: UnregisteredModules reads the fields of GetType(); annotated here, the trimmer (NativeAOT) keeps
+// the fields of every class derived from Module, so that scan sees in a published binary what it sees under the JIT.
+[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields)]
 public abstract class Module
 {
     private readonly List<(string Name, Parameter Value)> _parameters = [];
@@ -258,14 +262,20 @@ public abstract class Module
     }
 
     /// <summary>Instance fields of reference type declared by <paramref name="type"/> and its bases below Module.</summary>
-    private static FieldInfo[] ReferenceFields(Type type) => s_referenceFields.GetOrAdd(type, t =>
+    private static FieldInfo[] ReferenceFields(Type type) => s_referenceFields.GetOrAdd(type, ScanReferenceFields);
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Only Module types reach here, and Module's "
+        + "DynamicallyAccessedMembers annotation keeps the fields of every class derived from it.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The bases walked are Module types too (the walk "
+        + "stops at Module), whose fields the same annotation keeps.")]
+    private static FieldInfo[] ScanReferenceFields(Type type)
     {
         var fields = new List<FieldInfo>();
-        for (var c = t; c is not null && c != typeof(Module); c = c.BaseType)
+        for (var c = type; c is not null && c != typeof(Module); c = c.BaseType)
             fields.AddRange(c.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
                 .Where(f => !f.FieldType.IsValueType && f.FieldType != typeof(string)));
         return [.. fields];
-    });
+    }
 
     /// <summary>The name a user wrote: "Fc3" for an auto-property's backing field "&lt;Fc3&gt;k__BackingField".</summary>
     private static string MemberName(FieldInfo field) =>

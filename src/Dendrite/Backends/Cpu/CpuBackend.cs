@@ -16,6 +16,21 @@ public sealed partial class CpuBackend : Backend
 
     public override bool IsHost => true;
 
+    /// <summary>
+    /// The kernels this process runs: "avx512" (512-bit, with AVX-512F), "avx2" (256-bit with FMA) or "portable"
+    /// (128-bit or scalar), chosen once at start-up from what the processor accelerates, as the GEMM chooses.
+    /// </summary>
+    /// <remarks>
+    /// Under the JIT that is the best the processor has (less what DOTNET_EnableAVX512=0 and similar switches turn
+    /// off); in a NativeAOT binary it is fixed when the binary is compiled, by its instruction set (docs/native.md).
+    /// </remarks>
+    public static string KernelInstructionSet => Isa.Best switch
+    {
+        CpuIsa.Avx512 => "avx512",
+        CpuIsa.Avx2 => "avx2",
+        _ => "portable",
+    };
+
     /// <summary>The values of a storage this backend (or the reference backend: both are host memory) made.</summary>
     private static Span<float> S(Storage s) => ((CpuStorage)s).Span;
 
