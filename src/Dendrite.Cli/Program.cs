@@ -13,6 +13,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        NativeVariants.ExecWidest(args);
         // A plain Command rather than RootCommand, so help says "dendrite" whatever the assembly is called.
         var root = new Command("dendrite", "Dendrite: deep learning in pure C#. Train and inspect neural networks from the shell.")
         {

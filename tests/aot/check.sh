@@ -5,8 +5,8 @@
 # DOTNET_Enable* switches, so the comparison holds on AVX-512 machines too). Publishing takes minutes: this script, not
 # the unit suite, is the check (the suite keeps the analyzers, which IsAotCompatible runs in every build).
 #
-#   tests/aot/check.sh                  # the default binary (x86-64-v3: AVX2 kernels)
-#   ISA=x86-64-v4 tests/aot/check.sh    # the AVX-512 binary (needs an AVX-512 machine to run)
+#   tests/aot/check.sh                  # the default publish: x86-64-v2 binary + .avx2 and .avx512 siblings it starts
+#   ISA=x86-64-v3 tests/aot/check.sh    # one binary for one instruction set (here AVX2 kernels)
 #   TIMING=1 tests/aot/check.sh         # also: W1 epoch 2, native vs JIT, alternating, twice each (full MNIST)
 #   SKIP_PUBLISH=1 …                    # reuse the binary and JIT build of the previous run in $KEEP (default /tmp/dendrite-aot)
 set -euo pipefail
@@ -48,6 +48,15 @@ grep -q "native build" "$WORK/devices" || fail "dendrite devices does not say it
 # switch DOTNET_EnableAVX512; the older DOTNET_EnableAVX512F is ignored, even by the JIT.)
 [[ "$(DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 "$AOT" devices | head -1)" == "$(head -1 "$WORK/devices")" ]] \
   || fail "DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 changed the native binary's kernels"
+# A default x64 publish is three binaries: Dendrite.Cli (x86-64-v2, portable kernels) starts the widest sibling the
+# processor runs, Dendrite.Cli.avx2 (x86-64-v3) or Dendrite.Cli.avx512 (x86-64-v4).
+if [[ -z "$ISA" ]]; then
+  for v in avx2 avx512; do [[ -x "$AOT.$v" ]] || fail "no $AOT.$v beside the binary"; done
+  DENDRITE_NATIVE_VARIANTS=0 "$AOT" devices | head -1 | grep -q "portable kernels" \
+    || fail "Dendrite.Cli itself (x86-64-v2) does not run the portable kernels"
+  "$AOT.avx2" devices | head -1 | grep -q "AVX2 kernels" || fail "Dendrite.Cli.avx2 does not run the AVX2 kernels"
+  echo "variants: Dendrite.Cli alone runs the portable kernels, Dendrite.Cli.avx2 the AVX2 ones; started here: $aot_isa"
+fi
 case $aot_isa in
   AVX-512) jit_env=() ;;
   AVX2) jit_env=(DOTNET_EnableAVX512=0) ;;

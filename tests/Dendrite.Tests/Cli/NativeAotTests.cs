@@ -41,13 +41,18 @@ public class NativeAotTests
     }
 
     [Fact]
-    public void The_native_binary_is_compiled_for_avx2_on_x64_by_default()
+    public void An_x64_publish_is_a_portable_binary_with_avx2_and_avx512_siblings()
     {
-        var instructionSet = XDocument.Load(CliProject).Descendants("IlcInstructionSet").Single();
-
-        Assert.Equal("x86-64-v3", instructionSet.Value.Trim());
+        var project = XDocument.Load(CliProject);
+        var instructionSet = project.Descendants("IlcInstructionSet").Single();
+        Assert.Equal("x86-64-v2", instructionSet.Value.Trim());
         Assert.Contains("'$(IlcInstructionSet)' == ''", (string?)instructionSet.Attribute("Condition"));   // a -p: value wins
         Assert.Contains("'$(PublishAot)' == 'true'", (string?)instructionSet.Parent!.Attribute("Condition"));
+
+        var variants = project.Descendants("Target").Single(t => (string?)t.Attribute("Name") == "PublishInstructionSetVariants");
+        Assert.Equal("Publish", (string?)variants.Attribute("AfterTargets"));
+        var sets = variants.Descendants("_DendriteVariant").ToDictionary(v => (string)v.Attribute("Include")!, v => (string)v.Attribute("Isa")!);
+        Assert.Equal(new Dictionary<string, string> { ["avx2"] = "x86-64-v3", ["avx512"] = "x86-64-v4" }, sets);
     }
 
     [Fact]

@@ -137,6 +137,56 @@ public class PluginTests
     }
 
     [Fact]
+    public void A_run_file_whose_model_uses_the_plugin_s_layer_trains_predicts_with_class_names_and_exports()
+    {
+        // Two classes of 4-feature rows: the first feature's sign decides. The model's middle layer is the plugin's.
+        using var dir = new TempDirectory();
+        var rows = new List<string> { "a,b,c,d,label" };
+        var generator = new Random(3);
+        for (int i = 0; i < 200; i++)
+        {
+            var x = Enumerable.Range(0, 4).Select(_ => generator.NextDouble() * 2 - 1).ToArray();
+            rows.Add(string.Join(",", x.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture))) + "," + (x[0] > 0 ? "up" : "down"));
+        }
+        File.WriteAllLines(dir.File("signs.csv"), rows);
+        File.WriteAllText(dir.File("run.json"), """
+            {
+              "data": { "kind": "csv", "path": "signs.csv", "target": "label", "validation": 0.25 },
+              "model": { "type": "Sequential", "children": {
+                "0": { "type": "Linear", "in_features": 4, "out_features": 8 },
+                "1": { "type": "ScaledTanh", "init": 1 },
+                "2": { "type": "Linear", "in_features": 8, "out_features": 2 } } },
+              "optimizer": { "name": "adam", "lr": 0.05 },
+              "epochs": 30, "batch_size": 16, "seed": 2,
+              "outputs": { "out": "model" }
+            }
+            """);
+
+        var (code, output, error) = RunTool("train", dir.File("run.json"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("ScaledTanh", error);
+        Assert.Contains("--plugin", error);
+
+        (code, output, error) = RunTool("--plugin", PluginPath, "train", dir.File("run.json"));
+        Assert.True(code == 0, error + output);
+        string line = output.Split('\n').Single(l => l.StartsWith("Final validation accuracy: ", StringComparison.Ordinal));
+        Assert.True(double.Parse(line["Final validation accuracy: ".Length..line.IndexOf('%')], CultureInfo.InvariantCulture) >= 90, output);
+        string model = Path.Combine(dir.Path, "model", "model.safetensors");
+
+        File.WriteAllLines(dir.File("new.csv"), ["d,c,b,a", "0,0,0,0.9", "0,0,0,-0.9"]);
+        (code, output, error) = RunTool("predict", model, dir.File("new.csv"), "--plugin", PluginPath);
+        Assert.True(code == 0, error);
+        var predictions = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"new\.csv:2  up  ", predictions[0]);
+        Assert.Matches(@"new\.csv:3  down  ", predictions[1]);
+
+        (code, output, error) = RunTool("--plugin", PluginPath, "export", "onnx", model, dir.File("m.onnx"));
+        Assert.True(code == 0, error);
+        var (values, shape) = OnnxExportTests.RunOnnx(File.ReadAllBytes(dir.File("m.onnx")), Tensor.FromArray([0.9f, 0f, 0f, 0f], 1, 4));
+        Assert.Equal([1L, 2L], shape);
+    }
+
+    [Fact]
     public void The_plugin_option_is_repeatable_and_listed_in_help()
     {
         var (code, output, _) = RunTool("--help");
