@@ -148,7 +148,8 @@ public sealed record TrainingReport
             int cut = key.IndexOf('_', StringComparison.Ordinal);
             bool twin = cut > 0 && keys.Contains(key[(cut + 1)..]);
             string name = twin ? key[(cut + 1)..] : key;
-            string series = twin ? key[..cut] : "train";
+            // A key without a "PREFIX_" twin is a training figure, except the learning rate: a setting, not a score.
+            string series = twin ? key[..cut] : key == "lr" ? "learning rate" : "train";
             var group = groups.FirstOrDefault(g => g.Name == name);
             if (group.Series is null) groups.Add(group = (name, []));
             group.Series.Add((series, key));

@@ -47,6 +47,18 @@ public class TrainingReportTests
     }
 
     [Fact]
+    public void The_learning_rate_is_its_own_series_not_a_training_score()
+    {
+        var history = new History();
+        history.Add(new Dictionary<string, double> { ["loss"] = 0.9, ["lr"] = 1e-3 });
+        history.Add(new Dictionary<string, double> { ["loss"] = 0.5, ["lr"] = 5e-4 });
+        string html = new TrainingReport { History = history }.ToHtml();
+
+        Assert.Equal(["learning rate"], Regex.Matches(Chart(html, "lr"), "<text class=\"legend\"[^>]*>([^<]+)</text>").Select(m => m.Groups[1].Value));
+        Assert.Equal(["train"], Regex.Matches(Chart(html, "loss"), "<text class=\"legend\"[^>]*>([^<]+)</text>").Select(m => m.Groups[1].Value));
+    }
+
+    [Fact]
     public void The_page_is_self_contained()
     {
         var report = new TrainingReport
