@@ -44,8 +44,7 @@ public class NativeAotTests
     public void An_x64_publish_is_a_portable_binary_with_avx2_and_avx512_siblings()
     {
         var project = XDocument.Load(CliProject);
-        var instructionSet = project.Descendants("IlcInstructionSet").Single();
-        Assert.Equal("x86-64-v2", instructionSet.Value.Trim());
+        var instructionSet = project.Descendants("IlcInstructionSet").Single(e => e.Value.Trim() == "x86-64-v2");
         Assert.Contains("'$(IlcInstructionSet)' == ''", (string?)instructionSet.Attribute("Condition"));   // a -p: value wins
         Assert.Contains("'$(PublishAot)' == 'true'", (string?)instructionSet.Parent!.Attribute("Condition"));
 
