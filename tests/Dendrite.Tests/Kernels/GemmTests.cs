@@ -104,6 +104,7 @@ public class GemmTests
     [InlineData(200, 300, 600)] // several M blocks, N panels and K blocks
     [InlineData(1, 1000, 513)]  // a single row: parallel over N panels only
     [InlineData(97, 9, 1)]
+    [InlineData(520, 130, 1100)] // tall with few columns (a recurrent weight gradient): rows split over the threads
     public void Matches_the_reference_on_larger_shapes(int m, int n, int k)
     {
         Check(false, true, m, n, k, accumulate: false);
@@ -129,6 +130,7 @@ public class GemmTests
             data.Add(kernel, true, true, 130, 65, 1300);
             data.Add(kernel, false, true, 1, 1000, 513);
             data.Add(kernel, true, false, 333, 17, 129);
+            data.Add(kernel, true, false, 520, 130, 1100);
         }
         return data;
     }

@@ -78,6 +78,26 @@ public sealed partial class CpuBackend : Backend
         for (int d = 0; d < rank; d++) outDims[d] = xShape[perm[d]];
         var src = S(x);
         var dst = S(y);
+        // Trailing axes that stay in place form contiguous runs in both tensors (a batch-first sequence swapping its
+        // first two axes moves whole feature rows): copy those runs rather than one float at a time.
+        int kept = 0, run = 1;
+        while (kept < rank && perm[rank - 1 - kept] == rank - 1 - kept)
+        {
+            run *= xShape[rank - 1 - kept];
+            kept++;
+        }
+        if (kept > 0 && kept < rank && run >= 4)
+        {
+            int outer = rank - kept;
+            for (int i = 0; i < dst.Length; i += run)
+            {
+                int offset = 0;
+                for (int d = 0; d < outer; d++) offset += index[d] * inStrides[perm[d]];
+                src.Slice(offset, run).CopyTo(dst.Slice(i, run));
+                for (int d = outer - 1; d >= 0 && ++index[d] == outDims[d]; d--) index[d] = 0;
+            }
+            return;
+        }
         for (int i = 0; i < dst.Length; i++)
         {
             int offset = 0;

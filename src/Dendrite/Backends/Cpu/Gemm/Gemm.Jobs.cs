@@ -20,10 +20,10 @@ internal static partial class Gemm
         public bool TransA, TransB, Accumulate;
         public int M, N, K, KBlock, Mc, Lda, Ldb, Ldc;
         public float* A, B, C, PackedB;
-        public int PanelsA, PanelsB, PanelsPerChunk, NChunks, ColumnsPerTask;
+        public int PanelsA, PanelsB, PanelsPerChunk, NChunks, ColumnsPerTask, RowsPerTask;
         public (int Pc, int Kc, bool Acc) PackDepth;
 
-        public readonly Action<int> FewRowsColumns, PackBPanel, SharedPanelsBlock, PrivatePanelsChunk;
+        public readonly Action<int> FewRowsColumns, PackBPanel, SharedPanelsBlock, PrivatePanelsChunk, PrivateRowsChunk;
 
         private GemmJob()
         {
@@ -31,6 +31,7 @@ internal static partial class Gemm
             PackBPanel = RunPackBPanel;
             SharedPanelsBlock = RunSharedPanelsBlock;
             PrivatePanelsChunk = RunPrivatePanelsChunk;
+            PrivateRowsChunk = RunPrivateRowsChunk;
         }
 
         public void SetProduct(CpuIsa kernel, bool transA, bool transB, int m, int n, int k,
@@ -101,8 +102,7 @@ internal static partial class Gemm
             var local = t_packA ??= GC.AllocateUninitializedArray<float>(MCMax * KCMax, pinned: true);
             fixed (float* blockA = local)
             {
-                for (int i = i0; i < iEnd; i += mr)
-                    PackA(TransA, A, Lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
+                PackARows(TransA, A, Lda, i0, iEnd, pc, kc, mr, blockA);
                 float* tile = stackalloc float[TileScratch];
                 // ComputeBlock addresses row i's panel at base + i·kc: shift the base back by i0 rows.
                 ComputeBlock(Kernel, kc, blockA - (long)i0 * kc, PackedB, C, Ldc, m, N, mr, nr, i0, iEnd, p0, pEnd, acc, tile);
@@ -127,11 +127,42 @@ internal static partial class Gemm
                 {
                     int kc = Math.Min(kBlock, k - pc);
                     bool acc = Accumulate || pc > 0;
-                    for (int i = 0; i < m; i += mr) PackA(TransA, A, Lda, i, pc, Math.Min(mr, m - i), kc, mr, packedA + (long)i * kc);
+                    PackARows(TransA, A, Lda, 0, m, pc, kc, mr, packedA);
                     for (int p = p0; p < pEnd; p++)
                         PackB(TransB, B, Ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)(p - p0) * kc * nr);
                     for (int i0 = 0; i0 < m; i0 += mc)
                         ComputeBlock(kernel, kc, packedA, packedB - (long)p0 * kc * nr, C, Ldc, m, n, mr, nr, i0, Math.Min(m, i0 + mc), p0, pEnd, acc, tile);
+                }
+            }
+        }
+
+        /// <summary><see cref="MultiplyPrivateRows"/>: one range of C's rows through every K block.</summary>
+        private void RunPrivateRowsChunk(int chunk)
+        {
+            var kernel = Kernel;
+            var (mr, nr) = TileOf(kernel);
+            int n = N, k = K, kBlock = KBlock, mc = Mc, panelsB = PanelsB;
+            int r0 = chunk * RowsPerTask, r1 = Math.Min(M, r0 + RowsPerTask);
+            long sizeB = (long)panelsB * nr * kBlock, size = sizeB + (long)Math.Min(mc, r1 - r0 + mr) * kBlock;
+            var buffer = t_private;
+            if (buffer is null || buffer.Length < size) t_private = buffer = GC.AllocateUninitializedArray<float>((int)size);
+            float* tile = stackalloc float[TileScratch];
+            fixed (float* packedB = buffer)
+            {
+                float* blockA = packedB + sizeB;
+                for (int pc = 0; pc < k; pc += kBlock)
+                {
+                    int kc = Math.Min(kBlock, k - pc);
+                    bool acc = Accumulate || pc > 0;
+                    for (int p = 0; p < panelsB; p++)
+                        PackB(TransB, B, Ldb, pc, kc, p * nr, Math.Min(nr, n - p * nr), nr, packedB + (long)p * kc * nr);
+                    // A in MC blocks, each packed just before its products, so it is hot in L1/L2.
+                    for (int i0 = r0; i0 < r1; i0 += mc)
+                    {
+                        int iEnd = Math.Min(r1, i0 + mc);
+                        PackARows(TransA, A, Lda, i0, iEnd, pc, kc, mr, blockA);
+                        ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, C, Ldc, M, n, mr, nr, i0, iEnd, 0, panelsB, acc, tile);
+                    }
                 }
             }
         }

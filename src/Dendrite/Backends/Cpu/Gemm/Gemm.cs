@@ -174,8 +174,7 @@ internal static partial class Gemm
                     for (int i0 = 0; i0 < m; i0 += MCMax)
                     {
                         int iEnd = Math.Min(m, i0 + MCMax);
-                        for (int i = i0; i < iEnd; i += mr)
-                            PackA(transA, a, lda, i, pc, Math.Min(mr, iEnd - i), kc, mr, blockA + (long)(i - i0) * kc);
+                        PackARows(transA, a, lda, i0, iEnd, pc, kc, mr, blockA);
                         ComputeBlock(kernel, kc, blockA - (long)i0 * kc, packedB, c, ldc, m, n, mr, nr, i0, iEnd, 0, panelsB, acc, tile);
                     }
                 }
@@ -215,6 +214,15 @@ internal static partial class Gemm
         // With enough column panels and a small A (training and inference shapes: a batch of rows), each task packs the
         // B panels it alone uses, so they land in the cache of the core that runs it, and its own copy of A, which must
         // therefore be small (at most 1 MB packed). Large square products keep per-block tasks.
+        // A tall product with few columns (a recurrent layer's weight gradients: thousands of time-step rows reduced into
+        // a [4H, H] matrix) splits its rows instead: each task packs only its own rows of A, and B, small, once per task.
+        // Splitting the columns there would pack all of the big A once per task.
+        bool privateRows = threads > 1 && m >= 2 * n && m >= threads * 4 * mr && (long)panelsB * nr * Math.Min(k, kBlock) <= 1 << 18;
+        if (privateRows)
+        {
+            MultiplyPrivateRows(kernel, transA, transB, m, n, k, kBlock, mc, a, lda, b, ldb, c, ldc, accumulate, threads);
+            return;
+        }
         bool privateB = threads > 1 && panelsB >= 2 * threads && (long)m * Math.Min(k, kBlock) <= 1 << 18;
         if (privateB)
         {
@@ -264,9 +272,31 @@ internal static partial class Gemm
     /// <see cref="MultiplyPacked"/> reads them, missing rows zero. For callers that pack B themselves (a convolution unfolding its image
     /// straight into panels).
     /// </summary>
-    internal static unsafe void PackAPanels(bool transA, float* a, int lda, int m, int k0, int kc, int mr, float* dst)
+    internal static unsafe void PackAPanels(bool transA, float* a, int lda, int m, int k0, int kc, int mr, float* dst) =>
+        PackARows(transA, a, lda, 0, m, k0, kc, mr, dst);
+
+    /// <summary>
+    /// Packs rows [i0, iEnd) × k-range [k0, k0 + kc) of op(A) into MR-tall panels, the panel of row i at
+    /// dst + (i − i0)·kc.
+    /// </summary>
+    private static unsafe void PackARows(bool transA, float* a, int lda, int i0, int iEnd, int k0, int kc, int mr, float* dst)
     {
-        for (int i = 0; i < m; i += mr) PackA(transA, a, lda, i, k0, Math.Min(mr, m - i), kc, mr, dst + (long)i * kc);
+        int i = i0;
+        if (transA && mr == 8 && Vector256.IsHardwareAccelerated && iEnd - i0 >= 16)
+        {
+            // op(A) = Aᵀ: A's row k holds op(A)'s column k, so walk A row by row and deal each row's 8-float pieces to
+            // the panels. Panel by panel would read each row's cache lines once per 8 floats, far apart (lda) and
+            // evicted again before the next panel comes back for the rest of the line.
+            int panels = (iEnd - i0) / 8;
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* src = a + (long)(k0 + kk) * lda + i0;
+                float* d = dst + kk * 8;
+                for (int p = 0; p < panels; p++) Vector256.Store(Vector256.Load(src + p * 8), d + (long)p * 8 * kc);
+            }
+            i += panels * 8;
+        }
+        for (; i < iEnd; i += mr) PackA(transA, a, lda, i, k0, Math.Min(mr, iEnd - i), kc, mr, dst + (long)(i - i0) * kc);
     }
 
     /// <summary>Packs every column of B [k-range [k0, k0 + kc), n] (row-major, not transposed) into NR-wide panels, as <see cref="MultiplyPacked"/> reads them.</summary>
@@ -310,6 +340,22 @@ internal static partial class Gemm
         job.Clear();
     }
 
+    /// <summary>
+    /// Products with many more rows than columns and a small B: each of <paramref name="tasks"/> tasks takes an equal
+    /// range of rows (whole MR tiles) through every K block, packing its own rows of A and its own copy of all of B.
+    /// </summary>
+    private static unsafe void MultiplyPrivateRows(CpuIsa kernel, bool transA, bool transB, int m, int n, int k, int kBlock,
+        int mc, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, int tasks)
+    {
+        var (mr, nr) = TileOf(kernel);
+        int tiles = (m + mr - 1) / mr;
+        var job = GemmJob.Current;
+        job.SetProduct(kernel, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        (job.KBlock, job.Mc, job.PanelsB, job.RowsPerTask) = (kBlock, mc, (n + nr - 1) / nr, (tiles + tasks - 1) / tasks * mr);
+        Threading.For((m + job.RowsPerTask - 1) / job.RowsPerTask, job.PrivateRowsChunk);
+        job.Clear();
+    }
+
     /// <summary>Rows [i0, iEnd) × column panels [p0, pEnd) of C from packed panels: B panel outer, so it stays in L1/L2.</summary>
     private static unsafe void ComputeBlock(CpuIsa kernel, int kc, float* packedA, float* packedB, float* c, int ldc,
         int m, int n, int mr, int nr, int i0, int iEnd, int p0, int pEnd, bool acc, float* tile)
@@ -346,6 +392,22 @@ internal static partial class Gemm
                 for (; kDone + 8 <= kc; kDone += 8) Transpose8x8(src + kDone, lda, dst + (long)kDone * mr, mr);
             for (int kk = kDone; kk < kc; kk++)
                 for (int r = 0; r < rows; r++) dst[kk * mr + r] = src[(long)r * lda + kk];
+        }
+        else if (rows == 8 && mr == 8 && Vector256.IsHardwareAccelerated)
+        {
+            // op(A) = Aᵀ (a weight gradient's activations or output gradients): a panel row is 8 contiguous floats.
+            for (int kk = 0; kk < kc; kk++) Vector256.Store(Vector256.Load(a + (long)(k0 + kk) * lda + i0), dst + kk * 8);
+        }
+        else if (rows == 6 && mr == 6 && Vector128.IsHardwareAccelerated)
+        {
+            for (int kk = 0; kk < kc; kk++)
+            {
+                float* src = a + (long)(k0 + kk) * lda + i0;
+                float* d = dst + kk * 6;
+                Vector128.Store(Vector128.Load(src), d);
+                d[4] = src[4];
+                d[5] = src[5];
+            }
         }
         else
         {
