@@ -52,6 +52,11 @@ public sealed partial class CpuBackend : Backend
 
     public override void CopyBlocks(Storage x, int xOffset, int xStride, Storage y, int yOffset, int yStride, int blockLength, int count)
     {
+        if (count > 1 && BulkRows.Worth((long)blockLength * count))
+        {
+            BulkRows.Current.CopyBlocks((CpuStorage)x, xOffset, xStride, (CpuStorage)y, yOffset, yStride, blockLength, count);
+            return;
+        }
         var src = S(x);
         var dst = S(y);
         for (int i = 0; i < count; i++)
@@ -214,6 +219,11 @@ public sealed partial class CpuBackend : Backend
             dst.Clear();
             return;
         }
+        if (columns >= 32 && BulkRows.Worth((long)rows * columns))
+        {
+            BulkRows.Current.SumRows((CpuStorage)x, rows, columns, (CpuStorage)y);
+            return;
+        }
         src[..columns].CopyTo(dst);
         for (int r = 1; r < rows; r++) TensorPrimitives.Add(dst, src.Slice(r * columns, columns), dst);
     }
@@ -255,6 +265,11 @@ public sealed partial class CpuBackend : Backend
 
     public override void RepeatRows(Storage row, int rows, Storage y)
     {
+        if (rows > 1 && BulkRows.Worth((long)rows * row.Length))
+        {
+            BulkRows.Current.RepeatRows((CpuStorage)row, rows, (CpuStorage)y);
+            return;
+        }
         var r = S(row);
         var dst = S(y);
         for (int i = 0; i < rows; i++) r.CopyTo(dst.Slice(i * r.Length, r.Length));
