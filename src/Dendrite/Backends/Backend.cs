@@ -365,14 +365,16 @@ public abstract class Backend
     /// One direction of a recurrent layer over all its steps, in the direction's order: for each step t, save the state
     /// entering it (<see cref="RecurrentStep.HiddenIn"/>, <see cref="RecurrentStep.CellIn"/>), add W_hh·h to the gates
     /// (GRU: into <see cref="RecurrentStep.HiddenProjection"/>, from b_hh), then <see cref="RecurrentForwardStep"/>.
-    /// <see cref="RecurrentStep.Gates"/> holds the input projection of every step on entry; <see cref="RecurrentStep.H"/>
+    /// <see cref="RecurrentStep.Gates"/> holds the input projection of every step on entry, or, with
+    /// <see cref="RecurrentStep.Input"/>, receives it first (<see cref="ProjectInput"/>); <see cref="RecurrentStep.H"/>
     /// (and C) the initial state, and the final one on return. This default is the step-by-step loop; a backend may
-    /// instead run each batch row's whole sequence at once, since rows never mix.
+    /// instead run each batch row's whole sequence at once, since rows never mix, and project each step's input there.
     /// </summary>
     public virtual void RecurrentForwardDirection(in RecurrentStep s)
     {
         int n = s.Batch, hs = s.Hidden, gh = s.GateWidth, nh = n * hs;
         var w = s.WeightHh ?? throw new ArgumentException("RecurrentForwardDirection: W_hh is missing.");
+        if (s.Input is not null) ProjectInput(s);
         for (int k = 0; k < s.Steps; k++)
         {
             int t = s.Direction == 1 ? s.Steps - 1 - k : k;
@@ -391,6 +393,18 @@ public abstract class Backend
             }
             RecurrentForwardStep(s with { Time = t });
         }
+    }
+
+    /// <summary>
+    /// The input projection of every step of a direction at once: Gates [T·N, G·H] = bias + Input · W_ihᵀ, one GEMM.
+    /// </summary>
+    protected void ProjectInput(in RecurrentStep s)
+    {
+        int rows = s.Steps * s.Batch, gh = s.GateWidth, inputSize = s.InputSize;
+        var wih = s.WeightIh ?? throw new ArgumentException("RecurrentForwardDirection: W_ih is missing.");
+        if (s.BiasGates is not null) RepeatRows(s.BiasGates, rows, s.Gates);
+        Gemm(false, true, rows, gh, inputSize, s.Input!, 0, inputSize, wih, 0, inputSize, s.Gates, 0, gh,
+            accumulate: s.BiasGates is not null);
     }
 
     /// <summary>

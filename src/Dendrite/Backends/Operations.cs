@@ -114,6 +114,21 @@ public readonly record struct RecurrentStep
     /// <summary>GRU [G·H]: b_hh, kept out of the input projection (the n gate needs W_hn·h + b_hn apart); null without bias.</summary>
     public Storage? BiasHh { get; init; }
 
+    /// <summary>
+    /// [T, N, I]: the layer's input, for <see cref="Backend.RecurrentForwardDirection"/> to project itself
+    /// (<see cref="Gates"/> is then written, not read, on entry). Null: <see cref="Gates"/> already holds the projection.
+    /// </summary>
+    public Storage? Input { get; init; }
+
+    /// <summary>I: the width of one row of <see cref="Input"/>.</summary>
+    public int InputSize { get; init; }
+
+    /// <summary>[G·H, I]: W_ih, with <see cref="Input"/>.</summary>
+    public Storage? WeightIh { get; init; }
+
+    /// <summary>[G·H]: the bias of the input projection, with <see cref="Input"/> (b_ih + b_hh; GRU: b_ih); null without bias.</summary>
+    public Storage? BiasGates { get; init; }
+
     /// <summary>The direction starts from h = 0 (no h0): its first step's W_hh·h is zero and is skipped.</summary>
     public bool ZeroInitialState { get; init; }
 

@@ -11,9 +11,10 @@ namespace Dendrite;
 /// Layouts (T steps, N batch, I input, H hidden, G gates: 1 RNN, 4 LSTM, 3 GRU, D directions):
 /// x [T, N, I]; per direction W_ih [G·H, I], W_hh [G·H, H], b_ih and b_hh [G·H]; mask [N, T] (1 = step present).
 /// The node's output packs, flat: y [T, N, D·H], then h_n [D, N, H], then (LSTM) c_n [D, N, H].
-/// Forward per direction: the input projection of all T steps is one GEMM; then the backend runs the steps
-/// (<see cref="Backend.RecurrentForwardDirection"/>): each is one GEMM for all gates (W_hh·h, accumulated onto the
-/// projection) and one fused pass over the row. Backward per direction: the backend runs the steps back
+/// Forward per direction: the backend runs the steps (<see cref="Backend.RecurrentForwardDirection"/>), given the input,
+/// W_ih and the bias: by default the input projection of all T steps is one GEMM, then each step is one GEMM for all
+/// gates (W_hh·h, accumulated onto the projection) and one fused pass over the row; the CPU projects each step's input
+/// in the same product as W_hh·h. Backward per direction: the backend runs the steps back
 /// (<see cref="Backend.RecurrentBackwardDirection"/>), each one fused pass and one GEMM (dh_prev = dGates·W_hh); the
 /// weight gradients, bias gradients and dx are then single GEMMs or sums over all T·N rows.
 /// A masked step (mask 0) leaves the state as it was and outputs 0, so padding changes nothing, in either direction.
@@ -121,15 +122,13 @@ internal sealed class RecurrentLayer
             }
             if (gru) _hpN[d] = Empty(rows * _hidden);
 
-            // The input projection of every step at once; b_hh joins b_ih except for GRU, whose n gate needs it apart.
+            // The input projection's bias: b_hh joins b_ih except for GRU, whose n gate needs it apart. The backend
+            // projects the input (all steps at once, or step by step beside W_hh·h).
             if (biasRow is not null)
             {
                 if (gru) b.Copy(BiasIh(d)!.Storage, biasRow.Storage);
                 else b.Binary(BinaryOp.Add, BiasIh(d)!.Storage, [gh], BiasHh(d)!.Storage, [gh], biasRow.Storage, [gh]);
-                b.RepeatRows(biasRow.Storage, rows, gates.Storage);
             }
-            b.Gemm(false, true, rows, gh, _inputSize, _x.Storage, 0, _inputSize, WeightIh(d).Storage, 0, _inputSize,
-                gates.Storage, 0, gh, accumulate: biasRow is not null);
 
             if (h0 is null) b.Fill(h.Storage, 0f);
             else b.CopyBlocks(h0.Storage, d * nh, 0, h.Storage, 0, 0, nh, 1);
@@ -143,6 +142,7 @@ internal sealed class RecurrentLayer
             {
                 H = h.Storage, C = c?.Storage, HiddenProjection = hp?.Storage, HiddenIn = _hIn[d].Storage, CellIn = _cIn[d]?.Storage,
                 WeightHh = WeightHh(d).Storage, BiasHh = gru && _hasBias ? BiasHh(d)!.Storage : null,
+                Input = _x.Storage, InputSize = _inputSize, WeightIh = WeightIh(d).Storage, BiasGates = biasRow?.Storage,
                 ZeroInitialState = _zeroInitialState,
             });
             b.CopyBlocks(h.Storage, 0, 0, packed.Storage, OutputLength + d * nh, 0, nh, 1);

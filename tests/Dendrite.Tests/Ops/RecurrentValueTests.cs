@@ -74,6 +74,29 @@ public abstract class RecurrentValueTests : DeviceTests
         }
     }
 
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("rnn")]
+    public void Bias_free_layers_give_what_zero_biases_give(string cell)
+    {
+        // A batch of 20 takes the CPU's row-split path, where each step projects its input without a bias row.
+        var g = new Generator(9);
+        var module = Create(cell, 3, 5, 1, bidirectional: true, g);
+        module.To(Device);
+        var x = On(Tensor.Randn(new Shape(6, 20, 3), g));
+        var withBias = module.FlatWeights.Select((w, i) => (i % 4 < 2 ? w.Detach().Clone() : On(Tensor.Zeros(w.Shape))).RequireGrad()).ToArray();
+        var withoutBias = withBias.Where((_, i) => i % 4 < 2).Select(w => w.Detach().Clone().RequireGrad()).ToArray();
+        var biased = Run(cell, x, null, null, withBias, 1, true, null, batchFirst: false);
+        var free = Run(cell, x, null, null, withoutBias, 1, true, null, batchFirst: false);
+        AssertClose(biased.Output, free.Output, 1e-6f, $"{cell}: output");
+        AssertClose(biased.H, free.H, 1e-6f, $"{cell}: h_n");
+        F.Sum(F.Mul(biased.Output, biased.Output)).Backward();
+        F.Sum(F.Mul(free.Output, free.Output)).Backward();
+        for (int i = 0; i < withoutBias.Length; i++)
+            AssertClose(withBias[i / 2 * 4 + i % 2].Grad!, withoutBias[i].Grad!, 1e-5f, $"{cell}: weight {i}");
+    }
+
     [Fact]
     public void One_LSTM_step_gives_the_hand_computed_state()
     {

@@ -8,8 +8,20 @@ public sealed partial class CpuBackend
 
     public override void RecurrentForwardDirection(in RecurrentStep s)
     {
-        if (SequenceRunner.SplitsWell(s)) SequenceRunner.Current.Run(s, forward: true);
-        else base.RecurrentForwardDirection(s);
+        if (!SequenceRunner.SplitsWell(s))
+        {
+            base.RecurrentForwardDirection(s);
+        }
+        else if (s.Input is not null && s.HiddenProjection is not null)
+        {
+            // GRU keeps W_hn·h apart from the input's n part, so its input is projected beforehand, all steps at once.
+            ProjectInput(s);
+            SequenceRunner.Current.Run(s with { Input = null }, forward: true);
+        }
+        else
+        {
+            SequenceRunner.Current.Run(s, forward: true);
+        }
     }
 
     public override void RecurrentBackwardDirection(in RecurrentStep s)
@@ -23,8 +35,14 @@ public sealed partial class CpuBackend
     /// (their W_hh product, then their cell pass), since a row's state never depends on another row's. The step-by-step
     /// default forks and joins twice per step and packs W_hh in every product; here W_hh is packed once per direction
     /// and the threads never wait for each other until the sequence ends. The products go through the GEMM's own
-    /// K blocks and micro-kernels, so every value is summed as the default's are.
+    /// K blocks and micro-kernels, and no value depends on the thread count.
     /// </summary>
+    /// <remarks>
+    /// Given the input (<see cref="RecurrentStep.Input"/>, LSTM and RNN), a step's gates are one product of its rows of
+    /// [x_t | h] with [W_ih | W_hh]ᵀ onto the bias, packed once per direction: the input projection of all steps at once
+    /// would write the whole gate buffer (T·N rows of 4H) and read it back, and its short K (the input width) runs the
+    /// micro-kernel far below its peak. Here a step's gate rows stay in the core's cache from product to cell pass.
+    /// </remarks>
     private sealed unsafe class SequenceRunner
     {
         [ThreadStatic] private static SequenceRunner? t_current;
@@ -39,8 +57,10 @@ public sealed partial class CpuBackend
 
         private RecurrentStep _step;
         private CpuIsa _kernel;
-        private int _rowsPerChunk;
+        private int _rowsPerChunk, _depth;
         private float[] _packedWeight = [];
+        private float[] _joinedWeight = []; // [W_ih | W_hh] [G·H, I + H], when the steps project their input
+        private float[] _stepRows = [];     // per chunk: its rows of [x_t | h], [rows, I + H]
         private readonly Action<int> _forwardChunk, _backwardChunk;
 
         private SequenceRunner()
@@ -57,12 +77,30 @@ public sealed partial class CpuBackend
             int threads = Threading.Available;
             _rowsPerChunk = ((s.Batch + threads - 1) / threads + mr - 1) / mr * mr;
             int chunks = (s.Batch + _rowsPerChunk - 1) / _rowsPerChunk;
-            // Forward multiplies h [N, H] by W_hhᵀ; backward dGates [N, G·H] by W_hh.
+            // Forward multiplies h [N, H] by W_hhᵀ (or [x_t | h] by [W_ih | W_hh]ᵀ); backward dGates [N, G·H] by W_hh.
+            bool project = forward && s.Input is not null;
             int k = forward ? s.Hidden : s.GateWidth, n = forward ? s.GateWidth : s.Hidden;
+            if (project) k += s.InputSize;
+            _depth = k;
             int length = Cpu.Gemm.PackedBLength(_kernel, k, n);
             if (_packedWeight.Length < length) _packedWeight = GC.AllocateUninitializedArray<float>(length, pinned: true);
-            fixed (float* w = S(s.WeightHh!), packed = _packedWeight)
-                Cpu.Gemm.PackWholeB(_kernel, transB: forward, w, s.Hidden, k, n, packed);
+            if (project)
+            {
+                int gh = s.GateWidth, inputSize = s.InputSize, hs = s.Hidden;
+                if (_joinedWeight.Length < gh * k) _joinedWeight = GC.AllocateUninitializedArray<float>(gh * k, pinned: true);
+                var wih = S(s.WeightIh!);
+                var whh = S(s.WeightHh!);
+                for (int r = 0; r < gh; r++)
+                {
+                    wih.Slice(r * inputSize, inputSize).CopyTo(_joinedWeight.AsSpan(r * k));
+                    whh.Slice(r * hs, hs).CopyTo(_joinedWeight.AsSpan(r * k + inputSize));
+                }
+                int rowsLength = chunks * _rowsPerChunk * k;
+                if (_stepRows.Length < rowsLength) _stepRows = GC.AllocateUninitializedArray<float>(rowsLength, pinned: true);
+            }
+            Span<float> weight = project ? _joinedWeight : S(s.WeightHh!);
+            fixed (float* w = weight, packed = _packedWeight)
+                Cpu.Gemm.PackWholeB(_kernel, transB: forward, w, project ? k : s.Hidden, k, n, packed);
             Threading.For(chunks, forward ? _forwardChunk : _backwardChunk, parallel: chunks > 1);
             _step = default; // drop the storages
         }
@@ -91,6 +129,27 @@ public sealed partial class CpuBackend
                         else if (fromZero) hpRows.Clear();
                         if (!fromZero)
                             Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, gh, hs, hPtr, hs, packed, hpPtr, gh, accumulate: s.BiasHh is not null);
+                    }
+                    else if (s.Input is not null)
+                    {
+                        // This step's rows of [x_t | h] side by side, then gates = bias + [x_t | h]·[W_ih | W_hh]ᵀ.
+                        int inputSize = s.InputSize, depth = _depth;
+                        var input = S(s.Input);
+                        var joined = _stepRows.AsSpan(chunk * _rowsPerChunk * depth, rows * depth);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            input.Slice((t * n + r0 + r) * inputSize, inputSize).CopyTo(joined.Slice(r * depth));
+                            h.Slice((r0 + r) * hs, hs).CopyTo(joined.Slice(r * depth + inputSize));
+                        }
+                        float* gateRows = gates + (long)t * n * gh;
+                        if (s.BiasGates is not null)
+                        {
+                            var bias = S(s.BiasGates);
+                            for (int r = r0; r < r1; r++) bias.CopyTo(new Span<float>(gateRows + (long)r * gh, gh));
+                        }
+                        fixed (float* a = joined)
+                            Cpu.Gemm.MultiplyRowsPrepacked(_kernel, 0, rows, gh, depth, a, depth, packed, gateRows + (long)r0 * gh, gh,
+                                accumulate: s.BiasGates is not null);
                     }
                     else if (!fromZero)
                     {
