@@ -147,6 +147,11 @@ public partial class BackendAgreementTests
                 Exact = true,
             };
         }
+        // Megabytes: the CPU splits these rows over the threads.
+        yield return new("RepeatRows 517×700", g => [Normal(g, 517), Unwritten(517 * 700)],
+            (b, s) => b.RepeatRows(s[0], 700, s[1])) { Exact = true };
+        yield return new("CopyBlocks 700×400 strided", g => [Normal(g, 3 + 699 * 411 + 400), Unwritten(1 + 699 * 403 + 400)],
+            (b, s) => b.CopyBlocks(s[0], 3, 411, s[1], 1, 403, 400, 700)) { Exact = true };
         // Concatenation's blocks: 5 blocks of 7 read at stride 17 from offset 3, written at stride 9 from offset 2.
         yield return new("CopyBlocks 5×7 strided", g => [Normal(g, 3 + 4 * 17 + 7), Unwritten(2 + 4 * 9 + 7)],
             (b, s) => b.CopyBlocks(s[0], 3, 17, s[1], 2, 9, 7, 5)) { Exact = true };
@@ -155,9 +160,10 @@ public partial class BackendAgreementTests
         yield return new("FillBlocks 7×17", g => [Unwritten(7 * 17)],
             (b, s) => b.FillBlocks([1f, 0f, 2.5f, -1f, 0f, 3f, 7f], 17, s[0])) { Exact = true };
 
-        // The last three keep trailing axes in place (the CPU copies them as runs: 6, 4·5 and, below its threshold, 2).
-        int[][] shapes = [[7, 1, 5], [2, 3, 4, 5], [17], [3, 17, 2], [3, 5, 6], [2, 3, 4, 5], [4, 3, 2]];
-        int[][] perms = [[2, 0, 1], [3, 1, 0, 2], [0], [1, 2, 0], [1, 0, 2], [1, 0, 2, 3], [1, 0, 2]];
+        // The last four keep trailing axes in place (the CPU copies them as runs: 6, 4·5, below its threshold 2, and
+        // 60 in a tensor big enough to split the runs over the threads).
+        int[][] shapes = [[7, 1, 5], [2, 3, 4, 5], [17], [3, 17, 2], [3, 5, 6], [2, 3, 4, 5], [4, 3, 2], [64, 70, 60]];
+        int[][] perms = [[2, 0, 1], [3, 1, 0, 2], [0], [1, 2, 0], [1, 0, 2], [1, 0, 2, 3], [1, 0, 2], [1, 0, 2]];
         for (int i = 0; i < shapes.Length; i++)
         {
             var (shape, perm) = (shapes[i], perms[i]);
@@ -328,7 +334,8 @@ public partial class BackendAgreementTests
                 }) { Exact = true };
         }
 
-        foreach (var (rows, columns) in new[] { (17, 63), (1, 7), (65, 1), (0, 5) })
+        // The last two are big enough for the CPU to split the columns over the threads (one with a ragged last range).
+        foreach (var (rows, columns) in new[] { (17, 63), (1, 7), (65, 1), (0, 5), (600, 512), (700, 517) })
             yield return new($"SumRows [{rows},{columns}]", g => [Normal(g, rows * columns), Unwritten(columns)],
                 (b, s) => b.SumRows(s[0], rows, columns, s[1])) { Terms = Math.Max(rows, 1) };
     }

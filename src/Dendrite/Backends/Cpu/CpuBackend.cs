@@ -93,14 +93,15 @@ public sealed partial class CpuBackend : Backend
         }
         if (kept > 0 && kept < rank && run >= 4)
         {
-            int outer = rank - kept;
-            for (int i = 0; i < dst.Length; i += run)
+            int outer = rank - kept, runs = dst.Length / run;
+            if (runs > 1 && BulkRows.Worth(dst.Length) && outer <= BulkRows.MaxRank)
             {
-                int offset = 0;
-                for (int d = 0; d < outer; d++) offset += index[d] * inStrides[perm[d]];
-                src.Slice(offset, run).CopyTo(dst.Slice(i, run));
-                for (int d = outer - 1; d >= 0 && ++index[d] == outDims[d]; d--) index[d] = 0;
+                Span<int> strides = stackalloc int[outer];
+                for (int d = 0; d < outer; d++) strides[d] = inStrides[perm[d]];
+                BulkRows.Current.PermuteRuns((CpuStorage)x, (CpuStorage)y, outDims[..outer], strides, run);
+                return;
             }
+            CopyRuns(src, dst, outDims[..outer], inStrides, perm, run, 0, runs);
             return;
         }
         for (int i = 0; i < dst.Length; i++)
@@ -109,6 +110,29 @@ public sealed partial class CpuBackend : Backend
             for (int d = 0; d < rank; d++) offset += index[d] * inStrides[perm[d]];
             dst[i] = src[offset];
             for (int d = rank - 1; d >= 0 && ++index[d] == outDims[d]; d--) index[d] = 0;
+        }
+    }
+
+    /// <summary>
+    /// Runs [first, end) of a permutation whose trailing axes stay in place: run r of y (its index over
+    /// <paramref name="outerDims"/>, the leading output axes) comes from the input offset Σ index[d]·inStride[perm[d]].
+    /// </summary>
+    internal static void CopyRuns(ReadOnlySpan<float> src, Span<float> dst, ReadOnlySpan<int> outerDims, ReadOnlySpan<int> inStrides,
+        ReadOnlySpan<int> perm, int run, int first, int end)
+    {
+        int outer = outerDims.Length;
+        Span<int> index = stackalloc int[outer];
+        for (int d = outer - 1, rest = first; d >= 0; d--)
+        {
+            index[d] = rest % outerDims[d];
+            rest /= outerDims[d];
+        }
+        for (int r = first; r < end; r++)
+        {
+            int offset = 0;
+            for (int d = 0; d < outer; d++) offset += index[d] * inStrides[perm[d]];
+            src.Slice(offset, run).CopyTo(dst.Slice(r * run, run));
+            for (int d = outer - 1; d >= 0 && ++index[d] == outerDims[d]; d--) index[d] = 0;
         }
     }
 

@@ -15,15 +15,21 @@ internal sealed class BulkRows
 
     public static BulkRows Current => t_current ??= new BulkRows();
 
+    /// <summary>The most leading axes <see cref="PermuteRuns"/> takes.</summary>
+    public const int MaxRank = 8;
+
     private CpuStorage? _x, _y;
+    private readonly int[] _outerDims = new int[MaxRank], _inStrides = new int[MaxRank], _identity = [0, 1, 2, 3, 4, 5, 6, 7];
+    private int _outer;
     private int _xOffset, _xStride, _yOffset, _yStride, _length, _count, _tasks;
-    private readonly Action<int> _repeat, _sumColumns, _copyBlocks;
+    private readonly Action<int> _repeat, _sumColumns, _copyBlocks, _permuteRuns;
 
     private BulkRows()
     {
         _repeat = RepeatTask;
         _sumColumns = SumColumnsTask;
         _copyBlocks = CopyBlocksTask;
+        _permuteRuns = PermuteRunsTask;
     }
 
     /// <summary>Whether <paramref name="floats"/> moved are worth splitting on this thread.</summary>
@@ -49,6 +55,19 @@ internal sealed class BulkRows
     {
         (_x, _y, _xOffset, _xStride, _yOffset, _yStride, _length, _count) = (x, y, xOffset, xStride, yOffset, yStride, blockLength, count);
         Run(count, _copyBlocks);
+    }
+
+    /// <summary>
+    /// A permutation that keeps its trailing axes (runs of <paramref name="run"/> floats): y's run over the leading
+    /// output axes <paramref name="outerDims"/> comes from Σ index[d]·<paramref name="inStrides"/>[d] in x.
+    /// </summary>
+    public void PermuteRuns(CpuStorage x, CpuStorage y, ReadOnlySpan<int> outerDims, ReadOnlySpan<int> inStrides, int run)
+    {
+        (_x, _y, _length, _outer) = (x, y, run, outerDims.Length);
+        outerDims.CopyTo(_outerDims);
+        inStrides.CopyTo(_inStrides);
+        _count = y.Span.Length / run;
+        Run(_count, _permuteRuns);
     }
 
     private void Run(int units, Action<int> task)
@@ -85,6 +104,13 @@ internal sealed class BulkRows
         src.Slice(c0, width).CopyTo(dst);
         for (int r = 1; r < rows; r++)
             System.Numerics.Tensors.TensorPrimitives.Add(dst, src.Slice(r * columns + c0, width), dst);
+    }
+
+    private void PermuteRunsTask(int task)
+    {
+        var (start, end) = Range(task, _count);
+        CpuBackend.CopyRuns(_x!.Span, _y!.Span, _outerDims.AsSpan(0, _outer), _inStrides.AsSpan(0, _outer), _identity.AsSpan(0, _outer),
+            _length, start, end);
     }
 
     private void CopyBlocksTask(int task)
