@@ -38,12 +38,6 @@ public static class Convolution
                 Winograd.Forward(g, x, w, hasBias ? b : null, y, prepacked);
                 return;
             }
-            if (g.Batch < Threading.Available && g.Groups == 1 && g.PatchSize <= FewTaps
-                && 2.0 * g.ColumnChannels * g.OutSize * g.PatchSize >= FewTapsParallelFlops)
-            {
-                ForwardFewTapsByChannels(g, isa, x, w, b, hasBias, y);
-                return;
-            }
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
             {
                 ForwardByPositions(g, x, w, b, hasBias, y);
@@ -70,40 +64,6 @@ public static class Convolution
                         TensorPrimitives.Add(row, b[c], row);
                     }
             });
-        }
-    }
-
-    /// <summary>Below this much work (2·channels·positions·taps) a few-taps sample is not worth a fork-join.</summary>
-    private const double FewTapsParallelFlops = 2e5;
-
-    /// <summary>
-    /// <see cref="Forward"/> of a few-taps convolution (a first layer over a one-channel image) for fewer samples than
-    /// threads (batch-1 inference): the caller unfolds each sample once (a few taps make small columns) and the threads
-    /// split its output channels, so the next layer's channel split finds them in the same core's cache. Every value
-    /// is summed as the per-sample path sums it.
-    /// </summary>
-    private static unsafe void ForwardFewTapsByChannels(in ConvGeometry g, CpuIsa isa, float* x, float* w, float* b, bool hasBias,
-        float* y)
-    {
-        int m = g.ColumnChannels, positions = g.OutSize, taps = g.PatchSize, tasks = Math.Min(m, Threading.NumThreads);
-        for (int sample = 0; sample < g.Batch; sample++)
-        {
-            fixed (float* pc = ImageColumns(g, x, sample, 0))
-            {
-                float* cols = pc, yn = y + (long)sample * m * positions;
-                Threading.For(tasks, task =>
-                {
-                    int o0 = (int)((long)task * m / tasks), o1 = (int)((long)(task + 1) * m / tasks);
-                    MultiplyFewTaps(isa, o1 - o0, positions, taps, new ReadOnlySpan<float>(w + (long)o0 * taps, (o1 - o0) * taps),
-                        new ReadOnlySpan<float>(cols, taps * positions), new Span<float>(yn + (long)o0 * positions, (o1 - o0) * positions));
-                    if (hasBias)
-                        for (int o = o0; o < o1; o++)
-                        {
-                            var row = new Span<float>(yn + (long)o * positions, positions);
-                            TensorPrimitives.Add(row, b[o], row);
-                        }
-                });
-            }
         }
     }
 
