@@ -21,6 +21,7 @@ public class ConvolutionIsaTests
         (3, 33, 6, 30, 16, 2),    // rows of 32 out: two whole 8-lane halves
         (2, 16, 19, 21, 33, 1),   // 19 × 21 out: 11 tiles a row, the second half holds three
         (2, 17, 28, 28, 5, 0),    // the W2 net's 26 × 26 output, 13 tiles a row
+        (1, 1, 28, 28, 32, 0),    // the W2 net's first layer at batch 1: few taps, output channels split over the cores
     ];
 
     public static TheoryData<string, int> Cases()

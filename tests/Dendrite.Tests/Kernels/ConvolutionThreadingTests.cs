@@ -19,6 +19,8 @@ public class ConvolutionThreadingTests
         { 1, 32, 26, 26, 64, 3, 1, 0, 1 },  // the W2 net's second layer at batch 1
         { 1, 130, 6, 7, 9, 3, 1, 1, 1 },     // K = 1,170: more than one K block
         { 1, 4, 1, 37, 6, 5, 3, 2, 1 },      // a 1-D signal
+        { 1, 1, 28, 28, 32, 3, 1, 0, 1 },    // the W2 net's first layer at batch 1: few taps, output channels split
+        { 1, 8, 30, 30, 41, 1, 1, 0, 1 },    // pointwise at batch 1: the image is the columns, 41 channels split
     };
 
     [Theory]

@@ -87,6 +87,33 @@ public class GemmTests
                     Check(transA, transB, m, n, k, accumulate: (m + n + k) % 2 == 0);
     }
 
+    public static TheoryData<string, bool> KernelsAndAccumulate()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var kernel in Enum.GetNames<CpuIsa>())
+            foreach (bool accumulate in new[] { false, true })
+                data.Add(kernel, accumulate);
+        return data;
+    }
+
+    /// <summary>
+    /// The few-rows path (batch-1 inference: M below 4, B read in place) with each instruction set's four-column dot
+    /// products forced: K around every vector width and unrolled step (8, 16, 32 floats) and its tails, N with and
+    /// without a tail of single columns, and B wider than its rows (a strided weight).
+    /// </summary>
+    [Theory, MemberData(nameof(KernelsAndAccumulate))]
+    public void The_few_rows_path_matches_the_reference_for_every_kernel(string kernel, bool accumulate)
+    {
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(kernel));
+        foreach (int m in new[] { 1, 2, 3 })
+            foreach (int n in new[] { 1, 4, 5, 8, 37, 130 })
+                foreach (int k in new[] { 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 100, 784 })
+                {
+                    Check(false, true, m, n, k, accumulate);
+                    Check(true, true, m, n, k, accumulate, pad: 3);
+                }
+    }
+
     [Theory, MemberData(nameof(Variants))]
     public void Matches_the_reference_with_a_K_longer_than_one_block(bool transA, bool transB, bool accumulate)
     {
@@ -129,6 +156,8 @@ public class GemmTests
             data.Add(kernel, false, false, 200, 300, 600);
             data.Add(kernel, true, true, 130, 65, 1300);
             data.Add(kernel, false, true, 1, 1000, 513);
+            data.Add(kernel, false, true, 3, 130, 1001); // few rows, dot products: column groups of four split over threads
+            data.Add(kernel, false, true, 1, 34, 9216);  // few rows, a long K: just above the parallel threshold
             data.Add(kernel, true, false, 333, 17, 129);
             data.Add(kernel, true, false, 520, 130, 1100);
         }

@@ -62,8 +62,7 @@ internal static partial class Gemm
                 if (TransB)
                 {
                     int j = j0;
-                    if (Vector512.IsHardwareAccelerated)
-                        for (; j + 4 <= j1; j += 4) Dot4(a + (long)i * lda, b + (long)j * ldb, ldb, k, c + (long)i * ldc + j, accumulate);
+                    for (; j + 4 <= j1; j += 4) Dot4(Kernel, a + (long)i * lda, b + (long)j * ldb, ldb, k, c + (long)i * ldc + j, accumulate);
                     for (; j < j1; j++)
                     {
                         float dot = System.Numerics.Tensors.TensorPrimitives.Dot(aRow, new ReadOnlySpan<float>(b + (long)j * ldb, k));

@@ -94,29 +94,20 @@ internal static partial class Gemm
     /// <summary>Most packed-A floats one pass holds (16 MB); taller products run as several passes over row ranges.</summary>
     private const int PackedALimit = 1 << 22;
 
-    /// <summary>Four dot products of one row of A with four rows of B (stride ldb) at once, sharing A's loads.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Dot4(float* a, float* b, int ldb, int k, float* c, bool accumulate)
+    /// <summary>
+    /// Four dot products of one row of A with four rows of B (stride ldb) at once, sharing A's loads: C[0..4) (+)= A·Bᵣᵀ.
+    /// Each width (512, 256 or 128 bits, as <paramref name="kernel"/> says) sums a row in vector accumulators that it
+    /// adds and reduces at the end, then K's tail in scalars: a column's sum depends on the instruction set only, never
+    /// on which thread or column group computes it.
+    /// </summary>
+    private static unsafe void Dot4(CpuIsa kernel, float* a, float* b, int ldb, int k, float* c, bool accumulate)
     {
-        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
-        float* b0 = b, b1 = b + ldb, b2 = b + 2L * ldb, b3 = b + 3L * ldb;
-        int p = 0;
-        for (; p + 16 <= k; p += 16)
+        var (d0, d1, d2, d3) = kernel switch
         {
-            var x = Vector512.Load(a + p);
-            s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b0 + p), s0);
-            s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b1 + p), s1);
-            s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b2 + p), s2);
-            s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b3 + p), s3);
-        }
-        float d0 = Vector512.Sum(s0), d1 = Vector512.Sum(s1), d2 = Vector512.Sum(s2), d3 = Vector512.Sum(s3);
-        for (; p < k; p++)
-        {
-            d0 += a[p] * b0[p];
-            d1 += a[p] * b1[p];
-            d2 += a[p] * b2[p];
-            d3 += a[p] * b3[p];
-        }
+            CpuIsa.Avx512 => Dot4Avx512(a, b, ldb, k),
+            CpuIsa.Avx2 => Dot4Avx2(a, b, ldb, k),
+            _ => Dot4Portable(a, b, ldb, k),
+        };
         if (accumulate)
         {
             c[0] += d0; c[1] += d1; c[2] += d2; c[3] += d3;
@@ -125,6 +116,131 @@ internal static partial class Gemm
         {
             c[0] = d0; c[1] = d1; c[2] = d2; c[3] = d3;
         }
+    }
+
+    /// <summary>
+    /// How far ahead of its loads <see cref="Dot4"/> prefetches each row of B, in floats. Batch-1 weights are read once
+    /// per call and are often bigger than L2, so they stream from L3; the hardware prefetchers stop at each 4 KB page,
+    /// and with four rows in flight a page boundary comes every 256 floats of one row or another.
+    /// </summary>
+    private const int Dot4PrefetchFloats = 256;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe (float, float, float, float) Dot4Avx512(float* a, float* b, int ldb, int k)
+    {
+        // Two accumulators a row: four chains of fused multiply-adds wait on the FMA latency, eight keep both FMA
+        // pipes busy while the weights come from L1 or L2.
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        float* b0 = b, b1 = b + ldb, b2 = b + 2L * ldb, b3 = b + 3L * ldb;
+        int p = 0;
+        for (; p + 32 <= k; p += 32)
+        {
+            if (Sse.IsSupported)
+            {
+                // Prefetches are hints: past the end of B (the last rows' lookahead) they cannot fault.
+                Sse.Prefetch0(b0 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b1 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b2 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b3 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b0 + p + 16 + Dot4PrefetchFloats);
+                Sse.Prefetch0(b1 + p + 16 + Dot4PrefetchFloats);
+                Sse.Prefetch0(b2 + p + 16 + Dot4PrefetchFloats);
+                Sse.Prefetch0(b3 + p + 16 + Dot4PrefetchFloats);
+            }
+            var x = Vector512.Load(a + p);
+            s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b3 + p), s3);
+            var y = Vector512.Load(a + p + 16);
+            t0 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b0 + p + 16), t0);
+            t1 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b1 + p + 16), t1);
+            t2 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b2 + p + 16), t2);
+            t3 = Vector512.FusedMultiplyAdd(y, Vector512.Load(b3 + p + 16), t3);
+        }
+        if (p + 16 <= k)
+        {
+            var x = Vector512.Load(a + p);
+            s0 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b0 + p), s0);
+            s1 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b1 + p), s1);
+            s2 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b2 + p), s2);
+            s3 = Vector512.FusedMultiplyAdd(x, Vector512.Load(b3 + p), s3);
+            p += 16;
+        }
+        return Dot4Tail(a, b0, b1, b2, b3, p, k,
+            Vector512.Sum(s0 + t0), Vector512.Sum(s1 + t1), Vector512.Sum(s2 + t2), Vector512.Sum(s3 + t3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe (float, float, float, float) Dot4Avx2(float* a, float* b, int ldb, int k)
+    {
+        Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
+        float* b0 = b, b1 = b + ldb, b2 = b + 2L * ldb, b3 = b + 3L * ldb;
+        int p = 0;
+        for (; p + 16 <= k; p += 16)
+        {
+            if (Sse.IsSupported)
+            {
+                Sse.Prefetch0(b0 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b1 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b2 + p + Dot4PrefetchFloats);
+                Sse.Prefetch0(b3 + p + Dot4PrefetchFloats);
+            }
+            var x = Vector256.Load(a + p);
+            s0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b0 + p), s0);
+            s1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b1 + p), s1);
+            s2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b2 + p), s2);
+            s3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b3 + p), s3);
+            var y = Vector256.Load(a + p + 8);
+            t0 = Vector256.FusedMultiplyAdd(y, Vector256.Load(b0 + p + 8), t0);
+            t1 = Vector256.FusedMultiplyAdd(y, Vector256.Load(b1 + p + 8), t1);
+            t2 = Vector256.FusedMultiplyAdd(y, Vector256.Load(b2 + p + 8), t2);
+            t3 = Vector256.FusedMultiplyAdd(y, Vector256.Load(b3 + p + 8), t3);
+        }
+        if (p + 8 <= k)
+        {
+            var x = Vector256.Load(a + p);
+            s0 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b0 + p), s0);
+            s1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b1 + p), s1);
+            s2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b2 + p), s2);
+            s3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b3 + p), s3);
+            p += 8;
+        }
+        return Dot4Tail(a, b0, b1, b2, b3, p, k,
+            Vector256.Sum(s0 + t0), Vector256.Sum(s1 + t1), Vector256.Sum(s2 + t2), Vector256.Sum(s3 + t3));
+    }
+
+    /// <summary><see cref="Dot4"/> on 128-bit vectors (SSE, NEON), or in software where the processor has neither.</summary>
+    private static unsafe (float, float, float, float) Dot4Portable(float* a, float* b, int ldb, int k)
+    {
+        Vector128<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        float* b0 = b, b1 = b + ldb, b2 = b + 2L * ldb, b3 = b + 3L * ldb;
+        int p = 0;
+        for (; p + 4 <= k; p += 4)
+        {
+            var x = Vector128.Load(a + p);
+            s0 = Vector128.FusedMultiplyAdd(x, Vector128.Load(b0 + p), s0);
+            s1 = Vector128.FusedMultiplyAdd(x, Vector128.Load(b1 + p), s1);
+            s2 = Vector128.FusedMultiplyAdd(x, Vector128.Load(b2 + p), s2);
+            s3 = Vector128.FusedMultiplyAdd(x, Vector128.Load(b3 + p), s3);
+        }
+        return Dot4Tail(a, b0, b1, b2, b3, p, k, Vector128.Sum(s0), Vector128.Sum(s1), Vector128.Sum(s2), Vector128.Sum(s3));
+    }
+
+    /// <summary>Adds K's last products, from <paramref name="p"/> on, to four sums in scalars.</summary>
+    private static unsafe (float, float, float, float) Dot4Tail(float* a, float* b0, float* b1, float* b2, float* b3, int p, int k,
+        float d0, float d1, float d2, float d3)
+    {
+        for (; p < k; p++)
+        {
+            d0 += a[p] * b0[p];
+            d1 += a[p] * b1[p];
+            d2 += a[p] * b2[p];
+            d3 += a[p] * b3[p];
+        }
+        return (d0, d1, d2, d3);
     }
 
     private static unsafe void MultiplyCore(bool transA, bool transB, int m, int n, int k,
