@@ -82,10 +82,13 @@ internal static partial class Winograd
         int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
         int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
         // Products a cache line further apart than their rows need, as in Run: no 4 KB multiples between streams.
+        var kernel = Isa.Current;
+        var (mr, nr) = Gemm.TileOf(kernel);
+        int packedA = PackedRows(k, mr, tiles), packedB = PackedRows(c, nr, tiles);
         int vProduct = c * stride + 16, mProduct = k * stride + 16, size = 16 * (vProduct + mProduct) + planeRows * PlaneRowFloats
-            + (pooledDy.IsGiven ? k * g.OutSize : 0);
+            + packedA + packedB + (pooledDy.IsGiven ? k * g.OutSize : 0);
         int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
-        bool narrow = Narrow(Isa.Current);
+        bool narrow = Narrow(kernel);
         var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
         var geometry = g;
         try
@@ -101,7 +104,8 @@ internal static partial class Winograd
                     if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
                     fixed (float* ps = scratch)
                     {
-                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, unpooled = plane + planeRows * PlaneRowFloats;
+                        float* v = ps, m = v + 16 * vProduct, plane = m + 16 * mProduct, packA = plane + planeRows * PlaneRowFloats;
+                        float* packB = packA + packedA, unpooled = packB + packedB;
                         float* du = part + (long)chunk * products;
                         for (int n = n0; n < n1; n++)
                         {
@@ -111,9 +115,8 @@ internal static partial class Winograd
                             if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled, narrow);
                             TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m, narrow);
                             for (int e = 0; e < 16; e++)
-                                Gemm.Multiply(false, true, k, c, tiles, new ReadOnlySpan<float>(m + (long)e * mProduct, mProduct),
-                                    stride, new ReadOnlySpan<float>(v + (long)e * vProduct, vProduct), stride,
-                                    new Span<float>(du + (long)e * k * c, k * c), c, accumulate: n > n0);
+                                MultiplyWeightProduct(kernel, k, c, tiles, m + (long)e * mProduct, v + (long)e * vProduct, stride,
+                                    du + (long)e * k * c, accumulate: n > n0, packA, packB);
                         }
                     }
                 });
