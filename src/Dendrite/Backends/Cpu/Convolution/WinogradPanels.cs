@@ -84,41 +84,13 @@ internal static partial class Winograd
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
         var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        StoreLanes(Avx.Permute2x128(u0, u4, 0x20), dst, lanes);
-        StoreLanes(Avx.Permute2x128(u1, u5, 0x20), dst + dstStride, lanes);
-        StoreLanes(Avx.Permute2x128(u2, u6, 0x20), dst + 2L * dstStride, lanes);
-        StoreLanes(Avx.Permute2x128(u3, u7, 0x20), dst + 3L * dstStride, lanes);
-        StoreLanes(Avx.Permute2x128(u0, u4, 0x31), dst + 4L * dstStride, lanes);
-        StoreLanes(Avx.Permute2x128(u1, u5, 0x31), dst + 5L * dstStride, lanes);
-        StoreLanes(Avx.Permute2x128(u2, u6, 0x31), dst + 6L * dstStride, lanes);
-        StoreLanes(Avx.Permute2x128(u3, u7, 0x31), dst + 7L * dstStride, lanes);
-    }
-
-    /// <summary>Lanes [0, count) of <paramref name="v"/> at <paramref name="dst"/>, by plain stores (masked stores are
-    /// slow on some processors: AMD's microcode them).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreLanes(Vector256<float> v, float* dst, int count)
-    {
-        if (count == 8)
-        {
-            Vector256.Store(v, dst);
-            return;
-        }
-        var part = v.GetLower();
-        if (count >= 4)
-        {
-            Vector128.Store(part, dst);
-            part = v.GetUpper();
-            dst += 4;
-            count -= 4;
-        }
-        if (count >= 2)
-        {
-            Unsafe.WriteUnaligned(dst, part.AsDouble().ToScalar());
-            part = Vector128.Shuffle(part, Vector128.Create(2, 3, 0, 1));
-            dst += 2;
-            count -= 2;
-        }
-        if (count == 1) *dst = part.ToScalar();
+        StoreFirstLanes(Avx.Permute2x128(u0, u4, 0x20), dst, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u1, u5, 0x20), dst + dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x20), dst + 2L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x20), dst + 3L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u0, u4, 0x31), dst + 4L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u1, u5, 0x31), dst + 5L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x31), dst + 6L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x31), dst + 7L * dstStride, lanes);
     }
 }
