@@ -93,4 +93,32 @@ internal static partial class Winograd
         StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x31), dst + 6L * dstStride, lanes);
         StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x31), dst + 7L * dstStride, lanes);
     }
+
+    /// <summary>Lanes [0, count) of <paramref name="v"/> at <paramref name="dst"/>, by plain stores (masked stores are
+    /// slow on some processors: AMD's microcode them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreFirstLanes(Vector256<float> v, float* dst, int count)
+    {
+        if (count == 8)
+        {
+            Vector256.Store(v, dst);
+            return;
+        }
+        var part = v.GetLower();
+        if (count >= 4)
+        {
+            Vector128.Store(part, dst);
+            part = v.GetUpper();
+            dst += 4;
+            count -= 4;
+        }
+        if (count >= 2)
+        {
+            Unsafe.WriteUnaligned(dst, part.AsDouble().ToScalar());
+            part = Vector128.Shuffle(part, Vector128.Create(2, 3, 0, 1));
+            dst += 2;
+            count -= 2;
+        }
+        if (count == 1) *dst = part.ToScalar();
+    }
 }
