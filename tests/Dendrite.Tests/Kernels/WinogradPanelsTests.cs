@@ -1,3 +1,4 @@
+using Dendrite.Backends;
 using Dendrite.Backends.Cpu;
 
 namespace Dendrite.Tests.Kernels;
@@ -5,7 +6,8 @@ namespace Dendrite.Tests.Kernels;
 /// <summary>
 /// The weight gradient's own packing (rows of tiles turned into GEMM panels by 8×8 register transposes) and its
 /// products: panel layout against the definition for every tile width and ragged sizes, and the products against
-/// <see cref="Gemm.Multiply"/>'s bits on every instruction set, one K block and several.
+/// <see cref="Gemm.Multiply"/>'s bits on every instruction set, one K block and several; the fused layers' bias
+/// gradient taken in the weight gradient's pass against its own pass.
 /// </summary>
 public class WinogradPanelsTests
 {
@@ -73,5 +75,52 @@ public class WinogradPanelsTests
                 Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
                     $"{isaName} accumulate {accumulate}: [{i / c}, {i % c}] = {actual[i]}, Gemm.Multiply {expected[i]}");
         }
+    }
+
+    public static TheoryData<string, bool> IsasAndDropout()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var isa in Enum.GetNames<CpuIsa>())
+        {
+            data.Add(isa, false);
+            data.Add(isa, true);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(IsasAndDropout))]
+    public unsafe void Bias_gradient_taken_with_the_weight_gradient_gives_the_bits_of_its_own_pass(string isaName, bool dropout)
+    {
+        // 13 × 15 out: odd, so a last row and column no pooling window covers; 19 channels: ragged panels.
+        var g = new ConvGeometry
+        {
+            Batch = 3, ImageChannels = 17, Height = 13, Width = 15, ColumnChannels = 19, KernelH = 3, KernelW = 3,
+            StrideH = 1, StrideW = 1, PadTop = 1, PadBottom = 1, PadLeft = 1, PadRight = 1, DilationH = 1, DilationW = 1, Groups = 1,
+        };
+        var x = Random(g.Batch * g.ImageChannels * g.ImageSize, 1);
+        var w = Random(g.ColumnChannels * g.PatchSize, 2);
+        var b = Random(g.ColumnChannels, 3);
+        int pooledLength = g.Batch * g.ColumnChannels * (g.OutHeight / 2) * (g.OutWidth / 2);
+        var pooled = new float[pooledLength];
+        var codes = new byte[Winograd.PooledCodeBytes(g)];
+        var dPooled = Random(pooledLength, 4);
+        var mask = Random(pooledLength, 5).Select(v => v > 0 ? 2f : 0f).ToArray();
+        var (dwApart, dbApart, dwTogether, dbTogether) =
+            (new float[w.Length], new float[b.Length], new float[w.Length], new float[b.Length]);
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(isaName));
+        fixed (float* px = x, pw = w, pb = b, pp = pooled, pd = dPooled, pm = mask)
+        fixed (byte* pc = codes)
+        fixed (float* pdw1 = dwApart, pdb1 = dbApart, pdw2 = dwTogether, pdb2 = dbTogether)
+        {
+            Winograd.ForwardPooled(g, px, pw, pb, pp, pc, reluInput: false);
+            var source = new Winograd.PooledGradient(pd, pc, dropout ? pm : null);
+            Winograd.BackwardWeightPooled(g, px, source, pdw1, reluInput: false);
+            Winograd.BiasGradientPooled(g, source, pdb1);
+            Winograd.BackwardWeightPooled(g, px, source, pdw2, reluInput: false, pdb2);
+        }
+        Assert.Equal(dwApart.Select(BitConverter.SingleToInt32Bits), dwTogether.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(dbApart.Select(BitConverter.SingleToInt32Bits), dbTogether.Select(BitConverter.SingleToInt32Bits));
+        Assert.Contains(dbApart, v => v != 0);   // some window open: the sums are not all trivially zero
     }
 }

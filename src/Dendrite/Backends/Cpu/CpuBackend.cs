@@ -351,8 +351,12 @@ public sealed partial class CpuBackend : Backend
         {
             var source = new Winograd.PooledGradient(pd, (byte*)pc, pm);
             if (dx is not null) fixed (float* pdx = S(dx)) Winograd.BackwardDataPooled(g, source, pw, pdx, reluInput ? px : null);
-            if (dWeight is not null) fixed (float* pdw = S(dWeight)) Winograd.BackwardWeightPooled(g, px, source, pdw, reluInput);
-            if (dBias is not null) fixed (float* pdb = S(dBias)) Winograd.BiasGradientPooled(g, source, pdb);
+            // With the weight gradient, the bias gradient comes from the same unpooled planes: one pass, not two.
+            fixed (float* pdw = Optional(dWeight), pdb = Optional(dBias))
+            {
+                if (dWeight is not null) Winograd.BackwardWeightPooled(g, px, source, pdw, reluInput, pdb);
+                else if (dBias is not null) Winograd.BiasGradientPooled(g, source, pdb);
+            }
         }
     }
 

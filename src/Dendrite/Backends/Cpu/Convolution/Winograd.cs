@@ -76,8 +76,10 @@ internal static partial class Winograd
     /// <param name="pooledDy">When given, the output gradient is unpooled from it one sample at a time (see
     /// <see cref="BackwardWeightPooled"/>) and <paramref name="dy"/> is not read.</param>
     /// <param name="reluImage">The image is relu(x), taken as it is read (see <see cref="SplitRow"/>).</param>
+    /// <param name="db">With <paramref name="pooledDy"/>, the bias gradient too, from the planes unpooled here anyway:
+    /// <see cref="BiasGradientPooled"/>'s sums, to the bit, without a second pass that unpools them again.</param>
     internal static unsafe void BackwardWeight(in ConvGeometry g, float* x, float* dy, float* dw, PooledGradient pooledDy = default,
-        bool reluImage = false)
+        bool reluImage = false, float* db = null)
     {
         int k = g.ColumnChannels, c = g.ImageChannels, tileRows = (g.OutHeight + 1) / 2, tileCols = (g.OutWidth + 1) / 2;
         int tiles = tileRows * tileCols, stride = tiles + MaxTileColumns, planeRows = 2 * tileRows + 2;
@@ -89,13 +91,14 @@ internal static partial class Winograd
             + packedA + packedB + (pooledDy.IsGiven ? k * g.OutSize : 0);
         int chunks = Math.Min(g.Batch, WeightChunks), products = 16 * k * c;
         bool narrow = Narrow(kernel);
-        var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products);
+        bool biasToo = db is not null && pooledDy.IsGiven;
+        var partials = System.Buffers.ArrayPool<float>.Shared.Rent(chunks * products + (biasToo ? g.Batch * k : 0));
         var geometry = g;
         try
         {
             fixed (float* pp = partials)
             {
-                float* part = pp;
+                float* part = pp, planeSums = pp + (long)chunks * products;
                 Threading.For(chunks, chunk =>
                 {
                     var gg = geometry;
@@ -113,6 +116,10 @@ internal static partial class Winograd
                                 stride);
                             float* dyn = dy + (long)n * k * gg.OutSize;
                             if (pooledDy.IsGiven) UnpoolPlanes(pooledDy, gg.OutHeight, gg.OutWidth, (long)n * k, k, dyn = unpooled, narrow);
+                            if (biasToo)
+                                for (int o = 0; o < k; o++)
+                                    planeSums[(long)n * k + o] = System.Numerics.Tensors.TensorPrimitives.Sum(
+                                        new ReadOnlySpan<float>(unpooled + (long)o * gg.OutSize, gg.OutSize));
                             TransformGradient(gg, dyn, tileRows, tileCols, stride, mProduct, m, narrow);
                             for (int e = 0; e < 16; e++)
                                 MultiplyWeightProduct(kernel, k, c, tiles, m + (long)e * mProduct, v + (long)e * vProduct, stride,
@@ -120,22 +127,48 @@ internal static partial class Winograd
                         }
                     }
                 });
-                // Threads take separate filters, each adding the chunks in order, then G back: dg = Gᵀ dU G.
+                // Threads take separate filters, each adding the chunks in order, then G back: dg = Gᵀ dU G. Eight
+                // neighbouring filters at a time, as vectors: one filter alone reads its chunks a page apart.
                 int filters = k * c;
                 Threading.For((filters + FiltersPerTask - 1) / FiltersPerTask, task =>
                 {
+                    float* sums = stackalloc float[16 * 8];
                     float* u = stackalloc float[16];
-                    for (int f = task * FiltersPerTask; f < Math.Min(filters, (task + 1) * FiltersPerTask); f++)
+                    int fEnd = Math.Min(filters, (task + 1) * FiltersPerTask);
+                    for (int f0 = task * FiltersPerTask; f0 < fEnd; f0 += 8)
                     {
+                        int count = Math.Min(8, fEnd - f0);
                         for (int e = 0; e < 16; e++)
                         {
-                            float sum = part[(long)e * filters + f];
-                            for (int chunk = 1; chunk < chunks; chunk++) sum += part[(long)chunk * products + (long)e * filters + f];
-                            u[e] = sum;
+                            float* at = part + (long)e * filters + f0;
+                            if (count == 8)
+                            {
+                                var sum = Vector256.Load(at);
+                                for (int chunk = 1; chunk < chunks; chunk++) sum += Vector256.Load(at + (long)chunk * products);
+                                sum.Store(sums + e * 8);
+                                continue;
+                            }
+                            for (int j = 0; j < count; j++)
+                            {
+                                float sum = at[j];
+                                for (int chunk = 1; chunk < chunks; chunk++) sum += at[(long)chunk * products + j];
+                                sums[e * 8 + j] = sum;
+                            }
                         }
-                        FilterGradient(u, dw + (long)f * 9);
+                        for (int j = 0; j < count; j++)
+                        {
+                            for (int e = 0; e < 16; e++) u[e] = sums[e * 8 + j];
+                            FilterGradient(u, dw + (long)(f0 + j) * 9);
+                        }
                     }
                 });
+                if (biasToo)
+                    for (int o = 0; o < k; o++)
+                    {
+                        float sum = 0;
+                        for (int n = 0; n < g.Batch; n++) sum += planeSums[(long)n * k + o];
+                        db[o] = sum;
+                    }
             }
         }
         finally

@@ -57,9 +57,11 @@ internal static partial class Winograd
     internal static unsafe void BackwardDataPooled(in ConvGeometry g, in PooledGradient dPooled, float* w, float* dx, float* reluInput) =>
         Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: dPooled, outputMask: reluInput);
 
-    /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>).</summary>
-    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, in PooledGradient dPooled, float* dw, bool reluInput) =>
-        BackwardWeight(g, x, null, dw, dPooled, reluInput);
+    /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>),
+    /// and their bias gradient when <paramref name="db"/> is given, as <see cref="BiasGradientPooled"/> computes it.</summary>
+    internal static unsafe void BackwardWeightPooled(in ConvGeometry g, float* x, in PooledGradient dPooled, float* dw, bool reluInput,
+        float* db = null) =>
+        BackwardWeight(g, x, null, dw, dPooled, reluInput, db);
 
     /// <summary>
     /// The bias gradient of the fused layers: <see cref="Convolution.SumPerChannel"/> over the rebuilt output gradient,
