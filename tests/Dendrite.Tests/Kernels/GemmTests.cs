@@ -114,6 +114,38 @@ public class GemmTests
                 }
     }
 
+    /// <summary>
+    /// AVX2's last row panels of 1 to 4 rows run narrower kernels: their rows must be the bits the full 6-row kernel
+    /// gives them (the same rows of a taller product, where they sit in a whole panel), and match the reference.
+    /// </summary>
+    [Theory]
+    [InlineData(32, 48)]   // 5 panels and 2 rows, whole column panels: straight into C
+    [InlineData(64, 48)]   // 10 panels and 4 rows
+    [InlineData(28, 40)]   // 4 rows, a ragged last column panel: through the scratch tile
+    [InlineData(31, 40)]   // 1 row
+    [InlineData(33, 16)]   // 3 rows
+    public void Avx2_short_last_row_panels_give_the_bits_of_whole_panels(int m, int n)
+    {
+        using var forced = Isa.Force(CpuIsa.Avx2);
+        const int k = 37;
+        int tall = (m + 5) / 6 * 6;
+        var a = Random(tall * k, seed: 5);
+        var b = Random(k * n, seed: 6);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var start = Random(tall * n, seed: 7);
+            var c = start[..(m * n)];
+            var whole = (float[])start.Clone();
+            Gemm.Multiply(false, false, m, n, k, a, k, b, n, c, n, accumulate);
+            Gemm.Multiply(false, false, tall, n, k, a, k, b, n, whole, n, accumulate);
+            for (int i = 0; i < m * n; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(c[i]) == BitConverter.SingleToInt32Bits(whole[i]),
+                    $"m={m} n={n} accumulate={accumulate}: C[{i / n}, {i % n}] = {c[i]}, in a whole panel {whole[i]}");
+            Check(false, false, m, n, k, accumulate);
+            Check(true, true, m, n, k, accumulate);
+        }
+    }
+
     [Theory, MemberData(nameof(Variants))]
     public void Matches_the_reference_with_a_K_longer_than_one_block(bool transA, bool transB, bool accumulate)
     {

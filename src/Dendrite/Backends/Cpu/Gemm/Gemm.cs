@@ -488,6 +488,8 @@ internal static partial class Gemm
                 {
                     case CpuIsa.Avx512 when nValid <= 16: Kernel8x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     case CpuIsa.Avx512: Kernel8x32(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    case CpuIsa.Avx2 when mValid <= 2: Kernel2x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
+                    case CpuIsa.Avx2 when mValid <= 4: Kernel4x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     case CpuIsa.Avx2: Kernel6x16(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                     default: Kernel6x8(kc, aPanel, bPanel, cTile, ldc, mValid, nValid, acc, tile); break;
                 }
@@ -712,6 +714,62 @@ internal static partial class Gemm
         c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
         c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
+        StoreTile(tile, 16, c, ldc, mValid, nValid, accumulate);
+    }
+
+    /// <summary>
+    /// <see cref="Kernel6x16"/> for a last row panel of at most 4 rows (its packed columns are still 6 apart): 32 rows
+    /// of C are 5 panels and 2 rows, 64 are 10 and 4, and the full kernel would spend a sixth of the FMAs on the zero
+    /// rows. Each sum runs in the same order as in the full kernel, so the results are the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel4x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            Vector256<float> x;
+            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            a += 6;
+            b += 16;
+        }
+        if (mValid == 4 && nValid == 16)
+        {
+            StoreRow(c, c00, c01, accumulate); StoreRow(c + ldc, c10, c11, accumulate);
+            StoreRow(c + 2L * ldc, c20, c21, accumulate); StoreRow(c + 3L * ldc, c30, c31, accumulate);
+            return;
+        }
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
+        StoreTile(tile, 16, c, ldc, mValid, nValid, accumulate);
+    }
+
+    /// <summary><see cref="Kernel4x16"/> for a last row panel of at most 2 rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel2x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            Vector256<float> x;
+            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            a += 6;
+            b += 16;
+        }
+        if (mValid == 2 && nValid == 16)
+        {
+            StoreRow(c, c00, c01, accumulate); StoreRow(c + ldc, c10, c11, accumulate);
+            return;
+        }
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
         StoreTile(tile, 16, c, ldc, mValid, nValid, accumulate);
     }
 
