@@ -720,9 +720,10 @@ internal static partial class Gemm
     /// <summary>
     /// <see cref="Kernel6x16"/> for a last row panel of at most 4 rows (its packed columns are still 6 apart): 32 rows
     /// of C are 5 panels and 2 rows, 64 are 10 and 4, and the full kernel would spend a sixth of the FMAs on the zero
-    /// rows. Each sum runs in the same order as in the full kernel, so the results are the same bits.
+    /// rows. Each sum runs in the same order as in the full kernel, so the results are the same bits. Never inlined:
+    /// it runs once per column panel, and inlining it cost <see cref="Kernel6x16"/> its place inlined in the callers.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static unsafe void Kernel4x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -750,7 +751,7 @@ internal static partial class Gemm
     }
 
     /// <summary><see cref="Kernel4x16"/> for a last row panel of at most 2 rows.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static unsafe void Kernel2x16(int kc, float* a, float* b, float* c, int ldc, int mValid, int nValid, bool accumulate, float* tile)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
