@@ -403,12 +403,18 @@ internal static partial class Gemm
             // op(A) = Aᵀ: A's row k holds op(A)'s column k, so walk A row by row and deal each row's 8-float pieces to
             // the panels. Panel by panel would read each row's cache lines once per 8 floats, far apart (lda) and
             // evicted again before the next panel comes back for the rest of the line.
+            // Eight panels at a time: their destinations lie 8·kc floats apart (a multiple of 4 KB for common depths),
+            // and more of them than L1 has ways per set would evict each other between rows.
             int panels = (iEnd - i0) / 8;
-            for (int kk = 0; kk < kc; kk++)
+            for (int p0 = 0; p0 < panels; p0 += 8)
             {
-                float* src = a + (long)(k0 + kk) * lda + i0;
-                float* d = dst + kk * 8;
-                for (int p = 0; p < panels; p++) Vector256.Store(Vector256.Load(src + p * 8), d + (long)p * 8 * kc);
+                int pEnd = Math.Min(panels, p0 + 8);
+                for (int kk = 0; kk < kc; kk++)
+                {
+                    float* src = a + (long)(k0 + kk) * lda + i0;
+                    float* d = dst + kk * 8;
+                    for (int p = p0; p < pEnd; p++) Vector256.Store(Vector256.Load(src + p * 8), d + (long)p * 8 * kc);
+                }
             }
             i += panels * 8;
         }
