@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Dendrite.Backends.Cpu;
 
@@ -54,27 +53,6 @@ internal static class RecurrentCells
         ref float dcr = ref MemoryMarshal.GetReference(dc);
         ref float dg = ref MemoryMarshal.GetReference(dGates);
         nuint h = (nuint)n, j = 0;
-        // The same formulas at the widest vector the processor runs (Vector<float> stays 256 bits on AVX-512); every
-        // lane computes exactly what the scalar tail does.
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var one = Vector512<float>.One;
-            for (; j + (nuint)Vector512<float>.Count <= h; j += (nuint)Vector512<float>.Count)
-            {
-                var i = Vector512.LoadUnsafe(ref gr, j);
-                var f = Vector512.LoadUnsafe(ref gr, h + j);
-                var g = Vector512.LoadUnsafe(ref gr, 2 * h + j);
-                var o = Vector512.LoadUnsafe(ref gr, 3 * h + j);
-                var t = Vector512.LoadUnsafe(ref tc, j);
-                var dht = Vector512.LoadUnsafe(ref dhr, j) + Vector512.LoadUnsafe(ref dyr, j);
-                var dct = Vector512.LoadUnsafe(ref dcr, j) + dht * o * (one - t * t);
-                (dct * g * i * (one - i)).StoreUnsafe(ref dg, j);
-                (dct * Vector512.LoadUnsafe(ref cp, j) * f * (one - f)).StoreUnsafe(ref dg, h + j);
-                (dct * i * (one - g * g)).StoreUnsafe(ref dg, 2 * h + j);
-                (dht * t * o * (one - o)).StoreUnsafe(ref dg, 3 * h + j);
-                (dct * f).StoreUnsafe(ref dcr, j);
-            }
-        }
         if (Vector.IsHardwareAccelerated)
         {
             var one = Vector<float>.One;
