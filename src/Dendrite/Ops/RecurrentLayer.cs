@@ -113,7 +113,7 @@ internal sealed class RecurrentLayer
         _zeroInitialState = h0 is null;
         for (int d = 0; d < _directions; d++)
         {
-            var gates = _gates[d] = Empty(rows * gh);
+            _gates[d] = Empty(rows * gh);
             _hIn[d] = Empty(rows * _hidden);
             if (lstm)
             {
