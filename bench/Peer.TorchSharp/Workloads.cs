@@ -117,18 +117,7 @@ internal static class Workloads
             model.train();
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             int collectionsBefore = Collections();
-            long start = Stopwatch.GetTimestamp();
-            using (var permutation = torch.randperm(count, generator: order))
-            {
-                for (int b = 0; b < batches; b++)
-                {
-                    using var scope = torch.NewDisposeScope();
-                    long offset = (long)b * batchSize;
-                    var index = permutation.narrow(0, offset, Math.Min(batchSize, count - offset));
-                    Step(workload, model, optimizer, trainX.index_select(0, index), trainY.index_select(0, index));
-                }
-            }
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double seconds = TimedEpoch(workload, model, optimizer, trainX, trainY, order, batchSize);
             yield return Protocol.Epoch(workload, epoch, seconds);
             if (epoch == 2)
             {
@@ -268,18 +257,7 @@ internal static class Workloads
         {
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             int collectionsBefore = Collections();
-            long start = Stopwatch.GetTimestamp();
-            using (var permutation = torch.randperm(count, generator: order))
-            {
-                for (int b = 0; b < batches; b++)
-                {
-                    using var scope = torch.NewDisposeScope();
-                    long offset = (long)b * batchSize;
-                    var index = permutation.narrow(0, offset, Math.Min(batchSize, count - offset));
-                    Step("w6", model, optimizer, trainX.index_select(0, index), trainY.index_select(0, index));
-                }
-            }
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double seconds = TimedEpoch("w6", model, optimizer, trainX, trainY, order, batchSize);
             yield return Protocol.Epoch("w6", epoch, seconds);
             if (epoch != 2) continue;
             yield return Protocol.ResNetTrainThroughput((int)count, seconds);
@@ -321,6 +299,29 @@ internal static class Workloads
         optimizer.step();
         float value = loss.item<float>();
         if (!float.IsFinite(value)) throw new InvalidOperationException($"{workload}: the loss became {value}.");
+    }
+
+    /// <summary>
+    /// One timed epoch, as the protocol times it: a fresh permutation from the seeded <paramref name="order"/>, then one
+    /// step per batch (the last one short), each in its own dispose scope. Returns the seconds.
+    /// </summary>
+    private static double TimedEpoch(string workload, nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor trainX,
+        Tensor trainY, torch.Generator order, int batchSize)
+    {
+        long count = trainX.shape[0];
+        int batches = (int)((count + batchSize - 1) / batchSize);
+        long start = Stopwatch.GetTimestamp();
+        using (var permutation = torch.randperm(count, generator: order))
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                using var scope = torch.NewDisposeScope();
+                long offset = (long)b * batchSize;
+                var index = permutation.narrow(0, offset, Math.Min(batchSize, count - offset));
+                Step(workload, model, optimizer, trainX.index_select(0, index), trainY.index_select(0, index));
+            }
+        }
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     private static double Accuracy(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y)
