@@ -140,25 +140,21 @@ internal sealed class RunJson
     /// <summary>A message about the value of <paramref name="key"/>, with the file and key in front.</summary>
     public InvalidDataException Error(string key, string message) => new($"{File}: \"{KeyName(key)}\": {message}");
 
-    private T? Read<T>(string key, Func<JsonNode, T> read, string what) where T : struct
-    {
-        if (!_json.TryGetPropertyValue(key, out var node) || node is null) return null;
-        try
-        {
-            return read(node);
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or OverflowException)
-        {
-            throw Wrong(key, what, node);
-        }
-    }
+    private T? Read<T>(string key, Func<JsonNode, T> read, string what) where T : struct =>
+        TryRead(key, read, what, out var value) ? value : null;
 
-    private T? ReadObject<T>(string key, Func<JsonNode, T> read, string what) where T : class
+    private T? ReadObject<T>(string key, Func<JsonNode, T> read, string what) where T : class =>
+        TryRead(key, read, what, out var value) ? value : null;
+
+    /// <summary>False when <paramref name="key"/> is absent or null; a value <paramref name="read"/> cannot take is an error naming the key.</summary>
+    private bool TryRead<T>(string key, Func<JsonNode, T> read, string what, out T value)
     {
-        if (!_json.TryGetPropertyValue(key, out var node) || node is null) return null;
+        value = default!;
+        if (!_json.TryGetPropertyValue(key, out var node) || node is null) return false;
         try
         {
-            return read(node);
+            value = read(node);
+            return true;
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or JsonException or OverflowException)
         {
