@@ -134,7 +134,8 @@ public static class Checkpoint
     /// <summary>
     /// Restores a checkpoint into a model, optimiser and scheduler built as they were when it was saved, the default
     /// generator's state and that of each of <paramref name="generators"/> (by the names they were saved under); returns
-    /// where training stopped.
+    /// where training stopped. The model may live on any device, whichever device wrote the checkpoint: the weights and
+    /// the optimiser's state go where its parameters are.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is malformed or was written for a different model or optimiser.</exception>
     /// <remarks>
@@ -188,8 +189,9 @@ public static class Checkpoint
     /// <see cref="Load"/> validates them), ready for <see cref="ModelFile.Save"/>: a finished run's last checkpoint
     /// becomes a model file even when the run died while writing its model.
     /// </summary>
+    /// <param name="device">Where the model goes (the host when null), whichever device wrote the checkpoint.</param>
     /// <exception cref="InvalidDataException">Not a checkpoint, no architecture recorded, or weights that do not fit it or are not finite.</exception>
-    public static Module LoadModel(string path)
+    public static Module LoadModel(string path, Device? device = null)
     {
         var (tensors, metadata) = SafeTensors.LoadWithMetadata(path);
         if (!metadata.ContainsKey(MetadataKey))
@@ -210,6 +212,7 @@ public static class Checkpoint
             if (key.StartsWith(ModelPrefix, StringComparison.Ordinal) && !ParameterCheck.IsFinite(tensor))
                 throw new InvalidDataException($"{path}: tensor \"{key}\" holds NaN or infinity.");
         RestoreModel(path, model, tensors);
+        if (device is not null) model.To(device);
         return model;
     }
 
@@ -320,7 +323,7 @@ public static class Checkpoint
             own.Where(kv => weights.TryGetValue(kv.Key, out var t) && t.Shape != kv.Value.Shape)
                 .Select(kv => new ShapeMismatch(kv.Key, kv.Value.Shape, weights[kv.Key].Shape)).ToList());
         if (!report.IsExactMatch) throw new InvalidDataException($"{path}: the checkpoint does not fit {model.GetType().Name}: {report}.");
-        foreach (var (key, target) in own) weights[key].Data.CopyTo(target.Data);
+        foreach (var (key, target) in own) target.CopyFrom(weights[key]);   // the model may live on any device
     }
 
     private static void RestoreOptimizer(string path, Optimizer optimizer, JsonObject json, Dictionary<string, Tensor> tensors)

@@ -71,17 +71,20 @@ public static class ModelFile
 
     private static long s_maxParameterBytes = 4L << 30;
 
-    /// <summary>Rebuilds the model saved at <paramref name="path"/> with its weights; it starts in training mode, as a fresh model does.</summary>
+    /// <summary>
+    /// Rebuilds the model saved at <paramref name="path"/> with its weights, on <paramref name="device"/> (the host when
+    /// null; PyTorch's <c>map_location</c>), whichever device saved it; it starts in training mode, as a fresh model does.
+    /// </summary>
     /// <exception cref="InvalidDataException">The file is malformed, has no architecture, or does not fit it.</exception>
-    public static Module Load(string path) => LoadWithInfo(path).Model;
+    public static Module Load(string path, Device? device = null) => LoadWithInfo(path, device).Model;
 
-    /// <summary>The saved model and its input sample shape (null when the file does not record one).</summary>
+    /// <summary>The saved model, on <paramref name="device"/> (the host when null), and its input sample shape (null when the file does not record one).</summary>
     /// <remarks>
     /// Nothing is allocated for the model before the file is known to fit it: the header is read alone, the architecture
     /// parsed and its sizes checked against <see cref="MaxParameterBytes"/>, and every tensor it implies checked present in
     /// the header with its shape; only then are the weights read and the layers built.
     /// </remarks>
-    public static (Module Model, Shape? InputShape) LoadWithInfo(string path)
+    public static (Module Model, Shape? InputShape) LoadWithInfo(string path, Device? device = null)
     {
         var (entries, metadata) = SafeTensors.ReadHeader(path);
         if (!metadata.TryGetValue(ArchitectureKey, out var json))
@@ -101,6 +104,7 @@ public static class ModelFile
             var tensors = SafeTensors.Load(path);
             model = Architecture.Build(description);
             Apply(model, tensors, path, strict: true);
+            if (device is not null) model.To(device);
             return (model, inputShape);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
@@ -164,7 +168,7 @@ public static class ModelFile
         if (report.Mismatched.Count > 0 || (strict && !report.IsExactMatch))
             throw new InvalidDataException($"{path} does not fit {model.GetType().Name}: {report}.");
         foreach (var (key, target) in own)
-            if (tensors.TryGetValue(key, out var source)) source.Data.CopyTo(target.Data);
+            if (tensors.TryGetValue(key, out var source)) target.CopyFrom(source);   // the model may live on any device
         return report;
     }
 }

@@ -211,7 +211,7 @@ public abstract class Module
         if (problems.Count > 0)
             throw new ArgumentException($"LoadStateDict into {GetType().Name}: " + string.Join("; ", problems) + ".");
         foreach (var (key, target) in own)
-            if (state.TryGetValue(key, out var source)) source.Data.CopyTo(target.Data);
+            if (state.TryGetValue(key, out var source)) target.CopyFrom(source);   // either may live on any device
         return (missing, unexpected);
     }
 

@@ -328,6 +328,39 @@ public partial class Tensor
         return values;
     }
 
+    /// <summary>
+    /// Overwrites this tensor's values, wherever they live, with <paramref name="values"/> in row-major order: what
+    /// loading weights from a file into a model on any device does. Outside the graph; counts as a write.
+    /// </summary>
+    /// <exception cref="ArgumentException">The count differs from <see cref="Numel"/> (checked before anything is copied).</exception>
+    public void CopyFrom(ReadOnlySpan<float> values)
+    {
+        if (values.Length != Numel)
+            throw new ArgumentException($"Tensor.CopyFrom: {values.Length} values for a tensor {Shape} of {Numel}.", nameof(values));
+        if (_storage is CpuStorage host) values.CopyTo(host.Span);
+        else Backend.Copy(Backend.Upload(values), _storage);
+        Writes.Count++;
+    }
+
+    /// <summary>
+    /// Overwrites this tensor's values with <paramref name="source"/>'s, whichever devices the two live on (PyTorch's
+    /// <c>copy_</c> without broadcasting): the shapes must be equal. Outside the graph; counts as a write.
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes differ.</exception>
+    public void CopyFrom(Tensor source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Shape != Shape)
+            throw new ArgumentException($"Tensor.CopyFrom: a source of shape {source.Shape} into a tensor of shape {Shape}.", nameof(source));
+        if (ReferenceEquals(source.Device, Device))
+        {
+            Backend.Copy(source._storage, _storage);
+            Writes.Count++;
+        }
+        else if (source._storage is CpuStorage host) CopyFrom(host.Span);
+        else CopyFrom(source.ToArray());
+    }
+
     /// <summary>A copy with its own storage on the same device, outside the graph.</summary>
     public Tensor Clone()
     {

@@ -91,7 +91,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
     {
         if (!restoreBestWeights || _bestState is null || _model is null) return;
         int i = 0;
-        foreach (var tensor in _model.StateDict().Values) _bestState[i++].CopyTo(tensor.Data);
+        foreach (var tensor in _model.StateDict().Values) tensor.CopyFrom(_bestState[i++]);
         RestoredBestWeights = true;
     }
 
@@ -102,7 +102,7 @@ public sealed class EarlyStopping(string monitor = "val_loss", int patience = 0,
         return _maximize ? current - minDelta > Best : current + minDelta < Best;
     }
 
-    private float[][] Snapshot() => _model!.StateDict().Values.Select(t => t.Data.ToArray()).ToArray();
+    private float[][] Snapshot() => _model!.StateDict().Values.Select(t => t.ToArray()).ToArray();
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"EarlyStopping(monitor={Monitor}, patience={_patience}, best={Best} at epoch {BestEpoch}, stopped at {StoppedEpoch})");

@@ -87,11 +87,7 @@ public static class LearningRateFinder
         public void Restore(Module model, Optimizer optimizer)
         {
             int k = 0;
-            foreach (var tensor in model.StateDict().Values)
-            {
-                State[k++].CopyTo(tensor.Data);
-                tensor.MarkModified();
-            }
+            foreach (var tensor in model.StateDict().Values) tensor.CopyFrom(State[k++]);
             for (int g = 0; g < Lrs.Length; g++) optimizer.ParamGroups[g].Lr = Lrs[g];
             foreach (var p in optimizer.ParamGroups.SelectMany(g => g.Params))
             {

@@ -37,9 +37,15 @@ public class SimulatorTrainingTests
         model.To(device);
         Torch.ManualSeed(12); // the dropout masks
         var optimizer = new Adam(model.Parameters(), lr: 1e-2f);
+        return (Steps(model, optimizer, device, 0, 5), model);
+    }
+
+    /// <summary>Training steps [from, to) of <see cref="Batch"/> on <paramref name="device"/>; their losses.</summary>
+    private static List<float> Steps(Module model, Optimizer optimizer, Device device, int from, int to)
+    {
         var losses = new List<float>();
         model.Train();
-        for (int step = 0; step < 5; step++)
+        for (int step = from; step < to; step++)
         {
             var (x, y) = Batch(step);
             var loss = F.CrossEntropy(model.Call(x.To(device)), y.To(device));
@@ -48,7 +54,14 @@ public class SimulatorTrainingTests
             optimizer.Step();
             losses.Add(loss.Item());
         }
-        return (losses, model);
+        return losses;
+    }
+
+    private static void AssertLossesAgree(List<float> expected, List<float> actual, string what)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4 * Math.Abs(expected[i]), $"{what}, step {i}: {actual[i]} against {expected[i]}");
     }
 
     [Fact]
@@ -80,5 +93,54 @@ public class SimulatorTrainingTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void A_cpu_checkpoint_resumes_on_the_simulator_and_a_model_file_loads_onto_it()
+    {
+        // Three steps on the CPU, a checkpoint, then steps 3 and 4 twice: on the CPU as it was, and on the simulator
+        // after loading the checkpoint into a fresh model and optimiser there (weights and Adam's moments uploaded).
+        Torch.ManualSeed(11);
+        var model = SmallW2();
+        Torch.ManualSeed(12);
+        var optimizer = new Adam(model.Parameters(), lr: 1e-2f);
+        Steps(model, optimizer, Device.Cpu, 0, 3);
+        using var dir = new TempDirectory();
+        string checkpoint = Path.Combine(dir.Path, "resume.safetensors");
+        Checkpoint.Save(checkpoint, model, optimizer, null, new TrainingProgress(1, 3, []));
+        var generator = Generator.Default.GetState();
+        var cpuLosses = Steps(model, optimizer, Device.Cpu, 3, 5);
+
+        Torch.ManualSeed(99); // other initial weights: the checkpoint must replace them all
+        var resumed = SmallW2();
+        resumed.To(Device.Simulator);
+        var resumedOptimizer = new Adam(resumed.Parameters(), lr: 1e-3f);
+        var progress = Checkpoint.Load(checkpoint, resumed, resumedOptimizer);
+        Assert.Equal(3, progress.Step);
+        Assert.Equal(generator, Generator.Default.GetState()); // the dropout stream resumes where it was
+        Assert.All(resumed.Parameters(), p => Assert.Same(Device.Simulator, p.Device));
+        Assert.Equal(1e-2f, resumedOptimizer.ParamGroups[0].Lr);
+        AssertLossesAgree(cpuLosses, Steps(resumed, resumedOptimizer, Device.Simulator, 3, 5), "resumed on the simulator");
+
+        // The CPU model's file, loaded straight onto the simulator, and into a model already there.
+        string file = Path.Combine(dir.Path, "model.safetensors");
+        model.Eval();
+        model.Save(file);
+        var loaded = ModelFile.Load(file, Device.Simulator);
+        Assert.All(loaded.Parameters(), p => Assert.Same(Device.Simulator, p.Device));
+        Torch.ManualSeed(98);
+        var into = SmallW2();
+        into.To(Device.Simulator);
+        into.LoadWeights(file);
+        var (x, _) = Batch(9);
+        var expected = model.Call(x).ToArray();
+        foreach (var onSimulator in new[] { loaded, into })
+        {
+            onSimulator.Eval();
+            var actual = onSimulator.Call(x.To(Device.Simulator)).ToArray();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"output {i}: simulator {actual[i]}, cpu {expected[i]}");
+        }
+        Assert.Same(Device.Simulator, Checkpoint.LoadModel(checkpoint, Device.Simulator).Parameters()[0].Device);
     }
 }

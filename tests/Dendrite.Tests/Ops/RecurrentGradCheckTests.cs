@@ -36,9 +36,13 @@ public class RecurrentGradCheckTests
 
     [Theory, MemberData(nameof(Cases))]
     public void Backpropagation_through_time_matches_central_differences(string cell, int layers, bool bidirectional, int batch,
-        bool initialStates, string device)
+        bool initialStates, string device) =>
+        Check(cell, layers, bidirectional, batch, initialStates, device, steps: 4, inputSize: 3, hidden: 4);
+
+    /// <summary>One case of the table at the given sizes (the simulator runs it at smaller ones).</summary>
+    internal static void Check(string cell, int layers, bool bidirectional, int batch, bool initialStates, string device,
+        int steps, int inputSize, int hidden)
     {
-        const int steps = 4, inputSize = 3, hidden = 4;
         var g = new Generator(11);
         var module = Create(cell, inputSize, hidden, layers, bidirectional, g);
         int directions = bidirectional ? 2 : 1;

@@ -7,6 +7,17 @@ namespace Dendrite.Tests.Ops;
 /// <summary>The fused recurrent layers against a step-by-step twin and hand-computed steps, on each device.</summary>
 public abstract class RecurrentValueTests : DeviceTests
 {
+    /// <summary>
+    /// The cases of <see cref="Fused_layers_match_a_step_by_step_twin_in_values_and_gradients"/>: batches of 16 and more
+    /// take the CPU's row-split path (each thread runs its rows through the whole sequence); an odd number of steps
+    /// leaves the initial-state gradient in the scratch buffer, to be copied back; 7 steps start from no initial state.
+    /// </summary>
+    protected virtual IEnumerable<(int Layers, bool Bidirectional, int Batch, bool Masked, int Steps)> FusedCases =>
+    [
+        (1, false, 1, false, 6), (2, true, 3, false, 6), (2, true, 3, true, 6), (1, false, 4, true, 6),
+        (1, true, 37, true, 5), (2, true, 20, false, 6), (1, false, 16, true, 7),
+    ];
+
     [Theory]
     [InlineData("lstm")]
     [InlineData("gru")]
@@ -14,13 +25,7 @@ public abstract class RecurrentValueTests : DeviceTests
     [InlineData("rnn-relu")]
     public void Fused_layers_match_a_step_by_step_twin_in_values_and_gradients(string cell)
     {
-        // Batches of 16 and more take the CPU's row-split path (each thread runs its rows through the whole sequence);
-        // an odd number of steps leaves the initial-state gradient in the scratch buffer, to be copied back.
-        foreach (var (layers, bidirectional, batch, masked, steps) in new[]
-        {
-            (1, false, 1, false, 6), (2, true, 3, false, 6), (2, true, 3, true, 6), (1, false, 4, true, 6),
-            (1, true, 37, true, 5), (2, true, 20, false, 6), (1, false, 16, true, 7),
-        })
+        foreach (var (layers, bidirectional, batch, masked, steps) in FusedCases)
         {
             var g = new Generator(5);
             var module = Create(cell, 3, 5, layers, bidirectional, g);
