@@ -61,9 +61,19 @@ internal static partial class Winograd
     /// <param name="prepacked">The weights as <see cref="Pack"/> made them, or null to transform them in this call.</param>
     /// <param name="residual">When given (laid out as y), added to each output before it is stored.</param>
     /// <param name="relu">Store relu(output) (after the residual): a residual block's epilogue, in the output transform.</param>
+    /// <remarks>Weights packed for F(4×4) as well (<see cref="WinogradWeights.Large"/>: a layer in evaluation mode)
+    /// run F(4×4) where <see cref="FitsLarge"/> takes the geometry.</remarks>
     internal static unsafe void Forward(in ConvGeometry g, float* x, float* w, float* b, float* y, WinogradWeights? prepacked = null,
-        float* residual = null, bool relu = false) =>
+        float* residual = null, bool relu = false)
+    {
+        if (prepacked is { Large: { } large } p && p.K == g.ColumnChannels && p.C == g.ImageChannels
+            && p.Mr == Gemm.TileOf(Isa.Current).Mr && FitsLarge(g))
+        {
+            ForwardLarge(g, x, large, p.Mr, b, y, residual, relu);
+            return;
+        }
         Run(g, x, w, flipped: false, b, y, prepacked: prepacked, pass: new OutputPass(null, residual, relu));
+    }
 
     /// <summary>Image gradient from the column gradient, as <see cref="Convolution.BackwardData"/>, when
     /// <see cref="Shape"/> accepts <see cref="Transposed"/>(<paramref name="g"/>).</summary>
@@ -430,12 +440,13 @@ internal static partial class Winograd
     /// Forward weights [K, C, 3, 3] transformed and packed once, for a caller that runs them many times unchanged
     /// (a layer in evaluation mode): what each call would otherwise make, and the same bits.
     /// </summary>
-    internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c)
+    /// <param name="large">Pack them for F(4×4) too (<see cref="PackLarge"/>): the geometry takes it.</param>
+    internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c, bool large = false)
     {
         int mr = Gemm.TileOf(Isa.Current).Mr, mPad = (k + mr - 1) / mr * mr;
         var packed = GC.AllocateUninitializedArray<float>(PackedLength(k, c, mPad));
         fixed (float* w = weight, dst = packed) TransformAndPack(w, k, c, flipped: false, mr, mPad, dst);
-        return new WinogradWeights(packed, k, c, mr);
+        return new WinogradWeights(packed, k, c, mr) { Large = large ? PackLarge(weight, k, c, mr) : null };
     }
 
     /// <summary>The prepacked weights when they were made for this product (forward, same sizes and GEMM tile), else null.</summary>
