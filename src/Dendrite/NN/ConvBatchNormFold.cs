@@ -33,7 +33,8 @@ internal sealed class ConvBatchNormFold(Conv2d conv, BatchNorm2d norm)
             return false;
         if (!GradMode.IsEnabled) return true;
         return !input.RequiresGrad && residual is not { RequiresGrad: true } && !Conv.Weight.RequiresGrad
-            && Conv.Bias is not { RequiresGrad: true } && Norm.Weight is not { RequiresGrad: true } && Norm.Bias is not { RequiresGrad: true };
+            && Conv.Bias is not { RequiresGrad: true } && Norm.Weight is not { RequiresGrad: true }
+            && Norm.Bias is not { RequiresGrad: true };
     }
 
     /// <summary>relu?(norm(conv(input)) + residual?) as one <see cref="F.Conv2dAddReLU"/>; only where <see cref="Applies"/>.</summary>

@@ -44,7 +44,8 @@ public static partial class F
         CheckSameDevice(op, input, residual, "input", "residual");
         var y = Tensor.Empty(outputShape, input.Device);
         input.Backend.ConvForwardAddRelu(g, input.Storage, weight.Storage, bias?.Storage, residual?.Storage, relu, y.Storage, packedWeight);
-        Tensor[] inputs = [input, weight, .. bias is null ? Array.Empty<Tensor>() : [bias], .. residual is null ? Array.Empty<Tensor>() : [residual]];
+        Tensor[] inputs =
+            [input, weight, .. bias is null ? Array.Empty<Tensor>() : [bias], .. residual is null ? Array.Empty<Tensor>() : [residual]];
         return Tape.Record(y, op, inputs, dy =>
         {
             var dz = dy;

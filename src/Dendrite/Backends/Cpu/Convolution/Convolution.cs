@@ -86,7 +86,8 @@ public static class Convolution
             {
                 var v = Vector512.Load(y + i);
                 if (residual is not null) v += Vector512.Load(residual + i);
-                if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v, Vector512<float>.Zero);
+                if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v,
+                    Vector512<float>.Zero);
                 v.Store(y + i);
             }
         else if (Vector256.IsHardwareAccelerated)
@@ -94,7 +95,8 @@ public static class Convolution
             {
                 var v = Vector256.Load(y + i);
                 if (residual is not null) v += Vector256.Load(residual + i);
-                if (relu) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v, Vector256<float>.Zero);
+                if (relu) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v,
+                    Vector256<float>.Zero);
                 v.Store(y + i);
             }
         for (; i < count; i++)
@@ -112,7 +114,8 @@ public static class Convolution
     /// of the weight. Columns unfolded on one core and multiplied on another cost more than the multiply here (two
     /// virtual cores need not share a cache), while the image and the weight are small and only read.
     /// </summary>
-    private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y, float* r, bool relu)
+    private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y, float* r,
+        bool relu)
     {
         var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);

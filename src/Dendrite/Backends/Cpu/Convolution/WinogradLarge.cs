@@ -92,7 +92,8 @@ internal static partial class Winograd
     {
         var kernel = Isa.Current;
         var (kernelMr, nr) = Gemm.TileOf(kernel);
-        if (kernelMr != mr) throw new ArgumentException($"Winograd F(4×4): weights packed for tile height {mr}, the kernel takes {kernelMr}.");
+        if (kernelMr != mr)
+            throw new ArgumentException($"Winograd F(4×4): weights packed for tile height {mr}, the kernel takes {kernelMr}.");
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 3) / 4, tileCols = (g.OutWidth + 3) / 4, tiles = tileRows * tileCols;
         int panels = (tiles + nr - 1) / nr, stride = panels * nr + LargeTileColumns;
@@ -144,12 +145,8 @@ internal static partial class Winograd
         for (int q = 0; q < 5; q++)
         {
             var column = Vector256.Create(8 * q - g.PadLeft) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-            inside[q] = (Vector256.GreaterThanOrEqual(column, Vector256<int>.Zero) & Vector256.LessThan(column, Vector256.Create(w))).AsSingle();
-            if (q < 4)
-            {
-                column += Vector256.Create(4);
-                shifted[q] = (Vector256.GreaterThanOrEqual(column, Vector256<int>.Zero) & Vector256.LessThan(column, Vector256.Create(w))).AsSingle();
-            }
+            inside[q] = InsideRow(column, w);
+            if (q < 4) shifted[q] = InsideRow(column + Vector256.Create(4), w);
         }
         for (int ch = 0; ch < c; ch++)
         {
@@ -244,6 +241,9 @@ internal static partial class Winograd
             Avx.Shuffle(high01, high23, 0xEE));
     }
 
+    private static Vector256<float> InsideRow(Vector256<int> column, int width) =>
+        (Vector256.GreaterThanOrEqual(column, Vector256<int>.Zero) & Vector256.LessThan(column, Vector256.Create(width))).AsSingle();
+
     /// <summary>A tile row that straddles two panels: each lane to its own panel.</summary>
     private static unsafe void StoreLanesLarge(Vector256<float> v, float* packed, int c, int ch, int nr, int p0, int count, long product)
     {
@@ -274,7 +274,8 @@ internal static partial class Winograd
         return (r0, r1, r2, r3, r4, r5);
     }
 
-    /// <summary>Aᵀ m for one column of 6: [1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0], [0, 1, −1, 8, −8, 1].</summary>
+    /// <summary>Aᵀ m for one column of 6: [1, 1, 1, 1, 1, 0], [0, 1, −1, 2, −2, 0], [0, 1, 1, 4, 4, 0],
+    /// [0, 1, −1, 8, −8, 1].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) OutputTransform(Vector256<float> m0,
         Vector256<float> m1, Vector256<float> m2, Vector256<float> m3, Vector256<float> m4, Vector256<float> m5)
@@ -283,8 +284,11 @@ internal static partial class Winograd
         var diff12 = m1 - m2;
         var sum34 = m3 + m4;
         var diff34 = m3 - m4;
-        return (m0 + sum12 + sum34, Vector256.FusedMultiplyAdd(Vector256.Create(2f), diff34, diff12),
-            Vector256.FusedMultiplyAdd(Vector256.Create(4f), sum34, sum12), Vector256.FusedMultiplyAdd(Vector256.Create(8f), diff34, diff12) + m5);
+        var y0 = m0 + sum12 + sum34;
+        var y1 = Vector256.FusedMultiplyAdd(Vector256.Create(2f), diff34, diff12);
+        var y2 = Vector256.FusedMultiplyAdd(Vector256.Create(4f), sum34, sum12);
+        var y3 = Vector256.FusedMultiplyAdd(Vector256.Create(8f), diff34, diff12) + m5;
+        return (y0, y1, y2, y3);
     }
 
     /// <summary>
