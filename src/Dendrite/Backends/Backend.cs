@@ -186,6 +186,21 @@ public abstract class Backend
     /// </summary>
     public virtual PackedWeights? PackConvWeights(in ConvGeometry g, Storage weight) => null;
 
+    /// <summary>
+    /// columns = relu(weight ⊛ image + bias + residual), residual and relu each optional: <see cref="ConvForward"/> with
+    /// the epilogue of a residual block's last convolution. The default runs ConvForward, then <see cref="Accumulate"/>
+    /// and the ReLU of <see cref="Unary"/> in place on the columns, which gives the separate ops' values; a backend
+    /// overrides it to add and clamp while each part of the output is still in its caches, with the same values.
+    /// </summary>
+    /// <param name="residual">Laid out as the columns, or null for none.</param>
+    public virtual void ConvForwardAddRelu(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage? residual, bool relu,
+        Storage columns, PackedWeights? packed = null)
+    {
+        ConvForward(g, image, weight, bias, columns, packed);
+        if (residual is not null) Accumulate(columns, residual);
+        if (relu) Unary(UnaryOp.Relu, columns, columns);
+    }
+
     /// <summary>image gradient = the adjoint of <see cref="ConvForward"/> applied to the columns' gradient.</summary>
     public abstract void ConvBackwardData(in ConvGeometry g, Storage columnsGrad, Storage weight, Storage imageGrad);
 

@@ -14,11 +14,19 @@ internal enum FusionKind
 
     /// <summary>[ReLU, MaxPool2d or MaxPool1d], run as pooling then ReLU: the same values and gradients, exactly.</summary>
     ReluBeforeMaxPool,
+
+    /// <summary>[Conv2d, BatchNorm2d] and an optional ReLU: in evaluation without gradients, one convolution with the
+    /// norm folded in (<see cref="ConvBatchNormFold"/>); otherwise the layers one by one.</summary>
+    ConvBatchNorm,
 }
 
 /// <summary>A run of <see cref="Count"/> layers from <see cref="First"/> that one op replaces (or one plain layer).</summary>
-internal readonly record struct FusionSegment(int First, int Count, FusionKind Kind)
+internal readonly record struct FusionSegment(int First, int Count, FusionKind Kind, ConvBatchNormFold? Fold = null)
 {
+    /// <summary>Whether the fused op runs for this input now; a segment that only fuses in some modes (a batch norm
+    /// folded in evaluation) otherwise runs its layers one by one.</summary>
+    public bool Fuses(Tensor x) => Kind != FusionKind.None && (Fold is null || Fold.Applies(x));
+
     /// <summary>Runs the segment's layers as its fused op.</summary>
     public Tensor RunFused(List<Module> layers, Tensor x)
     {
@@ -28,6 +36,7 @@ internal readonly record struct FusionSegment(int First, int Count, FusionKind K
             // zeroes passes no gradient either way); ReLU then touches a quarter of the values, forward and backward.
             return layers[First].Forward(layers[First + 1].Forward(x));
         }
+        if (Fold is not null) return Fold.Forward(x, residual: null, relu: Count == 3);
         bool reluInput = Kind == FusionKind.ReluConvReluMaxPool;
         int convAt = First + (reluInput ? 1 : 0);
         var conv = (Conv2d)layers[convAt];
@@ -53,6 +62,7 @@ internal static class FusionPlan
         for (int i = 0; i < layers.Count;)
         {
             var segment = ConvolutionBlockAt(layers, i)
+                ?? ConvBatchNormAt(layers, i)
                 ?? (layers[i] is ReLU && i + 1 < layers.Count && layers[i + 1] is MaxPool2d or MaxPool1d
                     ? new FusionSegment(i, 2, FusionKind.ReluBeforeMaxPool)
                     : new FusionSegment(i, 1, FusionKind.None));
@@ -71,6 +81,15 @@ internal static class FusionPlan
             return null;
         int count = c + 3 - i + (c + 3 < layers.Count && layers[c + 3] is Dropout ? 1 : 0);
         return new FusionSegment(i, count, reluInput ? FusionKind.ReluConvReluMaxPool : FusionKind.ConvReluMaxPool);
+    }
+
+    /// <summary>[Conv2d, BatchNorm2d, ReLU?] at i. A ReLU that max pooling follows is left to pair with the pooling
+    /// (<see cref="FusionKind.ReluBeforeMaxPool"/>), which pays in training too.</summary>
+    private static FusionSegment? ConvBatchNormAt(List<Module> layers, int i)
+    {
+        if (i + 1 >= layers.Count || layers[i] is not Conv2d conv || layers[i + 1] is not BatchNorm2d norm) return null;
+        bool relu = i + 2 < layers.Count && layers[i + 2] is ReLU && !(i + 3 < layers.Count && layers[i + 3] is MaxPool2d or MaxPool1d);
+        return new FusionSegment(i, relu ? 3 : 2, FusionKind.ConvBatchNorm, new ConvBatchNormFold(conv, norm));
     }
 
     private static bool IsHalving(MaxPool2d pool) =>

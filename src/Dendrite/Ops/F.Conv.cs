@@ -23,6 +23,68 @@ public static partial class F
             packedWeight);
     }
 
+    /// <summary>
+    /// relu(conv2d(input, weight, bias, …) + residual), the addition and the ReLU each optional: a residual block's last
+    /// convolution with its epilogue (PyTorch's ConvAddReLU2d in torch.ao.nn.intrinsic, in float). The arguments mean what
+    /// they mean in <see cref="Conv2d"/>; <paramref name="residual"/> has the convolution's output shape. A backend that
+    /// fuses the epilogue adds and clamps while each part of the output is still in its caches (the CPU: in Winograd's
+    /// output transform); either way the values and the gradients are those of ReLU(Conv2d(…) + residual), to the bit.
+    /// </summary>
+    /// <param name="packedWeight">As in <see cref="Conv2d"/>: the weight packed for the forward kernel, or null.</param>
+    /// <exception cref="ShapeMismatchException">As <see cref="Conv2d"/>, or the residual's shape is not the output's.</exception>
+    public static Tensor Conv2dAddReLU(Tensor input, Tensor weight, Tensor? bias = null, Tensor? residual = null, bool relu = true,
+        Size2d? stride = null, ConvPadding padding = default, Size2d? dilation = null, int groups = 1, PackedWeights? packedWeight = null)
+    {
+        const string op = nameof(Conv2dAddReLU);
+        var g = Conv2dGeometry(input, weight, bias, stride ?? 1, padding, dilation ?? 1, groups);
+        var outputShape = new Shape(g.Batch, g.ColumnChannels, g.OutHeight, g.OutWidth);
+        if (residual is not null && residual.Shape != outputShape)
+            throw new ShapeMismatchException($"{op}: expected a residual {outputShape} (the convolution's output), got {residual.Shape}.");
+        CheckConvDevices(op, input, weight, bias);
+        CheckSameDevice(op, input, residual, "input", "residual");
+        var y = Tensor.Empty(outputShape, input.Device);
+        input.Backend.ConvForwardAddRelu(g, input.Storage, weight.Storage, bias?.Storage, residual?.Storage, relu, y.Storage, packedWeight);
+        Tensor[] inputs =
+            [input, weight, .. bias is null ? Array.Empty<Tensor>() : [bias], .. residual is null ? Array.Empty<Tensor>() : [residual]];
+        return Tape.Record(y, op, inputs, dy =>
+        {
+            var dz = dy;
+            if (relu)
+            {
+                // relu′(z) = [z > 0] = [y > 0]: the output stands in for the sum it clamped, which was never kept.
+                dz = Tensor.Empty(y.Shape, y.Device);
+                y.Backend.UnaryBackward(UnaryOp.Relu, y.Storage, y.Storage, dy.Storage, dz.Storage);
+            }
+            var convolution = ConvolveBackward(g, input, weight, bias, dz);
+            return residual is null ? convolution : [.. convolution, residual.RequiresGrad ? dz : null];
+        });
+    }
+
+    /// <summary>
+    /// The weight and bias of one convolution computing batch_norm(conv2d(x, weight, bias)) with the norm's running
+    /// statistics, as in evaluation: weight·s per output channel and bias·s + (β − mean·s), s = γ/√(var + eps)
+    /// (PyTorch's torch.nn.utils.fusion.fuse_conv_bn_weights). Values only: nothing is recorded, so callers fold only
+    /// where no gradient is wanted. γ and β may be null (1 and 0), and so may the convolution's bias (0).
+    /// </summary>
+    internal static (Tensor Weight, Tensor Bias) FoldBatchNorm(Tensor weight, Tensor? bias, Tensor runningMean, Tensor runningVar,
+        Tensor? gamma, Tensor? beta, float eps)
+    {
+        int outChannels = weight.Shape[0], perChannel = weight.Numel / outChannels;
+        var backend = weight.Backend;
+        var device = weight.Device;
+        var channels = new Shape(outChannels);
+        var scale = Tensor.Empty(channels, device);
+        var shift = Tensor.Empty(channels, device);
+        backend.BatchNormEvalCoefficients(runningMean.Storage, runningVar.Storage, gamma?.Storage, beta?.Storage, eps, scale.Storage,
+            shift.Storage, Tensor.Empty(channels, device).Storage);
+        var folded = Tensor.Empty(weight.Shape, device);
+        backend.ScaleShift(1, outChannels, perChannel, weight.Storage, scale.Storage, null, folded.Storage);
+        if (bias is null) return (folded, shift);
+        var foldedBias = Tensor.Empty(channels, device);
+        backend.ScaleShift(1, outChannels, 1, bias.Storage, scale.Storage, shift.Storage, foldedBias.Storage);
+        return (folded, foldedBias);
+    }
+
     /// <summary>The geometry of <see cref="Conv2d"/> for these arguments, checked as Conv2d checks them.</summary>
     internal static ConvGeometry Conv2dGeometry(Tensor input, Tensor weight, Tensor? bias, Size2d stride, ConvPadding padding,
         Size2d dilation, int groups)

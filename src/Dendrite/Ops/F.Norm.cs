@@ -44,6 +44,8 @@ public static partial class F
             if (runningMean is not null && runningVar is not null)
                 backend.UpdateRunningStatistics(runningMean.Storage, runningVar.Storage, mean.Storage, variance.Storage, momentum,
                     (float)count / (count - 1));
+            runningMean?.MarkModified();   // written through the backend: what was folded or packed from them is stale
+            runningVar?.MarkModified();
             return Tape.Record(y, op, inputs, dy =>
             {
                 var dx = input.RequiresGrad ? Tensor.Empty(input.Shape, device) : null;

@@ -22,6 +22,17 @@ public partial class GradCheckTableTests
         yield return new("conv2d same 2x3 kernel", x => F.Conv2d(x[0], x[1], padding: "same"), [[1, 2, 4, 5], [2, 2, 2, 3]], [1, 2, 4, 5]);
         yield return new("conv2d stride 3 odd size", x => F.Conv2d(x[0], x[1], stride: 3), [[3, 1, 7, 8], [2, 1, 2, 2]], [3, 2, 2, 3]);
 
+        // relu(conv + residual), the residual ±(2..3) where the convolution stays within ±1.4: no sum near ReLU's kink,
+        // and both open and closed outputs.
+        yield return new("conv2d add relu pad 1 + bias", x => F.Conv2dAddReLU(x[0], x[1], x[2], x[3], padding: 1),
+            [[2, 2, 5, 4], [3, 2, 3, 3], [3], [2, 3, 5, 4]], [2, 3, 5, 4]) { Make = g => ConvAddReluInputs(g, [2, 2, 5, 4], [3, 2, 3, 3], [2, 3, 5, 4]) };
+        yield return new("conv2d add relu stride 2 no bias", x => F.Conv2dAddReLU(x[0], x[1], null, x[2], stride: 2, padding: 1),
+            [[1, 2, 5, 5], [2, 2, 3, 3], [1, 2, 3, 3]], [1, 2, 3, 3]) { Make = g => ConvAddReluInputs(g, [1, 2, 5, 5], [2, 2, 3, 3], [1, 2, 3, 3], bias: false) };
+        yield return new("conv2d add no relu 1x1", x => F.Conv2dAddReLU(x[0], x[1], x[2], x[3], relu: false),
+            [[2, 3, 2, 3], [2, 3, 1, 1], [2], [2, 2, 2, 3]], [2, 2, 2, 3]);
+        yield return new("conv2d relu no residual", x => F.Conv2dAddReLU(x[0], x[1], x[2], padding: 1),
+            [[2, 2, 3, 3], [2, 2, 3, 3], [2]], [2, 2, 3, 3]) { Make = g => ConvAddReluInputs(g, [2, 2, 3, 3], [2, 2, 3, 3], null) };
+
         yield return new("conv_transpose2d stride 2 pad 1 outpad 1 + bias",
             x => F.ConvTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1), [[2, 3, 3, 4], [3, 2, 3, 3], [2]], [2, 2, 6, 8]);
         yield return new("conv_transpose2d groups 2 stride 2", x => F.ConvTranspose2d(x[0], x[1], stride: 2, groups: 2),
@@ -30,6 +41,22 @@ public partial class GradCheckTableTests
             [[1, 2, 3, 2], [2, 3, 2, 2], [3]], [1, 3, 5, 4]);
         yield return new("conv_transpose1d stride 3", x => F.ConvTranspose1d(x[0], x[1], x[2], stride: 3, padding: 1),
             [[2, 2, 4], [2, 3, 3], [3]], [2, 3, 10]);
+    }
+
+    /// <summary>Inputs of <see cref="F.Conv2dAddReLU"/> whose sums stay off ReLU's kink: |conv| ≤ 18·0.4·0.15 + 0.2 ≈ 1.3
+    /// and a residual of ±(2..3); without a residual, a bias of ±(1.5..2) does it.</summary>
+    private static Tensor[] ConvAddReluInputs(Generator g, int[] input, int[] weight, int[]? residual, bool bias = true)
+    {
+        var x = new Domain(-0.4f, 0.4f).Sample(g, input);
+        var w = new Domain(-0.15f, 0.15f).Sample(g, weight);
+        if (residual is null)
+        {
+            var far = new Domain(-2f, 2f) { Avoid = [0f], Margin = 1.5f }.Sample(g, [weight[0]]);
+            return [x, w, far];
+        }
+        var b = new Domain(-0.2f, 0.2f).Sample(g, [weight[0]]);
+        var r = new Domain(-3f, 3f) { Avoid = [0f], Margin = 2f }.Sample(g, residual);
+        return bias ? [x, w, b, r] : [x, w, r];
     }
 
     private static IEnumerable<OpCase> Pooling()

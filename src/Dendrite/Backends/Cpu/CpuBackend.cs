@@ -305,8 +305,12 @@ public sealed partial class CpuBackend : Backend
         PackedWeights? packed = null) =>
         Convolution.Forward(g, S(image), S(weight), Optional(bias), S(columns), packed as WinogradWeights);
 
+    public override void ConvForwardAddRelu(in ConvGeometry g, Storage image, Storage weight, Storage? bias, Storage? residual, bool relu,
+        Storage columns, PackedWeights? packed = null) =>
+        Convolution.Forward(g, S(image), S(weight), Optional(bias), S(columns), packed as WinogradWeights, Optional(residual), relu);
+
     public override PackedWeights? PackConvWeights(in ConvGeometry g, Storage weight) =>
-        Winograd.FitsForward(g) ? Winograd.Pack(S(weight), g.ColumnChannels, g.ImageChannels) : null;
+        Winograd.FitsForward(g) ? Winograd.Pack(S(weight), g.ColumnChannels, g.ImageChannels, large: Winograd.FitsLargeShape(g)) : null;
 
     public override void ConvBackwardData(in ConvGeometry g, Storage columnsGrad, Storage weight, Storage imageGrad) =>
         Convolution.BackwardData(g, S(columnsGrad), S(weight), S(imageGrad));

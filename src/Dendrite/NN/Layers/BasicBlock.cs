@@ -22,11 +22,14 @@ public sealed class BasicBlock : Module
         Bn1 = AddModule("bn1", new BatchNorm2d(outChannels));
         Conv2 = AddModule("conv2", new Conv2d(outChannels, outChannels, 3, padding: 1, bias: false, generator: generator));
         Bn2 = AddModule("bn2", new BatchNorm2d(outChannels));
+        (_first, _second) = (new ConvBatchNormFold(Conv1, Bn1), new ConvBatchNormFold(Conv2, Bn2));
         if (stride != 1 || inChannels != outChannels)
             Downsample = AddModule("downsample", new Sequential(
                 new Conv2d(inChannels, outChannels, 1, stride: stride, bias: false, generator: generator),
                 new BatchNorm2d(outChannels)));
     }
+
+    private readonly ConvBatchNormFold _first, _second;
 
     public int In { get; }
     public int Out { get; }
@@ -42,6 +45,15 @@ public sealed class BasicBlock : Module
     {
         if (input.Rank != 4 || input.Shape[1] != In)
             throw new ShapeMismatchException($"BasicBlock({In}, {Out}, stride={Stride}): expected input [N, {In}, H, W], got {input.Shape}.");
+        if (_first.Applies(input))
+        {
+            // Evaluation without gradients: each batch norm folded into its convolution, and the second convolution's
+            // output transform adds the shortcut and applies the ReLU (see ConvBatchNormFold).
+            var hidden = _first.Forward(input, residual: null, relu: true);
+            var identity = Downsample is null ? input : Downsample.Call(input);
+            if (_second.Applies(hidden, identity)) return _second.Forward(hidden, identity, relu: true);
+            return F.ReLU(Bn2.Call(Conv2.Call(hidden)) + identity);
+        }
         var residual = F.ReLU(Bn1.Call(Conv1.Call(input)));
         residual = Bn2.Call(Conv2.Call(residual));
         var shortcut = Downsample is null ? input : Downsample.Call(input);

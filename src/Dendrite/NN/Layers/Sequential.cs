@@ -29,7 +29,7 @@ public sealed class Sequential : Module
     {
         var x = input;
         foreach (var segment in _plan ??= FusionPlan.Of(_layers))
-            x = segment.Kind == FusionKind.None || AnyHooked(segment) ? RunEach(segment, x) : segment.RunFused(_layers, x);
+            x = !segment.Fuses(x) || AnyHooked(segment) ? RunEach(segment, x) : segment.RunFused(_layers, x);
         return x;
     }
 

@@ -21,26 +21,32 @@ public static class Convolution
 {
     [ThreadStatic] private static float[]? t_columns;
 
-    /// <summary>columns = weight ⊛ image (+ bias per column channel).</summary>
+    /// <summary>columns = weight ⊛ image (+ bias per column channel), then + residual and relu when asked.</summary>
     /// <param name="prepacked">The weights packed for Winograd (<see cref="Winograd.Pack"/>), used when it takes g.</param>
+    /// <param name="residual">When not empty (laid out as the columns), added to the convolution's output.</param>
+    /// <param name="relu">The output is relu(convolution + residual): a residual block's epilogue, done while each
+    /// sample's output is still in cache. The additions and the ReLU are the separate ops', to the bit.</param>
     public static unsafe void Forward(in ConvGeometry g, ReadOnlySpan<float> image, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> columns, WinogradWeights? prepacked = null)
+        ReadOnlySpan<float> bias, Span<float> columns, WinogradWeights? prepacked = null, ReadOnlySpan<float> residual = default,
+        bool relu = false)
     {
         Check(g, image.Length, weight.Length, columns.Length);
+        if (!residual.IsEmpty && residual.Length != columns.Length)
+            throw new ArgumentException($"Convolution: the residual has {residual.Length} values, the output {columns.Length} ({g}).");
         var geometry = g;
         var isa = Isa.Current;   // read on the calling thread: the workers follow its choice
-        fixed (float* px = image, pw = weight, pb = bias, py = columns)
+        fixed (float* px = image, pw = weight, pb = bias, py = columns, pr = residual)
         {
-            float* x = px, w = pw, b = pb, y = py;
+            float* x = px, w = pw, b = pb, y = py, r = pr;
             bool hasBias = !bias.IsEmpty;
             if (Winograd.FitsForward(g))
             {
-                Winograd.Forward(g, x, w, hasBias ? b : null, y, prepacked);
+                Winograd.Forward(g, x, w, hasBias ? b : null, y, prepacked, r, relu);
                 return;
             }
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
             {
-                ForwardByPositions(g, x, w, b, hasBias, y);
+                ForwardByPositions(g, x, w, b, hasBias, y, r, relu);
                 return;
             }
             Threading.For(g.Batch, n =>
@@ -63,7 +69,42 @@ public static class Convolution
                         var row = yn.Slice(c * gg.OutSize, gg.OutSize);
                         TensorPrimitives.Add(row, b[c], row);
                     }
+                long sampleAt = (long)n * gg.ColumnChannels * gg.OutSize;
+                AddRelu(y + sampleAt, r is null ? null : r + sampleAt, (long)gg.ColumnChannels * gg.OutSize, relu);
             });
+        }
+    }
+
+    /// <summary>y = relu?(y + residual?), in place over <paramref name="count"/> values: the epilogue of
+    /// <see cref="Forward"/> outside Winograd, each step as the separate ops compute it (ReLU as <see cref="Elementwise.Relu"/>).</summary>
+    private static unsafe void AddRelu(float* y, float* residual, long count, bool relu)
+    {
+        if (residual is null && !relu) return;
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= count; i += 16)
+            {
+                var v = Vector512.Load(y + i);
+                if (residual is not null) v += Vector512.Load(residual + i);
+                if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v,
+                    Vector512<float>.Zero);
+                v.Store(y + i);
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= count; i += 8)
+            {
+                var v = Vector256.Load(y + i);
+                if (residual is not null) v += Vector256.Load(residual + i);
+                if (relu) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v,
+                    Vector256<float>.Zero);
+                v.Store(y + i);
+            }
+        for (; i < count; i++)
+        {
+            float v = y[i];
+            if (residual is not null) v += residual[i];
+            if (relu && !(v > 0 || float.IsNaN(v))) v = 0f;
+            y[i] = v;
         }
     }
 
@@ -73,7 +114,8 @@ public static class Convolution
     /// of the weight. Columns unfolded on one core and multiplied on another cost more than the multiply here (two
     /// virtual cores need not share a cache), while the image and the weight are small and only read.
     /// </summary>
-    private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y)
+    private static unsafe void ForwardByPositions(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y, float* r,
+        bool relu)
     {
         var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -106,6 +148,11 @@ public static class Convolution
                     var part = new Span<float>(yn + (long)c * n + j0, j1 - j0);
                     TensorPrimitives.Add(part, b[c], part);
                 }
+            for (int c = 0; c < m; c++)
+            {
+                long at = (long)sample * m * n + (long)c * n + j0;
+                AddRelu(y + at, r is null ? null : r + at, j1 - j0, relu);
+            }
         });
     }
 

@@ -59,8 +59,21 @@ internal static partial class Winograd
 
     /// <summary>y = weight ⊛ image (+ bias), as <see cref="Convolution.Forward"/>, for a geometry that <see cref="Shape"/> accepts.</summary>
     /// <param name="prepacked">The weights as <see cref="Pack"/> made them, or null to transform them in this call.</param>
-    internal static unsafe void Forward(in ConvGeometry g, float* x, float* w, float* b, float* y, WinogradWeights? prepacked = null) =>
-        Run(g, x, w, flipped: false, b, y, prepacked: prepacked);
+    /// <param name="residual">When given (laid out as y), added to each output before it is stored.</param>
+    /// <param name="relu">Store relu(output) (after the residual): a residual block's epilogue, in the output transform.</param>
+    /// <remarks>Weights packed for F(4×4) as well (<see cref="WinogradWeights.Large"/>: a layer in evaluation mode)
+    /// run F(4×4) where <see cref="FitsLarge"/> takes the geometry.</remarks>
+    internal static unsafe void Forward(in ConvGeometry g, float* x, float* w, float* b, float* y, WinogradWeights? prepacked = null,
+        float* residual = null, bool relu = false)
+    {
+        if (prepacked is { Large: { } large } p && p.K == g.ColumnChannels && p.C == g.ImageChannels
+            && p.Mr == Gemm.TileOf(Isa.Current).Mr && FitsLarge(g))
+        {
+            ForwardLarge(g, x, large, p.Mr, b, y, residual, relu);
+            return;
+        }
+        Run(g, x, w, flipped: false, b, y, prepacked: prepacked, pass: new OutputPass(null, residual, relu));
+    }
 
     /// <summary>Image gradient from the column gradient, as <see cref="Convolution.BackwardData"/>, when
     /// <see cref="Shape"/> accepts <see cref="Transposed"/>(<paramref name="g"/>).</summary>
@@ -273,11 +286,10 @@ internal static partial class Winograd
     /// <param name="pooledX">When given, the image is unpooled from it one sample at a time (backward data of the
     /// fused layers: see <see cref="BackwardDataPooled"/>) and <paramref name="x"/> is not read.</param>
     /// <param name="reluImage">The image is relu(x), taken as it is read (see <see cref="SplitRow"/>).</param>
-    /// <param name="outputMask">When given, y is written only where the mask (same layout) is &gt; 0, +0 elsewhere:
-    /// ReLU's backward pass over the image gradient, when x was that ReLU's input.</param>
+    /// <param name="pass">What happens to each output before it is stored (see <see cref="OutputPass"/>).</param>
     /// <param name="prepacked">The forward weights already transformed and packed (<see cref="Pack"/>), or null.</param>
     private static unsafe void Run(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y,
-        float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, float* outputMask = null,
+        float* pooled = null, byte* codes = null, PooledGradient pooledX = default, bool reluImage = false, OutputPass pass = default,
         WinogradWeights? prepacked = null)
     {
         var kernel = Isa.Current;
@@ -297,7 +309,7 @@ internal static partial class Winograd
         var geometry = g;
         if (g.Batch < Threading.NumThreads && !pooledX.IsGiven && Threading.Available > 1)
         {
-            RunSplit(g, x, w, flipped, b, y, pooled, codes, reluImage, outputMask, call, prepacked);
+            RunSplit(g, x, w, flipped, b, y, pooled, codes, reluImage, pass, call, prepacked);
             return;
         }
         Threading.For(g.Batch, sample =>
@@ -316,7 +328,7 @@ internal static partial class Winograd
                 // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
                 for (int o0 = 0; o0 < k; o0 += mr)
                     Products(gg, kernel, mr, nr, o0, pu, mPad, packedB, panelSize, panels, columns, m, stride, tileRows, tileCols,
-                        sample, b, y, pooled, codes, outputMask, narrow);
+                        sample, b, y, pooled, codes, pass, narrow);
             }
         });
     }
@@ -325,7 +337,7 @@ internal static partial class Winograd
     /// (pooled or not) straight from M.</summary>
     private static unsafe void Products(in ConvGeometry g, CpuIsa kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
         int panelSize, int panels, int columns, float* m, int stride, int tileRows, int tileCols, int sample, float* b, float* y,
-        float* pooled, byte* codes, float* outputMask, bool narrow)
+        float* pooled, byte* codes, OutputPass pass, bool narrow)
     {
         int k = g.ColumnChannels, c = g.ImageChannels, rows = Math.Min(mr, k - o0);
         for (int e = 0; e < 16; e++)
@@ -333,7 +345,7 @@ internal static partial class Winograd
                 0, panels, m + (long)e * mr * stride, stride, accumulate: false);
         long at = (long)sample * k * g.OutSize;
         if (pooled is null)
-            TransformOutput(g, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, outputMask is null ? null : outputMask + at, narrow);
+            TransformOutput(g, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, pass.At(at), narrow);
         else
         {
             long pooledAt = (long)sample * k * (g.OutHeight / 2) * (g.OutWidth / 2);
@@ -347,7 +359,7 @@ internal static partial class Winograd
     /// output transform. Every value is computed as in <see cref="Run"/>'s per-image tasks.
     /// </summary>
     private static unsafe void RunSplit(in ConvGeometry g, float* x, float* w, bool flipped, float* b, float* y, float* pooled,
-        byte* codes, bool reluImage, float* outputMask, long call, WinogradWeights? prepacked)
+        byte* codes, bool reluImage, OutputPass pass, long call, WinogradWeights? prepacked)
     {
         var kernel = Isa.Current;
         var (mr, nr) = Gemm.TileOf(kernel);
@@ -384,7 +396,7 @@ internal static partial class Winograd
                         if (scratch is null || scratch.Length < mSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(mSize);
                         fixed (float* pu = packedWeights, m = scratch)
                             Products(gg, kernel, mr, nr, block * mr, pu, mPad, pb, panelSize, panels, columns, m, stride, tileRows, tileCols,
-                                n, b, y, pooled, codes, outputMask, narrow);
+                                n, b, y, pooled, codes, pass, narrow);
                     });
                 }
             }
@@ -428,12 +440,13 @@ internal static partial class Winograd
     /// Forward weights [K, C, 3, 3] transformed and packed once, for a caller that runs them many times unchanged
     /// (a layer in evaluation mode): what each call would otherwise make, and the same bits.
     /// </summary>
-    internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c)
+    /// <param name="large">Pack them for F(4×4) too (<see cref="PackLarge"/>): the geometry takes it.</param>
+    internal static unsafe WinogradWeights Pack(ReadOnlySpan<float> weight, int k, int c, bool large = false)
     {
         int mr = Gemm.TileOf(Isa.Current).Mr, mPad = (k + mr - 1) / mr * mr;
         var packed = GC.AllocateUninitializedArray<float>(PackedLength(k, c, mPad));
         fixed (float* w = weight, dst = packed) TransformAndPack(w, k, c, flipped: false, mr, mPad, dst);
-        return new WinogradWeights(packed, k, c, mr);
+        return new WinogradWeights(packed, k, c, mr) { Large = large ? PackLarge(weight, k, c, mr) : null };
     }
 
     /// <summary>The prepacked weights when they were made for this product (forward, same sizes and GEMM tile), else null.</summary>
@@ -692,7 +705,7 @@ internal static partial class Winograd
     /// m[e·MR·stride + row·stride + tile].
     /// </summary>
     private static unsafe void TransformOutput(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileRows,
-        int tileCols, float* bias, float* y, float* mask, bool narrow)
+        int tileCols, float* bias, float* y, OutputPass pass, bool narrow)
     {
         int oh = g.OutHeight, ow = g.OutWidth;
         long plane16 = (long)mr * stride;
@@ -700,19 +713,20 @@ internal static partial class Winograd
         {
             int o = o0 + r;
             var b = Vector512.Create(bias is null ? 0f : bias[o]);
-            float* yo = y + (long)o * oh * ow, mo = mask is null ? null : mask + (long)o * oh * ow;
+            float* yo = y + (long)o * oh * ow;
+            var po = pass.At((long)o * oh * ow);
             if (narrow)
             {
                 var b256 = Vector256.Create(bias is null ? 0f : bias[o]);
                 for (int th = 0; th < tileRows; th++)
-                    OutputTileRow256(m + (long)r * stride + th * tileCols, plane16, b256, yo, th, oh, ow, tileCols, mo);
+                    OutputTileRow256(m + (long)r * stride + th * tileCols, plane16, b256, yo, th, oh, ow, tileCols, po);
                 continue;
             }
             for (int th = 0; th < tileRows; th++)
             {
                 var (y00, y01, y10, y11) = TileOutputs(m + (long)r * stride + th * tileCols, plane16, b);
-                StoreRow(yo, 2 * th, oh, ow, y00, y01, mo);
-                StoreRow(yo, 2 * th + 1, oh, ow, y10, y11, mo);
+                StoreRow(yo, 2 * th, oh, ow, y00, y01, po);
+                StoreRow(yo, 2 * th + 1, oh, ow, y10, y11, po);
             }
         }
     }
@@ -739,20 +753,27 @@ internal static partial class Winograd
     private static unsafe Vector512<float> Load(float* src, int e, long plane16) => Vector512.Load(src + e * plane16);
 
     /// <summary>Output row <paramref name="r"/> (skipped past the last): even columns from <paramref name="even"/>, odd
-    /// from <paramref name="odd"/>, lane t giving columns 2t and 2t + 1; +0 where <paramref name="mask"/> (when given,
-    /// laid out as y) is not &gt; 0, as <see cref="Elementwise.ReluBackward"/> masks.</summary>
+    /// from <paramref name="odd"/>, lane t giving columns 2t and 2t + 1, passed through <paramref name="pass"/> (its
+    /// pointers at this output plane).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreRow(float* y, int r, int oh, int ow, Vector512<float> even, Vector512<float> odd, float* mask = null)
+    private static unsafe void StoreRow(float* y, int r, int oh, int ow, Vector512<float> even, Vector512<float> odd,
+        OutputPass pass = default)
     {
         if (r >= oh) return;
         var (lo, hi) = Interleave(even, odd);
         float* dst = y + (long)r * ow;
-        if (mask is not null)
+        if (pass.Mask is not null)
         {
-            var (mLo, mHi) = LoadRow(mask + (long)r * ow, ow);
+            var (mLo, mHi) = LoadRow(pass.Mask + (long)r * ow, ow);
             lo = Vector512.GreaterThan(mLo, Vector512<float>.Zero) & lo;
             hi = Vector512.GreaterThan(mHi, Vector512<float>.Zero) & hi;
         }
+        if (pass.Residual is not null)
+        {
+            var (rLo, rHi) = LoadRow(pass.Residual + (long)r * ow, ow);
+            (lo, hi) = (lo + rLo, hi + rHi);
+        }
+        if (pass.Relu) (lo, hi) = (Relu(lo), Relu(hi));
         if (Avx512F.IsSupported)
         {
             if (ow >= 16)
@@ -809,5 +830,22 @@ internal static partial class Winograd
             all[2 * t + 1] = b[t];
         }
         return (Vector512.Create<float>(all[..16]), Vector512.Create<float>(all[16..]));
+    }
+
+    /// <summary>
+    /// What the output transform does to each output value before storing it, each step optional: +0 where
+    /// <see cref="Mask"/> (laid out as the output) is not &gt; 0, as <see cref="Elementwise.ReluBackward"/> masks (ReLU's
+    /// backward pass over an image gradient, when the image was that ReLU's input); then + <see cref="Residual"/> (laid
+    /// out as the output); then relu, as <see cref="Elementwise.Relu"/>. The order is the separate ops' (the convolution
+    /// with its bias, the addition, the ReLU), so the values are theirs, to the bit.
+    /// </summary>
+    internal readonly unsafe struct OutputPass(float* mask, float* residual, bool relu)
+    {
+        public readonly float* Mask = mask;
+        public readonly float* Residual = residual;
+        public readonly bool Relu = relu;
+
+        /// <summary>The same pass with its pointers moved on by <paramref name="offset"/> values.</summary>
+        public OutputPass At(long offset) => new(Mask is null ? null : Mask + offset, Residual is null ? null : Residual + offset, Relu);
     }
 }

@@ -219,13 +219,13 @@ internal static partial class Winograd
     /// <summary><see cref="TransformOutput"/>'s work on one tile row (its M at <paramref name="src"/>): output rows
     /// 2·th and 2·th + 1 of one channel, a half at a time.</summary>
     private static unsafe void OutputTileRow256(float* src, long plane16, Vector256<float> b, float* yo, int th, int oh, int ow, int tileCols,
-        float* mask)
+        OutputPass pass)
     {
         for (int h = 0; h < tileCols; h += 8)
         {
             var (y00, y01, y10, y11) = TileOutputs256(src + h, plane16, b);
-            StoreRow256(yo, 2 * th, oh, ow, 2 * h, y00, y01, mask);
-            StoreRow256(yo, 2 * th + 1, oh, ow, 2 * h, y10, y11, mask);
+            StoreRow256(yo, 2 * th, oh, ow, 2 * h, y00, y01, pass);
+            StoreRow256(yo, 2 * th + 1, oh, ow, 2 * h, y10, y11, pass);
         }
     }
 
@@ -234,17 +234,23 @@ internal static partial class Winograd
     /// column0 + 2t + 1; columns past the row are not written.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void StoreRow256(float* y, int r, int oh, int ow, int column0, Vector256<float> even, Vector256<float> odd,
-        float* mask = null)
+        OutputPass pass = default)
     {
         if (r >= oh) return;
         var (lo, hi) = Interleave256(even, odd);
         long at = (long)r * ow + column0;
         int count = ow - column0;
-        if (mask is not null)
+        if (pass.Mask is not null)
         {
-            lo = Vector256.GreaterThan(LoadPrefix256(mask + at, count), Vector256<float>.Zero) & lo;
-            hi = Vector256.GreaterThan(LoadPrefix256(mask + at + 8, count - 8), Vector256<float>.Zero) & hi;
+            lo = Vector256.GreaterThan(LoadPrefix256(pass.Mask + at, count), Vector256<float>.Zero) & lo;
+            hi = Vector256.GreaterThan(LoadPrefix256(pass.Mask + at + 8, count - 8), Vector256<float>.Zero) & hi;
         }
+        if (pass.Residual is not null)
+        {
+            lo += LoadPrefix256(pass.Residual + at, count);
+            hi += LoadPrefix256(pass.Residual + at + 8, count - 8);
+        }
+        if (pass.Relu) (lo, hi) = (Relu256(lo), Relu256(hi));
         if (count >= 16)
         {
             Vector256.Store(lo, y + at);

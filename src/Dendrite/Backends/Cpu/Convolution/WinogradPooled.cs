@@ -55,7 +55,7 @@ internal static partial class Winograd
     /// <param name="reluInput">When given, the layers' input x was a ReLU's input (see <see cref="ForwardPooled"/>): the
     /// gradient is written where x &gt; 0 only, ReLU's backward pass included.</param>
     internal static unsafe void BackwardDataPooled(in ConvGeometry g, in PooledGradient dPooled, float* w, float* dx, float* reluInput) =>
-        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: dPooled, outputMask: reluInput);
+        Run(Transposed(g), null, w, flipped: true, null, dx, pooledX: dPooled, pass: new OutputPass(reluInput, null, false));
 
     /// <summary>The weight gradient of the fused layers, as <see cref="BackwardWeight"/> (see <see cref="BackwardDataPooled"/>),
     /// and their bias gradient when <paramref name="db"/> is given, as <see cref="BiasGradientPooled"/> computes it.</summary>
