@@ -52,12 +52,17 @@ public static class Convolution
                     var cols = ImageColumns(gg, x, n, group);
                     var yGroup = yn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize);
                     if (gg.PatchSize <= FewTaps)
-                        MultiplyFewTaps(isa, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols, yGroup);
+                    {
+                        // The bias goes in as each sum is stored: y + b, the same addition as the pass below.
+                        float* groupBias = hasBias ? b + group * gg.ColumnChannelsPerGroup : null;
+                        MultiplyFewTaps(isa, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols,
+                            groupBias, yGroup);
+                    }
                     else
                         Gemm.Multiply(false, false, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize,
                             WeightOfGroup(gg, w, group), gg.PatchSize, cols, gg.OutSize, yGroup, gg.OutSize, accumulate: false);
                 }
-                if (hasBias)
+                if (hasBias && gg.PatchSize > FewTaps)
                     for (int c = 0; c < gg.ColumnChannels; c++)
                     {
                         var row = yn.Slice(c * gg.OutSize, gg.OutSize);
@@ -288,12 +293,15 @@ public static class Convolution
     private const int FewTaps = 16;
 
     /// <summary>
-    /// y[o, p] = Σ_t w[o, t] · cols[t, p]: a vector of positions at a time (16 with AVX-512, 8 with AVX2), their taps
-    /// loaded once and kept while every output channel sums them (a row-at-a-time update would read and write each
-    /// output row once per tap). Every width sums the taps in the same order with fused multiply-adds: the same bits.
+    /// y[o, p] = Σ_t w[o, t] · cols[t, p] (+ bias[o]): a vector of positions at a time (16 with AVX-512, 8 with AVX2), their
+    /// taps loaded once and kept while every output channel sums them (a row-at-a-time update would read and write each
+    /// output row once per tap). Four output channels go together: a channel's taps are one chain of dependent
+    /// multiply-adds, and four independent chains keep the FMA units busy where one waits on each result. Every width
+    /// sums the taps in the same order with fused multiply-adds and adds the bias last: the same bits.
     /// </summary>
+    /// <param name="bias">One value per output channel, added to each sum as it is stored; null for none.</param>
     private static unsafe void MultiplyFewTaps(CpuIsa isa, int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> cols, Span<float> y)
+        ReadOnlySpan<float> cols, float* bias, Span<float> y)
     {
         fixed (float* pw = weight, pc = cols, py = y)
         {
@@ -304,11 +312,40 @@ public static class Convolution
                 for (; p + Vector512<float>.Count <= positions; p += Vector512<float>.Count)
                 {
                     for (int t = 0; t < taps; t++) x[t] = Vector512.Load(pc + (long)t * positions + p);
-                    for (int o = 0; o < outChannels; o++)
+                    int o = 0;
+                    for (; o + 4 <= outChannels; o += 4)
+                    {
+                        float* w0 = pw + o * taps, w1 = w0 + taps, w2 = w1 + taps, w3 = w2 + taps;
+                        var x0 = x[0];
+                        Vector512<float> s0 = x0 * Vector512.Create(w0[0]), s1 = x0 * Vector512.Create(w1[0]);
+                        Vector512<float> s2 = x0 * Vector512.Create(w2[0]), s3 = x0 * Vector512.Create(w3[0]);
+                        for (int t = 1; t < taps; t++)
+                        {
+                            var xt = x[t];
+                            s0 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w0[t]), s0);
+                            s1 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w1[t]), s1);
+                            s2 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w2[t]), s2);
+                            s3 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w3[t]), s3);
+                        }
+                        if (bias is not null)
+                        {
+                            s0 += Vector512.Create(bias[o]);
+                            s1 += Vector512.Create(bias[o + 1]);
+                            s2 += Vector512.Create(bias[o + 2]);
+                            s3 += Vector512.Create(bias[o + 3]);
+                        }
+                        float* yo = py + (long)o * positions + p;
+                        s0.Store(yo);
+                        s1.Store(yo + positions);
+                        s2.Store(yo + 2L * positions);
+                        s3.Store(yo + 3L * positions);
+                    }
+                    for (; o < outChannels; o++)
                     {
                         float* wo = pw + o * taps;
                         var sum = x[0] * Vector512.Create(wo[0]);
                         for (int t = 1; t < taps; t++) sum = Vector512.FusedMultiplyAdd(x[t], Vector512.Create(wo[t]), sum);
+                        if (bias is not null) sum += Vector512.Create(bias[o]);
                         sum.Store(py + (long)o * positions + p);
                     }
                 }
@@ -319,11 +356,40 @@ public static class Convolution
                 for (; p + Vector256<float>.Count <= positions; p += Vector256<float>.Count)
                 {
                     for (int t = 0; t < taps; t++) x[t] = Vector256.Load(pc + (long)t * positions + p);
-                    for (int o = 0; o < outChannels; o++)
+                    int o = 0;
+                    for (; o + 4 <= outChannels; o += 4)
+                    {
+                        float* w0 = pw + o * taps, w1 = w0 + taps, w2 = w1 + taps, w3 = w2 + taps;
+                        var x0 = x[0];
+                        Vector256<float> s0 = x0 * Vector256.Create(w0[0]), s1 = x0 * Vector256.Create(w1[0]);
+                        Vector256<float> s2 = x0 * Vector256.Create(w2[0]), s3 = x0 * Vector256.Create(w3[0]);
+                        for (int t = 1; t < taps; t++)
+                        {
+                            var xt = x[t];
+                            s0 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w0[t]), s0);
+                            s1 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w1[t]), s1);
+                            s2 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w2[t]), s2);
+                            s3 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w3[t]), s3);
+                        }
+                        if (bias is not null)
+                        {
+                            s0 += Vector256.Create(bias[o]);
+                            s1 += Vector256.Create(bias[o + 1]);
+                            s2 += Vector256.Create(bias[o + 2]);
+                            s3 += Vector256.Create(bias[o + 3]);
+                        }
+                        float* yo = py + (long)o * positions + p;
+                        s0.Store(yo);
+                        s1.Store(yo + positions);
+                        s2.Store(yo + 2L * positions);
+                        s3.Store(yo + 3L * positions);
+                    }
+                    for (; o < outChannels; o++)
                     {
                         float* wo = pw + o * taps;
                         var sum = x[0] * Vector256.Create(wo[0]);
                         for (int t = 1; t < taps; t++) sum = Vector256.FusedMultiplyAdd(x[t], Vector256.Create(wo[t]), sum);
+                        if (bias is not null) sum += Vector256.Create(bias[o]);
                         sum.Store(py + (long)o * positions + p);
                     }
                 }
@@ -334,7 +400,7 @@ public static class Convolution
                     float* wo = pw + o * taps;
                     float sum = pc[p] * wo[0];
                     for (int t = 1; t < taps; t++) sum = MathF.FusedMultiplyAdd(pc[(long)t * positions + p], wo[t], sum);
-                    py[(long)o * positions + p] = sum;
+                    py[(long)o * positions + p] = bias is null ? sum : sum + bias[o];
                 }
         }
     }
