@@ -38,6 +38,12 @@ public static class Convolution
                 Winograd.Forward(g, x, w, hasBias ? b : null, y, prepacked);
                 return;
             }
+            if (g.Batch < Threading.Available && g.PatchSize <= FewTaps
+                && 2.0 * g.ColumnChannels * g.OutSize * g.PatchSize >= FewTapsParallelFlops)
+            {
+                ForwardFewTapsByChannels(g, isa, x, w, hasBias ? b : null, y);
+                return;
+            }
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
             {
                 ForwardByPositions(g, x, w, b, hasBias, y);
@@ -70,6 +76,37 @@ public static class Convolution
                     }
             });
         }
+    }
+
+    /// <summary>Below this much work (2·channels·positions·taps) a few-taps sample is not worth a fork-join.</summary>
+    private const double FewTapsParallelFlops = 2e5;
+
+    /// <summary>
+    /// <see cref="Forward"/> of a few-taps convolution (a first layer over a one-channel image) for fewer samples than
+    /// threads (batch-1 inference): the threads split each sample's output channels, in blocks of the kernel's four, and
+    /// each unfolds the groups it needs itself (a few taps make small columns: cheaper than reading another core's). The
+    /// next layer's channel split then finds its channels in the same core's cache. Every value is summed as the
+    /// per-sample path sums it.
+    /// </summary>
+    /// <param name="bias">One value per output channel, or null.</param>
+    private static unsafe void ForwardFewTapsByChannels(in ConvGeometry g, CpuIsa isa, float* x, float* w, float* bias, float* y)
+    {
+        int m = g.ColumnChannels, positions = g.OutSize, taps = g.PatchSize, perGroup = g.ColumnChannelsPerGroup;
+        int perTask = ((m + Threading.NumThreads - 1) / Threading.NumThreads + 3) / 4 * 4, tasks = (m + perTask - 1) / perTask;
+        var geometry = g;
+        Threading.For(g.Batch * tasks, item =>
+        {
+            var gg = geometry;
+            int sample = item / tasks, o0 = item % tasks * perTask, o1 = Math.Min(m, o0 + perTask);
+            float* yn = y + (long)sample * m * positions;
+            for (int group = o0 / perGroup; group * perGroup < o1; group++)
+            {
+                int first = Math.Max(o0, group * perGroup), end = Math.Min(o1, (group + 1) * perGroup);
+                var cols = ImageColumns(gg, x, sample, group);
+                MultiplyFewTaps(isa, end - first, positions, taps, new ReadOnlySpan<float>(w + (long)first * taps, (end - first) * taps),
+                    cols, bias is null ? null : bias + first, new Span<float>(yn + (long)first * positions, (end - first) * positions));
+            }
+        });
     }
 
     /// <summary>
