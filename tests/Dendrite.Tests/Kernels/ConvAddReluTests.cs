@@ -17,6 +17,8 @@ public class ConvAddReluTests
         (2, 16, 9, 9, 16, 3, 2, 1),     // stride 2: im2col, a sample per core
         (1, 8, 9, 9, 8, 3, 2, 1),       // one image by output positions
         (2, 8, 5, 5, 6, 1, 1, 0),       // 1×1
+        (2, 1, 10, 10, 8, 3, 1, 1),     // few taps (one input channel), a sample per core
+        (1, 1, 28, 28, 32, 3, 1, 0),    // few taps on one image: output channels split over the cores
     ];
 
     public static TheoryData<string, int> Cases()

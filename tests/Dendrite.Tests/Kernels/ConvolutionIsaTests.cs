@@ -151,6 +151,36 @@ public class ConvolutionIsaTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1, 28, 28, 32)]    // four output channels at a time, no tail
+    [InlineData(2, 1, 6, 9, 7)]       // 28 positions: one 16-lane vector, a 12-position tail; 7 channels: one block of four and three alone
+    [InlineData(1, 2, 5, 5, 5)]       // 18 taps are too many: the GEMM path, for contrast
+    public void Few_taps_add_the_bias_as_a_separate_pass_would_on_every_path(int batch, int channels, int height, int width, int outChannels)
+    {
+        // The bias goes into each sum as it is stored; it must give what adding it afterwards gives, to the bit, on every
+        // instruction set (and so at every batch size and thread count, which only move where a sum is computed).
+        var g = new ConvGeometry
+        {
+            Batch = batch, ImageChannels = channels, Height = height, Width = width, ColumnChannels = outChannels,
+            KernelH = 3, KernelW = 3, StrideH = 1, StrideW = 1, DilationH = 1, DilationW = 1, Groups = 1,
+        };
+        var x = Random(g.Batch * g.ImageChannels * g.ImageSize, 11);
+        var w = Random(g.ColumnChannels * g.PatchSize, 12);
+        var b = Random(g.ColumnChannels, 13);
+        foreach (var isa in Enum.GetValues<CpuIsa>())
+        {
+            var withBias = new float[g.Batch * g.ColumnChannels * g.OutSize];
+            var thenAdded = new float[withBias.Length];
+            using (Isa.Force(isa))
+            {
+                Convolution.Forward(g, x, w, b, withBias);
+                Convolution.Forward(g, x, w, default, thenAdded);
+            }
+            for (int i = 0; i < thenAdded.Length; i++) thenAdded[i] += b[i / g.OutSize % g.ColumnChannels];
+            Assert.Equal(thenAdded.Select(BitConverter.SingleToInt32Bits), withBias.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
     [Fact]
     public void The_start_up_choice_follows_the_processor_and_picks_avx2_without_avx512()
     {

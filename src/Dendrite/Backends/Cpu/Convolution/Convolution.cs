@@ -44,6 +44,13 @@ public static class Convolution
                 Winograd.Forward(g, x, w, hasBias ? b : null, y, prepacked, r, relu);
                 return;
             }
+            if (g.Batch < Threading.Available && g.PatchSize <= FewTaps
+                && 2.0 * g.ColumnChannels * g.OutSize * g.PatchSize >= FewTapsParallelFlops)
+            {
+                ForwardFewTapsByChannels(g, isa, x, w, hasBias ? b : null, y);
+                AddRelu(y, r, (long)g.Batch * g.ColumnChannels * g.OutSize, relu);
+                return;
+            }
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
             {
                 ForwardByPositions(g, x, w, b, hasBias, y, r, relu);
@@ -58,12 +65,17 @@ public static class Convolution
                     var cols = ImageColumns(gg, x, n, group);
                     var yGroup = yn.Slice(group * gg.ColumnChannelsPerGroup * gg.OutSize);
                     if (gg.PatchSize <= FewTaps)
-                        MultiplyFewTaps(isa, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols, yGroup);
+                    {
+                        // The bias goes in as each sum is stored: y + b, the same addition as the pass below.
+                        float* groupBias = hasBias ? b + group * gg.ColumnChannelsPerGroup : null;
+                        MultiplyFewTaps(isa, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize, WeightOfGroup(gg, w, group), cols,
+                            groupBias, yGroup);
+                    }
                     else
                         Gemm.Multiply(false, false, gg.ColumnChannelsPerGroup, gg.OutSize, gg.PatchSize,
                             WeightOfGroup(gg, w, group), gg.PatchSize, cols, gg.OutSize, yGroup, gg.OutSize, accumulate: false);
                 }
-                if (hasBias)
+                if (hasBias && gg.PatchSize > FewTaps)
                     for (int c = 0; c < gg.ColumnChannels; c++)
                     {
                         var row = yn.Slice(c * gg.OutSize, gg.OutSize);
@@ -106,6 +118,37 @@ public static class Convolution
             if (relu && !(v > 0 || float.IsNaN(v))) v = 0f;
             y[i] = v;
         }
+    }
+
+    /// <summary>Below this much work (2·channels·positions·taps) a few-taps sample is not worth a fork-join.</summary>
+    private const double FewTapsParallelFlops = 2e5;
+
+    /// <summary>
+    /// <see cref="Forward"/> of a few-taps convolution (a first layer over a one-channel image) for fewer samples than
+    /// threads (batch-1 inference): the threads split each sample's output channels, in blocks of the kernel's four, and
+    /// each unfolds the groups it needs itself (a few taps make small columns: cheaper than reading another core's). The
+    /// next layer's channel split then finds its channels in the same core's cache. Every value is summed as the
+    /// per-sample path sums it.
+    /// </summary>
+    /// <param name="bias">One value per output channel, or null.</param>
+    private static unsafe void ForwardFewTapsByChannels(in ConvGeometry g, CpuIsa isa, float* x, float* w, float* bias, float* y)
+    {
+        int m = g.ColumnChannels, positions = g.OutSize, taps = g.PatchSize, perGroup = g.ColumnChannelsPerGroup;
+        int perTask = ((m + Threading.NumThreads - 1) / Threading.NumThreads + 3) / 4 * 4, tasks = (m + perTask - 1) / perTask;
+        var geometry = g;
+        Threading.For(g.Batch * tasks, item =>
+        {
+            var gg = geometry;
+            int sample = item / tasks, o0 = item % tasks * perTask, o1 = Math.Min(m, o0 + perTask);
+            float* yn = y + (long)sample * m * positions;
+            for (int group = o0 / perGroup; group * perGroup < o1; group++)
+            {
+                int first = Math.Max(o0, group * perGroup), end = Math.Min(o1, (group + 1) * perGroup);
+                var cols = ImageColumns(gg, x, sample, group);
+                MultiplyFewTaps(isa, end - first, positions, taps, new ReadOnlySpan<float>(w + (long)first * taps, (end - first) * taps),
+                    cols, bias is null ? null : bias + first, new Span<float>(yn + (long)first * positions, (end - first) * positions));
+            }
+        });
     }
 
     /// <summary>
@@ -335,12 +378,15 @@ public static class Convolution
     private const int FewTaps = 16;
 
     /// <summary>
-    /// y[o, p] = Σ_t w[o, t] · cols[t, p]: a vector of positions at a time (16 with AVX-512, 8 with AVX2), their taps
-    /// loaded once and kept while every output channel sums them (a row-at-a-time update would read and write each
-    /// output row once per tap). Every width sums the taps in the same order with fused multiply-adds: the same bits.
+    /// y[o, p] = Σ_t w[o, t] · cols[t, p] (+ bias[o]): a vector of positions at a time (16 with AVX-512, 8 with AVX2), their
+    /// taps loaded once and kept while every output channel sums them (a row-at-a-time update would read and write each
+    /// output row once per tap). Four output channels go together: a channel's taps are one chain of dependent
+    /// multiply-adds, and four independent chains keep the FMA units busy where one waits on each result. Every width
+    /// sums the taps in the same order with fused multiply-adds and adds the bias last: the same bits.
     /// </summary>
+    /// <param name="bias">One value per output channel, added to each sum as it is stored; null for none.</param>
     private static unsafe void MultiplyFewTaps(CpuIsa isa, int outChannels, int positions, int taps, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> cols, Span<float> y)
+        ReadOnlySpan<float> cols, float* bias, Span<float> y)
     {
         fixed (float* pw = weight, pc = cols, py = y)
         {
@@ -351,11 +397,40 @@ public static class Convolution
                 for (; p + Vector512<float>.Count <= positions; p += Vector512<float>.Count)
                 {
                     for (int t = 0; t < taps; t++) x[t] = Vector512.Load(pc + (long)t * positions + p);
-                    for (int o = 0; o < outChannels; o++)
+                    int o = 0;
+                    for (; o + 4 <= outChannels; o += 4)
+                    {
+                        float* w0 = pw + o * taps, w1 = w0 + taps, w2 = w1 + taps, w3 = w2 + taps;
+                        var x0 = x[0];
+                        Vector512<float> s0 = x0 * Vector512.Create(w0[0]), s1 = x0 * Vector512.Create(w1[0]);
+                        Vector512<float> s2 = x0 * Vector512.Create(w2[0]), s3 = x0 * Vector512.Create(w3[0]);
+                        for (int t = 1; t < taps; t++)
+                        {
+                            var xt = x[t];
+                            s0 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w0[t]), s0);
+                            s1 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w1[t]), s1);
+                            s2 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w2[t]), s2);
+                            s3 = Vector512.FusedMultiplyAdd(xt, Vector512.Create(w3[t]), s3);
+                        }
+                        if (bias is not null)
+                        {
+                            s0 += Vector512.Create(bias[o]);
+                            s1 += Vector512.Create(bias[o + 1]);
+                            s2 += Vector512.Create(bias[o + 2]);
+                            s3 += Vector512.Create(bias[o + 3]);
+                        }
+                        float* yo = py + (long)o * positions + p;
+                        s0.Store(yo);
+                        s1.Store(yo + positions);
+                        s2.Store(yo + 2L * positions);
+                        s3.Store(yo + 3L * positions);
+                    }
+                    for (; o < outChannels; o++)
                     {
                         float* wo = pw + o * taps;
                         var sum = x[0] * Vector512.Create(wo[0]);
                         for (int t = 1; t < taps; t++) sum = Vector512.FusedMultiplyAdd(x[t], Vector512.Create(wo[t]), sum);
+                        if (bias is not null) sum += Vector512.Create(bias[o]);
                         sum.Store(py + (long)o * positions + p);
                     }
                 }
@@ -366,11 +441,40 @@ public static class Convolution
                 for (; p + Vector256<float>.Count <= positions; p += Vector256<float>.Count)
                 {
                     for (int t = 0; t < taps; t++) x[t] = Vector256.Load(pc + (long)t * positions + p);
-                    for (int o = 0; o < outChannels; o++)
+                    int o = 0;
+                    for (; o + 4 <= outChannels; o += 4)
+                    {
+                        float* w0 = pw + o * taps, w1 = w0 + taps, w2 = w1 + taps, w3 = w2 + taps;
+                        var x0 = x[0];
+                        Vector256<float> s0 = x0 * Vector256.Create(w0[0]), s1 = x0 * Vector256.Create(w1[0]);
+                        Vector256<float> s2 = x0 * Vector256.Create(w2[0]), s3 = x0 * Vector256.Create(w3[0]);
+                        for (int t = 1; t < taps; t++)
+                        {
+                            var xt = x[t];
+                            s0 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w0[t]), s0);
+                            s1 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w1[t]), s1);
+                            s2 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w2[t]), s2);
+                            s3 = Vector256.FusedMultiplyAdd(xt, Vector256.Create(w3[t]), s3);
+                        }
+                        if (bias is not null)
+                        {
+                            s0 += Vector256.Create(bias[o]);
+                            s1 += Vector256.Create(bias[o + 1]);
+                            s2 += Vector256.Create(bias[o + 2]);
+                            s3 += Vector256.Create(bias[o + 3]);
+                        }
+                        float* yo = py + (long)o * positions + p;
+                        s0.Store(yo);
+                        s1.Store(yo + positions);
+                        s2.Store(yo + 2L * positions);
+                        s3.Store(yo + 3L * positions);
+                    }
+                    for (; o < outChannels; o++)
                     {
                         float* wo = pw + o * taps;
                         var sum = x[0] * Vector256.Create(wo[0]);
                         for (int t = 1; t < taps; t++) sum = Vector256.FusedMultiplyAdd(x[t], Vector256.Create(wo[t]), sum);
+                        if (bias is not null) sum += Vector256.Create(bias[o]);
                         sum.Store(py + (long)o * positions + p);
                     }
                 }
@@ -381,7 +485,7 @@ public static class Convolution
                     float* wo = pw + o * taps;
                     float sum = pc[p] * wo[0];
                     for (int t = 1; t < taps; t++) sum = MathF.FusedMultiplyAdd(pc[(long)t * positions + p], wo[t], sum);
-                    py[(long)o * positions + p] = sum;
+                    py[(long)o * positions + p] = bias is null ? sum : sum + bias[o];
                 }
         }
     }
