@@ -150,4 +150,15 @@ public readonly record struct RecurrentStep
 
     /// <summary>GRU [T, N, G·H]: gradients of W_hh·h + b_hh (differs from <see cref="DGates"/> in the n gate).</summary>
     public Storage? DGatesHidden { get; init; }
+
+    /// <summary>
+    /// Backward, optional: [G·H, I] receives W_ih's gradient, Σ_t DGates_tᵀ·x_t over every step (needs <see cref="Input"/>).
+    /// </summary>
+    public Storage? DWeightIh { get; init; }
+
+    /// <summary>
+    /// Backward, optional: [G·H, H] receives W_hh's gradient, Σ_t DGatesHidden_tᵀ·h_in,t over every step (reads
+    /// <see cref="HiddenIn"/>; with <see cref="ZeroInitialState"/> the first step's rows add nothing and may be skipped).
+    /// </summary>
+    public Storage? DWeightHh { get; init; }
 }
