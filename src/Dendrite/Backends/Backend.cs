@@ -412,9 +412,10 @@ public abstract class Backend
     /// <see cref="RecurrentBackwardStep"/>, then dh_prev += dGates_hidden·W_hh. <see cref="RecurrentStep.Dh"/> holds the
     /// gradient of the final state on entry and, when <see cref="RecurrentStep.InitialStateGradient"/>, that of the
     /// initial state on return; <see cref="RecurrentStep.DhNext"/> is scratch of the same size. Given
-    /// <see cref="RecurrentStep.DWeightIh"/> or <see cref="RecurrentStep.DWeightHh"/>, also the weight gradients: this
-    /// default computes each as one product over all T·N rows once the steps are done; a backend may instead add each
-    /// step's share while its gate gradients are still in cache.
+    /// <see cref="RecurrentStep.DWeightIh"/>, <see cref="RecurrentStep.DWeightHh"/>, <see cref="RecurrentStep.DInput"/> or
+    /// <see cref="RecurrentStep.DBias"/>, also those gradients: this default computes each as one product or sum over
+    /// all T·N rows once the steps are done; a backend may instead add each step's share while its gate gradients are
+    /// still in cache.
     /// </summary>
     public virtual void RecurrentBackwardDirection(in RecurrentStep s)
     {
@@ -434,12 +435,19 @@ public abstract class Backend
     }
 
     /// <summary>
-    /// <see cref="RecurrentStep.DWeightIh"/> = DGatesᵀ·Input and <see cref="RecurrentStep.DWeightHh"/> =
-    /// DGatesHiddenᵀ·HiddenIn, each one product over all T·N rows (those that are requested).
+    /// <see cref="RecurrentStep.DWeightIh"/> = DGatesᵀ·Input, <see cref="RecurrentStep.DWeightHh"/> =
+    /// DGatesHiddenᵀ·HiddenIn, <see cref="RecurrentStep.DInput"/> (+)= DGates·W_ih and <see cref="RecurrentStep.DBias"/> =
+    /// DGates' column sums, each one product or sum over all T·N rows (those that are requested).
     /// </summary>
     protected void RecurrentWeightGradients(in RecurrentStep s)
     {
         int rows = s.Steps * s.Batch, gh = s.GateWidth, hs = s.Hidden, inputSize = s.InputSize;
+        if (s.DInput is { } dx)
+        {
+            var wih = s.WeightIh ?? throw new ArgumentException("RecurrentBackwardDirection: the input's gradient needs W_ih.");
+            Gemm(false, false, rows, inputSize, gh, s.DGates!, 0, gh, wih, 0, inputSize, dx, 0, inputSize, s.AccumulateInputGradient);
+        }
+        if (s.DBias is { } dBias) SumRows(s.DGates!, rows, gh, dBias);
         if (s.DWeightIh is { } dWih)
         {
             var x = s.Input ?? throw new ArgumentException("RecurrentBackwardDirection: W_ih's gradient needs the input.");

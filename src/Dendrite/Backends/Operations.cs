@@ -161,4 +161,16 @@ public readonly record struct RecurrentStep
     /// <see cref="HiddenIn"/>; with <see cref="ZeroInitialState"/> the first step's rows add nothing and may be skipped).
     /// </summary>
     public Storage? DWeightHh { get; init; }
+
+    /// <summary>
+    /// Backward, optional: [T, N, I] receives the input's gradient DGates·W_ih (needs <see cref="WeightIh"/>), or has it
+    /// added with <see cref="AccumulateInputGradient"/> (a later direction of the same layer).
+    /// </summary>
+    public Storage? DInput { get; init; }
+
+    /// <summary>Backward: add the input's gradient to <see cref="DInput"/> rather than overwrite it.</summary>
+    public bool AccumulateInputGradient { get; init; }
+
+    /// <summary>Backward, optional: [G·H] receives the column sums of <see cref="DGates"/> over all T·N rows (b_ih's gradient).</summary>
+    public Storage? DBias { get; init; }
 }

@@ -16,8 +16,8 @@ namespace Dendrite;
 /// gates (W_hh·h, accumulated onto the projection) and one fused pass over the row; the CPU projects each step's input
 /// in the same product as W_hh·h. Backward per direction: the backend runs the steps back
 /// (<see cref="Backend.RecurrentBackwardDirection"/>), each one fused pass and one GEMM (dh_prev = dGates·W_hh), and the
-/// weight gradients with them (by default one product each over all T·N rows; the CPU adds each step's share while its
-/// gate gradients are in cache); the bias gradients and dx are then single GEMMs or sums over all T·N rows.
+/// weight gradients, b_ih's and dx with them (by default one product or sum each over all T·N rows; the CPU adds each
+/// step's share while its gate gradients are in cache).
 /// A masked step (mask 0) leaves the state as it was and outputs 0, so padding changes nothing, in either direction.
 /// </remarks>
 internal sealed class RecurrentLayer
@@ -172,27 +172,25 @@ internal sealed class RecurrentLayer
             if (dc is not null) b.CopyBlocks(dPacked.Storage, OutputLength + StateLength + d * nh, 0, dc.Storage, 0, 0, nh, 1);
 
             // Against the direction of the forward pass: a forward direction walks back from T − 1. The backend also
-            // forms the weight gradients, Σ_t dGates_tᵀ·[x_t | h_in,t].
+            // forms the weight gradients Σ_t dGates_tᵀ·[x_t | h_in,t], b_ih's (Σ dGates) and dx (+)= dGates·W_ih.
             int p = d * ParamsPerDirection;
             var dWih = _weights[p].RequiresGrad ? dWeights[p] = Tensor.Empty(WeightIh(d).Shape, _device) : null;
             var dWhh = _weights[p + 1].RequiresGrad ? dWeights[p + 1] = Tensor.Empty(WeightHh(d).Shape, _device) : null;
+            var dBih = _hasBias && _weights[p + 2].RequiresGrad ? dWeights[p + 2] = Empty(gh) : null;
             b.RecurrentBackwardDirection(Step(d, 0, dPacked) with
             {
                 CellIn = _cIn[d]?.Storage, HiddenIn = _hIn[d].Storage, Dh = dh.Storage, DhNext = dhNext.Storage,
                 Dc = dc?.Storage, DGates = dG.Storage, DGatesHidden = dGh.Storage, WeightHh = WeightHh(d).Storage,
                 InitialStateGradient = dh0 is not null, ZeroInitialState = _zeroInitialState,
                 Input = _x.Storage, InputSize = _inputSize, DWeightIh = dWih?.Storage, DWeightHh = dWhh?.Storage,
+                WeightIh = WeightIh(d).Storage, DInput = dx?.Storage, AccumulateInputGradient = d > 0, DBias = dBih?.Storage,
             });
             if (dh0 is not null) b.CopyBlocks(dh.Storage, 0, 0, dh0.Storage, d * nh, 0, nh, 1);
             if (dc0 is not null) b.CopyBlocks(dc!.Storage, 0, 0, dc0.Storage, d * nh, 0, nh, 1);
 
-            // Everything else that does not feed the recurrence: one product or sum over all T·N rows.
-            if (_hasBias && _weights[p + 2].RequiresGrad) dWeights[p + 2] = ColumnSums(dG, rows, gh);
+            // b_hh's gradient: b_ih's but for GRU's n gate.
             if (_hasBias && _weights[p + 3].RequiresGrad)
-                dWeights[p + 3] = gru || dWeights[p + 2] is null ? ColumnSums(dGh, rows, gh) : dWeights[p + 2]!.Clone();
-            if (dx is not null)
-                b.Gemm(false, false, rows, _inputSize, gh, dG.Storage, 0, gh, WeightIh(d).Storage, 0, _inputSize, dx.Storage, 0,
-                    _inputSize, accumulate: d > 0);
+                dWeights[p + 3] = gru || dBih is null ? ColumnSums(dGh, rows, gh) : dBih.Clone();
         }
         return (dx, dh0, dc0, dWeights);
     }

@@ -69,6 +69,11 @@ public sealed partial class CpuBackend
         private float[] _chunkGradients = []; // per chunk after the first: [G·H, I] then [G·H, H]
         private float[] _packedGates = [];    // per chunk: a block's gate gradients, transposed into A panels (two for GRU)
         private float[] _packedRows = [];     // per chunk: a block's rows of x or h_in as B panels
+        private float[] _packedInputWeight = []; // W_ih [G·H, I] as B panels, for dx
+        private int _gradientLength;           // per chunk: dW_ih [G·H, I], dW_hh [G·H, H], then b's [G·H]
+
+        private static bool SumsGradients(in RecurrentStep s) =>
+            s.DWeightIh is not null || s.DWeightHh is not null || s.DInput is not null || s.DBias is not null;
         private readonly Action<int> _forwardChunk, _backwardChunk;
 
         private SequenceRunner()
@@ -83,10 +88,18 @@ public sealed partial class CpuBackend
             _kernel = Isa.Current; // read on the calling thread: the workers follow its choice
             var (mr, nr) = Cpu.Gemm.TileOf(_kernel);
             int threads = Threading.Available;
-            bool weightGradients = !forward && (s.DWeightIh is not null || s.DWeightHh is not null);
+            bool weightGradients = !forward && SumsGradients(s);
             _rowsPerChunk = weightGradients ? BackwardChunkRows(s.Batch, mr) : ((s.Batch + threads - 1) / threads + mr - 1) / mr * mr;
             int chunks = (s.Batch + _rowsPerChunk - 1) / _rowsPerChunk;
             if (weightGradients) PrepareWeightGradients(s, chunks, nr);
+            if (!forward && s.DInput is not null)
+            {
+                // dx_t = dGates_t·W_ih per step, rows by rows: W_ih [G·H, I] as B, packed once.
+                int inputLength = Cpu.Gemm.PackedBLength(_kernel, s.GateWidth, s.InputSize);
+                if (_packedInputWeight.Length < inputLength) _packedInputWeight = GC.AllocateUninitializedArray<float>(inputLength, pinned: true);
+                fixed (float* w = S(s.WeightIh!), packed = _packedInputWeight)
+                    Cpu.Gemm.PackWholeB(_kernel, transB: false, w, s.InputSize, s.GateWidth, s.InputSize, packed);
+            }
             // Forward multiplies h [N, H] by W_hhᵀ (or [x_t | h] by [W_ih | W_hh]ᵀ); backward dGates [N, G·H] by W_hh.
             bool project = forward && s.Input is not null;
             int k = forward ? s.Hidden : s.GateWidth, n = forward ? s.GateWidth : s.Hidden;
@@ -136,7 +149,7 @@ public sealed partial class CpuBackend
             int gateCopies = ReferenceEquals(s.DGates, s.DGatesHidden) ? 1 : 2;
             _packedALength = Cpu.Gemm.PackedALength(_kernel, gh, depth);
             _packedBLength = (Math.Max(s.InputSize, s.Hidden) + nr - 1) / nr * nr * depth;
-            int gradientLength = gh * (s.InputSize + s.Hidden);
+            int gradientLength = _gradientLength = gh * (s.InputSize + s.Hidden + 1);
             if (_chunkGradients.Length < (chunks - 1) * gradientLength)
                 _chunkGradients = GC.AllocateUninitializedArray<float>((chunks - 1) * gradientLength, pinned: true);
             if (_packedGates.Length < chunks * gateCopies * _packedALength)
@@ -155,7 +168,7 @@ public sealed partial class CpuBackend
             int r0 = chunk * _rowsPerChunk, rows = Math.Min(n, r0 + _rowsPerChunk) - r0;
             long gateStride = (long)n * gh;
             bool shared = ReferenceEquals(s.DGates, s.DGatesHidden);
-            int gradientLength = gh * (inputSize + hs);
+            int gradientLength = _gradientLength;
             fixed (float* packedGates = _packedGates, packedRows = _packedRows, chunkGradients = _chunkGradients)
             {
                 float* packedA = packedGates + (long)chunk * (shared ? 1 : 2) * _packedALength;
@@ -187,10 +200,15 @@ public sealed partial class CpuBackend
         /// <summary>Adds the chunks' shares of the weight gradients to chunk 0's, in chunk order.</summary>
         private void AddChunkGradients(in RecurrentStep s, int chunks)
         {
-            int gh = s.GateWidth, inputSize = s.InputSize, hs = s.Hidden, gradientLength = gh * (inputSize + hs);
+            int gh = s.GateWidth, inputSize = s.InputSize, hs = s.Hidden, gradientLength = _gradientLength;
             for (int c = 1; c < chunks; c++)
             {
                 var own = _chunkGradients.AsSpan((c - 1) * gradientLength, gradientLength);
+                if (s.DBias is not null)
+                {
+                    var dBias = S(s.DBias)[..gh];
+                    System.Numerics.Tensors.TensorPrimitives.Add(dBias, own.Slice(gh * (inputSize + hs), gh), dBias);
+                }
                 if (s.DWeightIh is not null)
                 {
                     var dW = S(s.DWeightIh)[..(gh * inputSize)];
@@ -267,12 +285,25 @@ public sealed partial class CpuBackend
             Storage dh = s.Dh!, dhNext = s.DhNext!;
             bool weightGradients = s.DWeightIh is not null || s.DWeightHh is not null;
             int blockStart = 0;
-            fixed (float* dGatesHidden = S(s.DGatesHidden!), packed = _packedWeight)
+            // b_ih's gradient: this chunk's column sums of dGates, row after row in processing order (chunk 0's straight
+            // into the gradient).
+            var biasSums = s.DBias is null ? default
+                : chunk == 0 ? S(s.DBias)[..gh] : _chunkGradients.AsSpan((chunk - 1) * _gradientLength + gh * (s.InputSize + hs), gh);
+            biasSums.Clear();
+            var dGates = S(s.DGates!);
+            fixed (float* dGatesHidden = S(s.DGatesHidden!), packed = _packedWeight, dGatesPtr = dGates,
+                packedInput = _packedInputWeight, dx = s.DInput is null ? default : S(s.DInput))
             {
                 for (int k = 0; k < s.Steps; k++)
                 {
                     int t = s.Direction == 1 ? k : s.Steps - 1 - k;
                     StepRunner.BackwardRows(s with { Time = t, Dh = dh, DhNext = dhNext }, r0, r1);
+                    if (s.DInput is not null)
+                        Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, s.InputSize, gh, dGatesPtr + (long)t * n * gh, gh, packedInput,
+                            dx + (long)t * n * s.InputSize, s.InputSize, accumulate: s.AccumulateInputGradient);
+                    if (s.DBias is not null)
+                        for (int r = r0; r < r1; r++)
+                            System.Numerics.Tensors.TensorPrimitives.Add(biasSums, dGates.Slice((t * n + r) * gh, gh), biasSums);
                     // The last step's dh·W_hh is the gradient of h0: skipped when nobody asked for it.
                     if (k < s.Steps - 1 || s.InitialStateGradient)
                     {
