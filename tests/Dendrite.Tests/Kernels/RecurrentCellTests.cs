@@ -5,11 +5,19 @@ namespace Dendrite.Tests.Kernels;
 /// <summary>The CPU's fused LSTM cell pass against the formulas evaluated in double precision.</summary>
 public class RecurrentCellTests
 {
+    /// <summary>Every instruction set: AVX-512's 16-lane pass, AVX2's 8-lane one, the scalar one (portable and tails).</summary>
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var isa in Enum.GetNames<CpuIsa>())
+            foreach (int hidden in new[] { 128, 13, 3, 24 }) // whole vectors; vectors and a tail; the tail alone; 16 + 8
+                data.Add(isa, hidden);
+        return data;
+    }
+
     [Theory]
-    [InlineData(128)] // whole vectors
-    [InlineData(13)]  // whole vectors and a scalar tail
-    [InlineData(3)]   // the tail alone
-    public void The_fused_LSTM_step_gives_the_gates_the_cell_and_the_state_of_the_formulas(int hidden)
+    [MemberData(nameof(Cases))]
+    public void The_fused_LSTM_step_gives_the_gates_the_cell_and_the_state_of_the_formulas(string isa, int hidden)
     {
         var random = new Random(3);
         // Pre-activations from tiny to saturating, both signs: where e^x overflows or vanishes the gates must still be
@@ -23,7 +31,7 @@ public class RecurrentCellTests
         var tanhC = new float[hidden];
         var h = new float[hidden];
 
-        RecurrentCells.LstmForward(gates, c, tanhC, h);
+        RecurrentCells.LstmForward(gates, c, tanhC, h, Enum.Parse<CpuIsa>(isa));
 
         static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
         for (int j = 0; j < hidden; j++)

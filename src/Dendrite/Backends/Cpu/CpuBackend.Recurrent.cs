@@ -272,7 +272,7 @@ public sealed partial class CpuBackend
                     {
                         Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, gh, hs, hPtr, hs, packed, gates + (long)t * n * gh, gh, accumulate: true);
                     }
-                    StepRunner.ForwardRows(s with { Time = t }, r0, r1);
+                    StepRunner.ForwardRows(s with { Time = t }, r0, r1, _kernel);
                 }
             }
         }
@@ -336,6 +336,7 @@ public sealed partial class CpuBackend
 
         private RecurrentStep _step;
         private int _chunks;
+        private CpuIsa _kernel;
         private readonly Action<int> _forwardRows, _backwardRows;
 
         private StepRunner()
@@ -347,6 +348,7 @@ public sealed partial class CpuBackend
         public void Run(in RecurrentStep s, bool forward)
         {
             _step = s;
+            _kernel = Isa.Current; // read on the calling thread: the workers follow its choice
             // The fused row pass is cheap next to the step's GEMM; split it only when each thread gets real work.
             _chunks = s.Batch * s.Hidden >= 8192 ? Math.Min(Threading.NumThreads, s.Batch) : 1;
             Threading.For(_chunks, forward ? _forwardRows : _backwardRows, parallel: _chunks > 1);
@@ -359,7 +361,7 @@ public sealed partial class CpuBackend
         private void ForwardRows(int chunk)
         {
             var (start, end) = RowRange(chunk);
-            ForwardRows(_step, start, end);
+            ForwardRows(_step, start, end, _kernel);
         }
 
         private void BackwardRows(int chunk)
@@ -371,7 +373,7 @@ public sealed partial class CpuBackend
         private static bool Present(in RecurrentStep s, int n) => s.Mask is null || S(s.Mask)[n * s.Steps + s.Time] != 0f;
 
         /// <summary>The cell's forward pass over batch rows [start, end) of step <c>s.Time</c>.</summary>
-        public static void ForwardRows(in RecurrentStep s, int start, int end)
+        public static void ForwardRows(in RecurrentStep s, int start, int end, CpuIsa kernel)
         {
             int t = s.Time, d = s.Direction, hs = s.Hidden, gh = s.GateWidth;
             var gates = S(s.Gates);
@@ -391,7 +393,7 @@ public sealed partial class CpuBackend
                 switch (s.Cell)
                 {
                     case RecurrentCell.Lstm:
-                        RecurrentCells.LstmForward(g, S(s.C!).Slice(n * hs, hs), S(s.TanhC!).Slice(row * hs, hs), hRow);
+                        RecurrentCells.LstmForward(g, S(s.C!).Slice(n * hs, hs), S(s.TanhC!).Slice(row * hs, hs), hRow, kernel);
                         break;
                     case RecurrentCell.Gru:
                         RecurrentCells.GruForward(g, S(s.HiddenProjection!).Slice(n * gh, gh), S(s.HiddenProjectionN!).Slice(row * hs, hs), hRow);

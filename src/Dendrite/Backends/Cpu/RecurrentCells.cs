@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dendrite.Backends.Cpu;
 
@@ -19,9 +20,10 @@ internal static class RecurrentCells
     /// <summary>
     /// LSTM step: gates hold the pre-activations on entry and i, f, g, o on exit; c ← f·c + i·g, tanhC ← tanh(c),
     /// h ← o·tanh(c). One pass over the row: each vector of hidden units goes through its four gates, the cell and
-    /// the output while in registers (separate passes per gate and per product cost more than the arithmetic).
+    /// the output while in registers (separate passes per gate and per product cost more than the arithmetic). With
+    /// <paramref name="kernel"/> AVX-512, 16 units at a time: the five exponentials dominate, and 512-bit vectors halve them.
     /// </summary>
-    public static void LstmForward(Span<float> gates, Span<float> c, Span<float> tanhC, Span<float> h)
+    public static void LstmForward(Span<float> gates, Span<float> c, Span<float> tanhC, Span<float> h, CpuIsa kernel)
     {
         int n = c.Length;
         if (gates.Length < 4 * n || tanhC.Length < n || h.Length < n)
@@ -31,7 +33,26 @@ internal static class RecurrentCells
         ref float tc = ref MemoryMarshal.GetReference(tanhC);
         ref float hr = ref MemoryMarshal.GetReference(h);
         nuint hs = (nuint)n, j = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (kernel == CpuIsa.Avx512 && Vector512.IsHardwareAccelerated)
+        {
+            for (; j + (nuint)Vector512<float>.Count <= hs; j += (nuint)Vector512<float>.Count)
+            {
+                var i = Sigmoid(Vector512.LoadUnsafe(ref gr, j));
+                var f = Sigmoid(Vector512.LoadUnsafe(ref gr, hs + j));
+                var g = Tanh(Vector512.LoadUnsafe(ref gr, 2 * hs + j));
+                var o = Sigmoid(Vector512.LoadUnsafe(ref gr, 3 * hs + j));
+                i.StoreUnsafe(ref gr, j);
+                f.StoreUnsafe(ref gr, hs + j);
+                g.StoreUnsafe(ref gr, 2 * hs + j);
+                o.StoreUnsafe(ref gr, 3 * hs + j);
+                var cell = Vector512.FusedMultiplyAdd(i, g, f * Vector512.LoadUnsafe(ref cr, j));
+                cell.StoreUnsafe(ref cr, j);
+                var t = Tanh(cell);
+                t.StoreUnsafe(ref tc, j);
+                (o * t).StoreUnsafe(ref hr, j);
+            }
+        }
+        if (kernel != CpuIsa.Portable && Vector.IsHardwareAccelerated)
         {
             for (; j + (nuint)Vector<float>.Count <= hs; j += (nuint)Vector<float>.Count)
             {
@@ -69,6 +90,9 @@ internal static class RecurrentCells
     /// <summary>σ(x) = 1 / (1 + e^−x): exactly 0 and 1 far out (e^−x overflows to ∞ or vanishes), NaN stays NaN.</summary>
     private static Vector<float> Sigmoid(Vector<float> x) => Vector<float>.One / (Vector<float>.One + Vector.Exp(-x));
 
+    private static Vector512<float> Sigmoid(Vector512<float> x) =>
+        Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+
     private static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 
     /// <summary>
@@ -87,6 +111,20 @@ internal static class RecurrentCells
         series = Vector.FusedMultiplyAdd(series, x2, Vector.Create(-1f / 3f));
         series = Vector.FusedMultiplyAdd(series * x2, x, x);
         return Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(x), Vector.Create(0.25f)), series, wide);
+    }
+
+    /// <summary>The 512-bit twin of the <see cref="Vector{T}"/> tanh above.</summary>
+    private static Vector512<float> Tanh(Vector512<float> x)
+    {
+        var wide = Vector512<float>.One - Vector512.Create(2f) / (Vector512.Exp(x + x) + Vector512<float>.One);
+        var x2 = x * x;
+        var series = Vector512.Create(-1382f / 155925f);
+        series = Vector512.FusedMultiplyAdd(series, x2, Vector512.Create(62f / 2835f));
+        series = Vector512.FusedMultiplyAdd(series, x2, Vector512.Create(-17f / 315f));
+        series = Vector512.FusedMultiplyAdd(series, x2, Vector512.Create(2f / 15f));
+        series = Vector512.FusedMultiplyAdd(series, x2, Vector512.Create(-1f / 3f));
+        series = Vector512.FusedMultiplyAdd(series * x2, x, x);
+        return Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), Vector512.Create(0.25f)), series, wide);
     }
 
     private static float Tanh(float x) => MathF.Tanh(x);
