@@ -426,7 +426,11 @@ public abstract class Backend
     /// Backpropagation through time over one direction, against its order: for each step,
     /// <see cref="RecurrentBackwardStep"/>, then dh_prev += dGates_hidden·W_hh. <see cref="RecurrentStep.Dh"/> holds the
     /// gradient of the final state on entry and, when <see cref="RecurrentStep.InitialStateGradient"/>, that of the
-    /// initial state on return; <see cref="RecurrentStep.DhNext"/> is scratch of the same size.
+    /// initial state on return; <see cref="RecurrentStep.DhNext"/> is scratch of the same size. Given
+    /// <see cref="RecurrentStep.DWeightIh"/>, <see cref="RecurrentStep.DWeightHh"/>, <see cref="RecurrentStep.DInput"/> or
+    /// <see cref="RecurrentStep.DBias"/>, also those gradients: this default computes each as one product or sum over
+    /// all T·N rows once the steps are done; a backend may instead add each step's share while its gate gradients are
+    /// still in cache.
     /// </summary>
     public virtual void RecurrentBackwardDirection(in RecurrentStep s)
     {
@@ -437,11 +441,40 @@ public abstract class Backend
         {
             int t = s.Direction == 1 ? k : s.Steps - 1 - k;
             RecurrentBackwardStep(s with { Time = t, Dh = dh, DhNext = dhNext });
-            if (k == s.Steps - 1 && !s.InitialStateGradient) return; // what would flow on is the gradient of an h0 nobody asked for
+            if (k == s.Steps - 1 && !s.InitialStateGradient) break; // what would flow on is the gradient of an h0 nobody asked for
             Gemm(false, false, n, hs, gh, s.DGatesHidden!, t * n * gh, gh, w, 0, hs, dhNext, 0, hs, accumulate: true);
             (dh, dhNext) = (dhNext, dh);
         }
-        if (!ReferenceEquals(dh, s.Dh)) CopyBlocks(dh, 0, 0, s.Dh!, 0, 0, n * hs, 1);
+        if (s.InitialStateGradient && !ReferenceEquals(dh, s.Dh)) CopyBlocks(dh, 0, 0, s.Dh!, 0, 0, n * hs, 1);
+        RecurrentWeightGradients(s);
+    }
+
+    /// <summary>
+    /// <see cref="RecurrentStep.DWeightIh"/> = DGatesᵀ·Input, <see cref="RecurrentStep.DWeightHh"/> =
+    /// DGatesHiddenᵀ·HiddenIn, <see cref="RecurrentStep.DInput"/> (+)= DGates·W_ih and <see cref="RecurrentStep.DBias"/> =
+    /// DGates' column sums, each one product or sum over all T·N rows (those that are requested).
+    /// </summary>
+    protected void RecurrentWeightGradients(in RecurrentStep s)
+    {
+        int rows = s.Steps * s.Batch, gh = s.GateWidth, hs = s.Hidden, inputSize = s.InputSize;
+        if (s.DInput is { } dx)
+        {
+            var wih = s.WeightIh ?? throw new ArgumentException("RecurrentBackwardDirection: the input's gradient needs W_ih.");
+            Gemm(false, false, rows, inputSize, gh, s.DGates!, 0, gh, wih, 0, inputSize, dx, 0, inputSize, s.AccumulateInputGradient);
+        }
+        if (s.DBias is { } dBias) SumRows(s.DGates!, rows, gh, dBias);
+        if (s.DWeightIh is { } dWih)
+        {
+            var x = s.Input ?? throw new ArgumentException("RecurrentBackwardDirection: W_ih's gradient needs the input.");
+            Gemm(true, false, gh, inputSize, rows, s.DGates!, 0, gh, x, 0, inputSize, dWih, 0, inputSize, accumulate: false);
+        }
+        if (s.DWeightHh is { } dWhh)
+        {
+            // Rows of a zero initial state add nothing: the forward direction's step 0, the reverse one's step T − 1.
+            int skip = s.ZeroInitialState ? s.Batch : 0, from = s.Direction == 0 ? skip : 0;
+            Gemm(true, false, gh, hs, rows - skip, s.DGatesHidden!, from * gh, gh, s.HiddenIn!, from * hs, hs, dWhh, 0, hs,
+                accumulate: false);
+        }
     }
 
     // ------------------------------------------------------------------ optimiser update rules

@@ -150,4 +150,27 @@ public readonly record struct RecurrentStep
 
     /// <summary>GRU [T, N, G·H]: gradients of W_hh·h + b_hh (differs from <see cref="DGates"/> in the n gate).</summary>
     public Storage? DGatesHidden { get; init; }
+
+    /// <summary>
+    /// Backward, optional: [G·H, I] receives W_ih's gradient, Σ_t DGates_tᵀ·x_t over every step (needs <see cref="Input"/>).
+    /// </summary>
+    public Storage? DWeightIh { get; init; }
+
+    /// <summary>
+    /// Backward, optional: [G·H, H] receives W_hh's gradient, Σ_t DGatesHidden_tᵀ·h_in,t over every step (reads
+    /// <see cref="HiddenIn"/>; with <see cref="ZeroInitialState"/> the first step's rows add nothing and may be skipped).
+    /// </summary>
+    public Storage? DWeightHh { get; init; }
+
+    /// <summary>
+    /// Backward, optional: [T, N, I] receives the input's gradient DGates·W_ih (needs <see cref="WeightIh"/>), or has it
+    /// added with <see cref="AccumulateInputGradient"/> (a later direction of the same layer).
+    /// </summary>
+    public Storage? DInput { get; init; }
+
+    /// <summary>Backward: add the input's gradient to <see cref="DInput"/> rather than overwrite it.</summary>
+    public bool AccumulateInputGradient { get; init; }
+
+    /// <summary>Backward, optional: [G·H] receives the column sums of <see cref="DGates"/> over all T·N rows (b_ih's gradient).</summary>
+    public Storage? DBias { get; init; }
 }

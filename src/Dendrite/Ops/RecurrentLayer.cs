@@ -15,8 +15,9 @@ namespace Dendrite;
 /// W_ih and the bias: by default the input projection of all T steps is one GEMM, then each step is one GEMM for all
 /// gates (W_hh·h, accumulated onto the projection) and one fused pass over the row; the CPU projects each step's input
 /// in the same product as W_hh·h. Backward per direction: the backend runs the steps back
-/// (<see cref="Backend.RecurrentBackwardDirection"/>), each one fused pass and one GEMM (dh_prev = dGates·W_hh); the
-/// weight gradients, bias gradients and dx are then single GEMMs or sums over all T·N rows.
+/// (<see cref="Backend.RecurrentBackwardDirection"/>), each one fused pass and one GEMM (dh_prev = dGates·W_hh), and the
+/// weight gradients, b_ih's and dx with them (by default one product or sum each over all T·N rows; the CPU adds each
+/// step's share while its gate gradients are in cache).
 /// A masked step (mask 0) leaves the state as it was and outputs 0, so padding changes nothing, in either direction.
 /// </remarks>
 internal sealed class RecurrentLayer
@@ -170,38 +171,26 @@ internal sealed class RecurrentLayer
             b.CopyBlocks(dPacked.Storage, OutputLength + d * nh, 0, dh.Storage, 0, 0, nh, 1);
             if (dc is not null) b.CopyBlocks(dPacked.Storage, OutputLength + StateLength + d * nh, 0, dc.Storage, 0, 0, nh, 1);
 
-            // Against the direction of the forward pass: a forward direction walks back from T − 1.
+            // Against the direction of the forward pass: a forward direction walks back from T − 1. The backend also
+            // forms the weight gradients Σ_t dGates_tᵀ·[x_t | h_in,t], b_ih's (Σ dGates) and dx (+)= dGates·W_ih.
+            int p = d * ParamsPerDirection;
+            var dWih = _weights[p].RequiresGrad ? dWeights[p] = Tensor.Empty(WeightIh(d).Shape, _device) : null;
+            var dWhh = _weights[p + 1].RequiresGrad ? dWeights[p + 1] = Tensor.Empty(WeightHh(d).Shape, _device) : null;
+            var dBih = _hasBias && _weights[p + 2].RequiresGrad ? dWeights[p + 2] = Empty(gh) : null;
             b.RecurrentBackwardDirection(Step(d, 0, dPacked) with
             {
                 CellIn = _cIn[d]?.Storage, HiddenIn = _hIn[d].Storage, Dh = dh.Storage, DhNext = dhNext.Storage,
                 Dc = dc?.Storage, DGates = dG.Storage, DGatesHidden = dGh.Storage, WeightHh = WeightHh(d).Storage,
-                InitialStateGradient = dh0 is not null,
+                InitialStateGradient = dh0 is not null, ZeroInitialState = _zeroInitialState,
+                Input = _x.Storage, InputSize = _inputSize, DWeightIh = dWih?.Storage, DWeightHh = dWhh?.Storage,
+                WeightIh = WeightIh(d).Storage, DInput = dx?.Storage, AccumulateInputGradient = d > 0, DBias = dBih?.Storage,
             });
             if (dh0 is not null) b.CopyBlocks(dh.Storage, 0, 0, dh0.Storage, d * nh, 0, nh, 1);
             if (dc0 is not null) b.CopyBlocks(dc!.Storage, 0, 0, dc0.Storage, d * nh, 0, nh, 1);
 
-            // Everything that does not feed the recurrence: one product or sum over all T·N rows.
-            int p = d * ParamsPerDirection;
-            if (_weights[p].RequiresGrad)
-            {
-                var dW = dWeights[p] = Tensor.Empty(WeightIh(d).Shape, _device);
-                b.Gemm(true, false, gh, _inputSize, rows, dG.Storage, 0, gh, _x.Storage, 0, _inputSize, dW.Storage, 0, _inputSize,
-                    accumulate: false);
-            }
-            if (_weights[p + 1].RequiresGrad)
-            {
-                var dW = dWeights[p + 1] = Tensor.Empty(WeightHh(d).Shape, _device);
-                // Rows of a zero initial state add nothing: the forward direction's step 0, the reverse one's step T − 1.
-                int skip = _zeroInitialState ? _batch : 0, from = d == 0 ? skip : 0;
-                b.Gemm(true, false, gh, _hidden, rows - skip, dGh.Storage, from * gh, gh, _hIn[d].Storage, from * _hidden, _hidden,
-                    dW.Storage, 0, _hidden, accumulate: false);
-            }
-            if (_hasBias && _weights[p + 2].RequiresGrad) dWeights[p + 2] = ColumnSums(dG, rows, gh);
+            // b_hh's gradient: b_ih's but for GRU's n gate.
             if (_hasBias && _weights[p + 3].RequiresGrad)
-                dWeights[p + 3] = gru || dWeights[p + 2] is null ? ColumnSums(dGh, rows, gh) : dWeights[p + 2]!.Clone();
-            if (dx is not null)
-                b.Gemm(false, false, rows, _inputSize, gh, dG.Storage, 0, gh, WeightIh(d).Storage, 0, _inputSize, dx.Storage, 0,
-                    _inputSize, accumulate: d > 0);
+                dWeights[p + 3] = gru || dBih is null ? ColumnSums(dGh, rows, gh) : dBih.Clone();
         }
         return (dx, dh0, dc0, dWeights);
     }

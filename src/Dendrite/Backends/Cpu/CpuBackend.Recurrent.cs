@@ -61,6 +61,19 @@ public sealed partial class CpuBackend
         private float[] _packedWeight = [];
         private float[] _joinedWeight = []; // [W_ih | W_hh] [G·H, I + H], when the steps project their input
         private float[] _stepRows = [];     // per chunk: its rows of [x_t | h], [rows, I + H]
+
+        // Backward with weight gradients: each chunk sums its rows' share of dW_ih and dW_hh over blocks of steps (chunk 0
+        // straight into the gradients, the others into _chunkGradients), packing the block's gate gradients while they
+        // are in cache; the shares are added in chunk order at the end.
+        private int _blockSteps, _packedALength, _packedBLength;
+        private float[] _chunkGradients = []; // per chunk after the first: [G·H, I] then [G·H, H]
+        private float[] _packedGates = [];    // per chunk: a block's gate gradients, transposed into A panels (two for GRU)
+        private float[] _packedRows = [];     // per chunk: a block's rows of x or h_in as B panels
+        private float[] _packedInputWeight = []; // W_ih [G·H, I] as B panels, for dx
+        private int _gradientLength;           // per chunk: dW_ih [G·H, I], dW_hh [G·H, H], then b's [G·H]
+
+        private static bool SumsGradients(in RecurrentStep s) =>
+            s.DWeightIh is not null || s.DWeightHh is not null || s.DInput is not null || s.DBias is not null;
         private readonly Action<int> _forwardChunk, _backwardChunk;
 
         private SequenceRunner()
@@ -73,10 +86,20 @@ public sealed partial class CpuBackend
         {
             _step = s;
             _kernel = Isa.Current; // read on the calling thread: the workers follow its choice
-            var (mr, _) = Cpu.Gemm.TileOf(_kernel);
+            var (mr, nr) = Cpu.Gemm.TileOf(_kernel);
             int threads = Threading.Available;
-            _rowsPerChunk = ((s.Batch + threads - 1) / threads + mr - 1) / mr * mr;
+            bool weightGradients = !forward && SumsGradients(s);
+            _rowsPerChunk = weightGradients ? BackwardChunkRows(s.Batch, mr) : ((s.Batch + threads - 1) / threads + mr - 1) / mr * mr;
             int chunks = (s.Batch + _rowsPerChunk - 1) / _rowsPerChunk;
+            if (weightGradients) PrepareWeightGradients(s, chunks, nr);
+            if (!forward && s.DInput is not null)
+            {
+                // dx_t = dGates_t·W_ih per step, rows by rows: W_ih [G·H, I] as B, packed once.
+                int inputLength = Cpu.Gemm.PackedBLength(_kernel, s.GateWidth, s.InputSize);
+                if (_packedInputWeight.Length < inputLength) _packedInputWeight = GC.AllocateUninitializedArray<float>(inputLength, pinned: true);
+                fixed (float* w = S(s.WeightIh!), packed = _packedInputWeight)
+                    Cpu.Gemm.PackWholeB(_kernel, transB: false, w, s.InputSize, s.GateWidth, s.InputSize, packed);
+            }
             // Forward multiplies h [N, H] by W_hhᵀ (or [x_t | h] by [W_ih | W_hh]ᵀ); backward dGates [N, G·H] by W_hh.
             bool project = forward && s.Input is not null;
             int k = forward ? s.Hidden : s.GateWidth, n = forward ? s.GateWidth : s.Hidden;
@@ -102,7 +125,101 @@ public sealed partial class CpuBackend
             fixed (float* w = weight, packed = _packedWeight)
                 Cpu.Gemm.PackWholeB(_kernel, transB: forward, w, project ? k : s.Hidden, k, n, packed);
             Threading.For(chunks, forward ? _forwardChunk : _backwardChunk, parallel: chunks > 1);
+            if (weightGradients) AddChunkGradients(s, chunks);
             _step = default; // drop the storages
+        }
+
+        /// <summary>
+        /// The backward's rows per chunk when it sums weight gradients: a function of the batch alone, never of the
+        /// thread count, since each chunk's share is summed apart and the shares in chunk order, so the gradients come
+        /// out the same to the bit on any number of threads. About 64 rows (a block of steps then gives a product deep
+        /// enough to run its micro-kernel near its peak), at least two chunks from a batch of 32, and at most 512 rows.
+        /// </summary>
+        private static int BackwardChunkRows(int batch, int mr)
+        {
+            int chunks = Math.Max(1, Math.Max(Math.Clamp(batch / 64, Math.Min(2, batch / 16), 16), (batch + 511) / 512));
+            return ((batch + chunks - 1) / chunks + mr - 1) / mr * mr;
+        }
+
+        private void PrepareWeightGradients(in RecurrentStep s, int chunks, int nr)
+        {
+            // Blocks of steps about 64 rows deep in all: a block's gate gradients (64 rows of G·H) stay in L2.
+            _blockSteps = Math.Max(1, 64 / _rowsPerChunk);
+            int depth = _blockSteps * _rowsPerChunk, gh = s.GateWidth;
+            int gateCopies = ReferenceEquals(s.DGates, s.DGatesHidden) ? 1 : 2;
+            _packedALength = Cpu.Gemm.PackedALength(_kernel, gh, depth);
+            _packedBLength = (Math.Max(s.InputSize, s.Hidden) + nr - 1) / nr * nr * depth;
+            int gradientLength = _gradientLength = gh * (s.InputSize + s.Hidden + 1);
+            if (_chunkGradients.Length < (chunks - 1) * gradientLength)
+                _chunkGradients = GC.AllocateUninitializedArray<float>((chunks - 1) * gradientLength, pinned: true);
+            if (_packedGates.Length < chunks * gateCopies * _packedALength)
+                _packedGates = GC.AllocateUninitializedArray<float>(chunks * gateCopies * _packedALength, pinned: true);
+            if (_packedRows.Length < chunks * _packedBLength)
+                _packedRows = GC.AllocateUninitializedArray<float>(chunks * _packedBLength, pinned: true);
+        }
+
+        /// <summary>
+        /// One chunk's share of the weight gradients from steps [tLow, tLow + steps) (all already processed): dW_ih
+        /// (+)= Σ_t dGates_tᵀ·x_t and dW_hh (+)= Σ_t dGatesHidden_tᵀ·h_in,t over the chunk's rows.
+        /// </summary>
+        private void AccumulateBlock(in RecurrentStep s, int chunk, int tLow, int steps, bool first)
+        {
+            int n = s.Batch, hs = s.Hidden, gh = s.GateWidth, inputSize = s.InputSize;
+            int r0 = chunk * _rowsPerChunk, rows = Math.Min(n, r0 + _rowsPerChunk) - r0;
+            long gateStride = (long)n * gh;
+            bool shared = ReferenceEquals(s.DGates, s.DGatesHidden);
+            int gradientLength = _gradientLength;
+            fixed (float* packedGates = _packedGates, packedRows = _packedRows, chunkGradients = _chunkGradients)
+            {
+                float* packedA = packedGates + (long)chunk * (shared ? 1 : 2) * _packedALength;
+                float* packedB = packedRows + (long)chunk * _packedBLength;
+                float* own = chunk == 0 ? null : chunkGradients + (long)(chunk - 1) * gradientLength;
+                if (s.DWeightIh is not null)
+                {
+                    fixed (float* dG = S(s.DGates!), x = S(s.Input!), dW = S(s.DWeightIh))
+                    {
+                        Cpu.Gemm.PackTransposedSegments(_kernel, dG + (tLow * n + r0) * (long)gh, gh, gateStride, steps, rows, gh, packedA);
+                        Cpu.Gemm.MultiplySegmentsPacked(_kernel, packedA, gh, x + (tLow * n + r0) * (long)inputSize, inputSize,
+                            (long)n * inputSize, steps, rows, inputSize, packedB, own is null ? dW : own, inputSize, accumulate: !first);
+                    }
+                }
+                if (s.DWeightHh is not null)
+                {
+                    fixed (float* dGh = S(s.DGatesHidden!), h = S(s.HiddenIn!), dW = S(s.DWeightHh))
+                    {
+                        float* packedAh = shared ? packedA : packedA + _packedALength;
+                        if (!shared || s.DWeightIh is null)
+                            Cpu.Gemm.PackTransposedSegments(_kernel, dGh + (tLow * n + r0) * (long)gh, gh, gateStride, steps, rows, gh, packedAh);
+                        Cpu.Gemm.MultiplySegmentsPacked(_kernel, packedAh, gh, h + (tLow * n + r0) * (long)hs, hs, (long)n * hs, steps,
+                            rows, hs, packedB, own is null ? dW : own + gh * inputSize, hs, accumulate: !first);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Adds the chunks' shares of the weight gradients to chunk 0's, in chunk order.</summary>
+        private void AddChunkGradients(in RecurrentStep s, int chunks)
+        {
+            int gh = s.GateWidth, inputSize = s.InputSize, hs = s.Hidden, gradientLength = _gradientLength;
+            for (int c = 1; c < chunks; c++)
+            {
+                var own = _chunkGradients.AsSpan((c - 1) * gradientLength, gradientLength);
+                if (s.DBias is not null)
+                {
+                    var dBias = S(s.DBias)[..gh];
+                    System.Numerics.Tensors.TensorPrimitives.Add(dBias, own.Slice(gh * (inputSize + hs), gh), dBias);
+                }
+                if (s.DWeightIh is not null)
+                {
+                    var dW = S(s.DWeightIh)[..(gh * inputSize)];
+                    System.Numerics.Tensors.TensorPrimitives.Add(dW, own[..(gh * inputSize)], dW);
+                }
+                if (s.DWeightHh is not null)
+                {
+                    var dW = S(s.DWeightHh)[..(gh * hs)];
+                    System.Numerics.Tensors.TensorPrimitives.Add(dW, own.Slice(gh * inputSize, gh * hs), dW);
+                }
+            }
         }
 
         private void ForwardChunk(int chunk)
@@ -155,7 +272,7 @@ public sealed partial class CpuBackend
                     {
                         Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, gh, hs, hPtr, hs, packed, gates + (long)t * n * gh, gh, accumulate: true);
                     }
-                    StepRunner.ForwardRows(s with { Time = t }, r0, r1);
+                    StepRunner.ForwardRows(s with { Time = t }, r0, r1, _kernel);
                 }
             }
         }
@@ -166,19 +283,44 @@ public sealed partial class CpuBackend
             int n = s.Batch, hs = s.Hidden, gh = s.GateWidth;
             int r0 = chunk * _rowsPerChunk, r1 = Math.Min(n, r0 + _rowsPerChunk), rows = r1 - r0;
             Storage dh = s.Dh!, dhNext = s.DhNext!;
-            fixed (float* dGatesHidden = S(s.DGatesHidden!), packed = _packedWeight)
+            bool weightGradients = s.DWeightIh is not null || s.DWeightHh is not null;
+            int blockStart = 0;
+            // b_ih's gradient: this chunk's column sums of dGates, row after row in processing order (chunk 0's straight
+            // into the gradient).
+            var biasSums = s.DBias is null ? default
+                : chunk == 0 ? S(s.DBias)[..gh] : _chunkGradients.AsSpan((chunk - 1) * _gradientLength + gh * (s.InputSize + hs), gh);
+            biasSums.Clear();
+            var dGates = S(s.DGates!);
+            fixed (float* dGatesHidden = S(s.DGatesHidden!), packed = _packedWeight, dGatesPtr = dGates,
+                packedInput = _packedInputWeight, dx = s.DInput is null ? default : S(s.DInput))
             {
                 for (int k = 0; k < s.Steps; k++)
                 {
                     int t = s.Direction == 1 ? k : s.Steps - 1 - k;
                     StepRunner.BackwardRows(s with { Time = t, Dh = dh, DhNext = dhNext }, r0, r1);
-                    if (k == s.Steps - 1 && !s.InitialStateGradient) return; // the gradient of an h0 nobody asked for
-                    fixed (float* next = S(dhNext))
-                        Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, hs, gh, dGatesHidden + (long)t * n * gh, gh, packed, next, hs, accumulate: true);
-                    (dh, dhNext) = (dhNext, dh);
+                    if (s.DInput is not null)
+                        Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, s.InputSize, gh, dGatesPtr + (long)t * n * gh, gh, packedInput,
+                            dx + (long)t * n * s.InputSize, s.InputSize, accumulate: s.AccumulateInputGradient);
+                    if (s.DBias is not null)
+                        for (int r = r0; r < r1; r++)
+                            System.Numerics.Tensors.TensorPrimitives.Add(biasSums, dGates.Slice((t * n + r) * gh, gh), biasSums);
+                    // The last step's dh·W_hh is the gradient of h0: skipped when nobody asked for it.
+                    if (k < s.Steps - 1 || s.InitialStateGradient)
+                    {
+                        fixed (float* next = S(dhNext))
+                            Cpu.Gemm.MultiplyRowsPrepacked(_kernel, r0, r1, hs, gh, dGatesHidden + (long)t * n * gh, gh, packed, next, hs, accumulate: true);
+                        (dh, dhNext) = (dhNext, dh);
+                    }
+                    if (weightGradients && (k + 1 - blockStart == _blockSteps || k == s.Steps - 1))
+                    {
+                        // Steps [blockStart, k] in processing order, taken in time order.
+                        int steps = k + 1 - blockStart, tLow = s.Direction == 1 ? blockStart : s.Steps - 1 - k;
+                        AccumulateBlock(s, chunk, tLow, steps, first: blockStart == 0);
+                        blockStart = k + 1;
+                    }
                 }
             }
-            if (!ReferenceEquals(dh, s.Dh)) S(dh).Slice(r0 * hs, rows * hs).CopyTo(S(s.Dh!).Slice(r0 * hs, rows * hs));
+            if (s.InitialStateGradient && !ReferenceEquals(dh, s.Dh)) S(dh).Slice(r0 * hs, rows * hs).CopyTo(S(s.Dh!).Slice(r0 * hs, rows * hs));
         }
     }
 
@@ -194,6 +336,7 @@ public sealed partial class CpuBackend
 
         private RecurrentStep _step;
         private int _chunks;
+        private CpuIsa _kernel;
         private readonly Action<int> _forwardRows, _backwardRows;
 
         private StepRunner()
@@ -205,6 +348,7 @@ public sealed partial class CpuBackend
         public void Run(in RecurrentStep s, bool forward)
         {
             _step = s;
+            _kernel = Isa.Current; // read on the calling thread: the workers follow its choice
             // The fused row pass is cheap next to the step's GEMM; split it only when each thread gets real work.
             _chunks = s.Batch * s.Hidden >= 8192 ? Math.Min(Threading.NumThreads, s.Batch) : 1;
             Threading.For(_chunks, forward ? _forwardRows : _backwardRows, parallel: _chunks > 1);
@@ -217,7 +361,7 @@ public sealed partial class CpuBackend
         private void ForwardRows(int chunk)
         {
             var (start, end) = RowRange(chunk);
-            ForwardRows(_step, start, end);
+            ForwardRows(_step, start, end, _kernel);
         }
 
         private void BackwardRows(int chunk)
@@ -229,7 +373,7 @@ public sealed partial class CpuBackend
         private static bool Present(in RecurrentStep s, int n) => s.Mask is null || S(s.Mask)[n * s.Steps + s.Time] != 0f;
 
         /// <summary>The cell's forward pass over batch rows [start, end) of step <c>s.Time</c>.</summary>
-        public static void ForwardRows(in RecurrentStep s, int start, int end)
+        public static void ForwardRows(in RecurrentStep s, int start, int end, CpuIsa kernel)
         {
             int t = s.Time, d = s.Direction, hs = s.Hidden, gh = s.GateWidth;
             var gates = S(s.Gates);
@@ -249,7 +393,7 @@ public sealed partial class CpuBackend
                 switch (s.Cell)
                 {
                     case RecurrentCell.Lstm:
-                        RecurrentCells.LstmForward(g, S(s.C!).Slice(n * hs, hs), S(s.TanhC!).Slice(row * hs, hs), hRow);
+                        RecurrentCells.LstmForward(g, S(s.C!).Slice(n * hs, hs), S(s.TanhC!).Slice(row * hs, hs), hRow, kernel);
                         break;
                     case RecurrentCell.Gru:
                         RecurrentCells.GruForward(g, S(s.HiddenProjection!).Slice(n * gh, gh), S(s.HiddenProjectionN!).Slice(row * hs, hs), hRow);
