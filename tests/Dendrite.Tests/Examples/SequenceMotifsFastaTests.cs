@@ -23,11 +23,19 @@ public class SequenceMotifsFastaTests
         Assert.Equal(train.Select(s => s.Label), Enumerable.Range(0, trainSet.Count).Select(trainSet.LabelOf));
         Assert.Contains(File.ReadLines(dir.File("train.fa")), line => line.Length > 0 && char.IsLower(line[0]));
 
-        Torch.ManualSeed(1);
-        ISequenceModel model = kind == "conv" ? new ConvModel(filters: 16) : new BiLstmModel(hidden: 16);
-        var history = MotifFasta.TrainWithFit(model, trainSet, testSet, epochs: 6, lr: 1e-2f);
+        // The mean over three initialisations: 200 held-out sequences make one run's accuracy swing by several points
+        // with the order the kernels sum in (the BiLSTM over seeds 1-10: 0.82 to 0.95, either way around a 0.90 mean).
+        var accuracies = new List<double>();
+        for (ulong seed = 1; seed <= 3; seed++)
+        {
+            Torch.ManualSeed(seed);
+            ISequenceModel model = kind == "conv" ? new ConvModel(filters: 16) : new BiLstmModel(hidden: 16);
+            var history = MotifFasta.TrainWithFit(model, trainSet, testSet, epochs: 6, lr: 1e-2f);
+            accuracies.Add(history["val_accuracy"][^1]);
+        }
 
-        double accuracy = history["val_accuracy"][^1];
-        Assert.True(accuracy >= 0.85, $"{kind}: held-out accuracy {accuracy:P1} (chance: 50%)");
+        double accuracy = accuracies.Average();
+        Assert.True(accuracy >= 0.85,
+            $"{kind}: mean held-out accuracy {accuracy:P1} over seeds 1-3 ({string.Join(", ", accuracies.Select(a => a.ToString("P1")))}; chance: 50%)");
     }
 }
