@@ -98,8 +98,7 @@ public static class Convolution
             {
                 var v = Vector512.Load(y + i);
                 if (residual is not null) v += Vector512.Load(residual + i);
-                if (relu) v = Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v,
-                    Vector512<float>.Zero);
+                if (relu) v = Winograd.Relu(v);
                 v.Store(y + i);
             }
         else if (Vector256.IsHardwareAccelerated)
@@ -107,8 +106,7 @@ public static class Convolution
             {
                 var v = Vector256.Load(y + i);
                 if (residual is not null) v += Vector256.Load(residual + i);
-                if (relu) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v,
-                    Vector256<float>.Zero);
+                if (relu) v = Winograd.Relu256(v);
                 v.Store(y + i);
             }
         for (; i < count; i++)

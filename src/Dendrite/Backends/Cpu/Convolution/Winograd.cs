@@ -677,7 +677,7 @@ internal static partial class Winograd
 
     /// <summary>max(v, 0) as <see cref="Elementwise.Relu"/> computes it: NaN kept, −0 and below become +0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Relu(Vector512<float> v) =>
+    internal static Vector512<float> Relu(Vector512<float> v) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero) | ~Vector512.Equals(v, v), v, Vector512<float>.Zero);
 
     private static readonly Vector512<int> Lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);

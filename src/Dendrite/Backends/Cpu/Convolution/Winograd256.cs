@@ -60,7 +60,7 @@ internal static partial class Winograd
 
     /// <inheritdoc cref="Relu"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Relu256(Vector256<float> v) =>
+    internal static Vector256<float> Relu256(Vector256<float> v) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v), v, Vector256<float>.Zero);
 
     /// <summary>
