@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics.X86;
 using Dendrite.Backends;
 using Dendrite.Backends.Cpu;
 using Dendrite.Backends.Reference;
+using Dendrite.Tests.TestSupport;
 
 namespace Dendrite.Tests.Kernels;
 
@@ -10,7 +11,9 @@ namespace Dendrite.Tests.Kernels;
 /// Every instruction-set path of the convolution kernels (Winograd's transforms on 512- and 256-bit vectors, the
 /// few-taps direct convolution) forced in turn and checked against the reference backend: odd sizes, padding 0 to 2,
 /// batch 1, channel counts that are no multiple of a vector, tile rows whose second 8-lane half is partly empty.
+/// In the process-state collection because one test sets <see cref="Threading.NumThreads"/>.
 /// </summary>
+[Collection(ProcessStateCollection.Name)]
 public class ConvolutionIsaTests
 {
     private static readonly (int Batch, int Channels, int Height, int Width, int OutChannels, int Padding)[] Shapes =
@@ -87,6 +90,49 @@ public class ConvolutionIsaTests
         AssertClose(y, yFast, "y");
         AssertClose(dx, dxFast, "dx");
         AssertClose(dw, dwFast, "dw");
+    }
+
+    /// <summary>
+    /// The few-taps weight gradient (a one-channel first layer: per output channel, every tap's sum over the
+    /// positions in one pass) against the reference: 4, 9 (the nine-sum path) and 16 taps, position counts with and
+    /// without a tail past the last 8-lane vector and with no whole vector; the same bits on one thread and on two.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 28, 28, 32)]   // 4 taps, 27 × 27 positions: a 1-position tail
+    [InlineData(3, 28, 28, 32)]   // 9 taps, the W2 net's first layer: 676 positions, a 4-position tail
+    [InlineData(3, 4, 5, 7)]      // 9 taps, 6 positions: the tail alone
+    [InlineData(4, 11, 9, 5)]     // 16 taps, 48 positions: whole vectors only
+    public void Few_taps_weight_gradient_matches_the_reference_on_any_thread_count(int kernel, int height, int width, int outChannels)
+    {
+        var g = new ConvGeometry
+        {
+            Batch = 5, ImageChannels = 1, Height = height, Width = width, ColumnChannels = outChannels, KernelH = kernel,
+            KernelW = kernel, StrideH = 1, StrideW = 1, DilationH = 1, DilationW = 1, Groups = 1,
+        };
+        var x = Random(g.Batch * g.ImageSize, 21);
+        var dy = Random(g.Batch * g.ColumnChannels * g.OutSize, 22);
+        var dw = new float[g.ColumnChannels * g.PatchSize];
+        ReferenceBackend.Instance.ConvBackwardWeight(g, new CpuStorage(x), new CpuStorage(dy), new CpuStorage(dw));
+        var byThreads = new List<float[]>();
+        int before = Threading.NumThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Threading.NumThreads = threads;
+                var fast = new float[dw.Length];
+                Convolution.BackwardWeight(g, x, dy, fast);
+                AssertClose(dw, fast, $"dw ({threads} threads)");
+                byThreads.Add(fast);
+            }
+        }
+        finally
+        {
+            Threading.NumThreads = before;
+        }
+        for (int i = 0; i < dw.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(byThreads[0][i]) == BitConverter.SingleToInt32Bits(byThreads[1][i]),
+                $"dw[{i}]: {byThreads[0][i]} on one thread, {byThreads[1][i]} on two");
     }
 
     [Theory]

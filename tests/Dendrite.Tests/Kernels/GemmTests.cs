@@ -146,6 +146,38 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// Row-major A packed into the AVX2 tile's 6-row panels (eight k-steps at a time through registers, the rest one
+    /// value at a time): every row count of a last panel, depths with and without a remainder, a K range that starts
+    /// inside the row. Each value where the layout puts it, rows past the last zero.
+    /// </summary>
+    [Theory]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(27)]
+    public unsafe void Six_row_A_panels_hold_the_rows_in_the_packed_layout(int kc)
+    {
+        const int k0 = 3, lda = 41;
+        foreach (int m in new[] { 1, 2, 4, 5, 6, 7, 12, 13, 17 })
+        {
+            var a = Random(m * lda, seed: (ulong)(m * 100 + kc));
+            int panels = (m + 5) / 6;
+            var packed = new float[panels * 6 * kc];
+            Array.Fill(packed, float.NaN);
+            fixed (float* pa = a, dst = packed) Gemm.PackAPanels(false, pa, lda, m, k0, kc, 6, dst);
+            for (int p = 0; p < panels; p++)
+                for (int kk = 0; kk < kc; kk++)
+                    for (int r = 0; r < 6; r++)
+                    {
+                        int row = p * 6 + r;
+                        float expected = row < m ? a[row * lda + k0 + kk] : 0f;
+                        float got = packed[p * 6 * kc + kk * 6 + r];
+                        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(got),
+                            $"m={m} kc={kc}: panel {p}, k {kk}, row {r} holds {got}, expected {expected}");
+                    }
+        }
+    }
+
     [Theory, MemberData(nameof(Variants))]
     public void Matches_the_reference_with_a_K_longer_than_one_block(bool transA, bool transB, bool accumulate)
     {

@@ -132,8 +132,10 @@ public class WinogradTests
     public unsafe void Narrower_gemm_panels_give_the_same_convolution(int kernelIndex)
     {
         var kernel = (CpuIsa)kernelIndex;
-        // Rows of 16 and of 13 tiles: the second starts mid-panel, so with 8-wide panels a row spans three.
-        foreach (var g in new[] { Geometry(2, 20, 5, 30, 16, 2), Geometry(1, 17, 9, 11, 19, 1), Geometry(1, 16, 6, 26, 16, 1) })
+        // Rows of 16 and of 13 tiles: the second starts mid-panel, so with 8-wide panels a row spans three. Output
+        // channels of 19, 20, 25 and 32 leave the AVX2 tile a last block of 1 or 2 rows, split with the block before.
+        foreach (var g in new[] { Geometry(2, 20, 5, 30, 16, 2), Geometry(1, 17, 9, 11, 19, 1), Geometry(1, 16, 6, 26, 16, 1),
+            Geometry(2, 16, 10, 12, 32, 1), Geometry(2, 25, 6, 7, 20, 1) })
         {
             var x = Tensor.Randn(new Shape(g.Batch * g.ImageChannels * g.ImageSize), new Generator(11)).ToArray();
             var w = Tensor.Randn(new Shape(g.ColumnChannels * g.ImageChannels * 9), new Generator(12)).ToArray();
@@ -155,6 +157,36 @@ public class WinogradTests
             var narrow = Run(kernel);
             for (int i = 0; i < widest.Length; i++)
                 Assert.True(Math.Abs(widest[i] - narrow[i]) <= 1e-4f * (1 + Math.Abs(widest[i])), $"value {i}: {narrow[i]} vs {widest[i]}");
+        }
+    }
+
+    /// <summary>
+    /// The output-channel blocks of the products: consecutive, covering every channel once, one panel of at most MR rows
+    /// each; with the AVX2 tile (6 rows) a last block of 1 or 2 rows shares its rows evenly with the block before
+    /// (the 2-row kernel keeps too few sums in flight), and the 8-row AVX-512 tile keeps whole panels.
+    /// </summary>
+    [Theory]
+    [InlineData(6)]
+    [InlineData(8)]
+    public void Row_blocks_cover_the_channels_in_whole_panels_and_even_out_a_short_last_block(int mr)
+    {
+        for (int k = 1; k <= 40; k++)
+        {
+            int blocks = (k + mr - 1) / mr, next = 0;
+            var rows = new int[blocks];
+            for (int block = 0; block < blocks; block++)
+            {
+                var (start, count) = Winograd.RowBlock(k, mr, block);
+                Assert.True(start == next && count >= 1 && count <= mr, $"k={k} MR={mr}: block {block} is [{start}, {start + count})");
+                rows[block] = count;
+                next = start + count;
+            }
+            Assert.Equal(k, next);
+            int rest = k - (blocks - 1) * mr;
+            int[] expected = mr == 6 && blocks >= 2 && rest <= 2
+                ? [.. Enumerable.Repeat(6, blocks - 2), (6 + rest + 1) / 2, (6 + rest) / 2]
+                : [.. Enumerable.Repeat(mr, blocks - 1), rest];
+            Assert.Equal(expected, rows);
         }
     }
 

@@ -324,24 +324,25 @@ internal static partial class Winograd
                 float* m = ps, packedB = m + mSize, plane = packedB + bSize, image = x + (long)sample * c * gg.ImageSize;
                 if (pooledX.IsGiven) UnpoolPlanes(pooledX, gg.Height, gg.Width, (long)sample * c, c, image = plane + planeSize, narrow);
                 TransformImage(gg, image, plane, tileRows, tileCols, nr, panelSize, packedB, reluImage, narrow);
-                // One MR-row block of output channels at a time through all 16 products and straight into the output
-                // transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
-                for (int o0 = 0; o0 < k; o0 += mr)
-                    Products(gg, kernel, mr, nr, o0, pu, mPad, packedB, panelSize, panels, columns, m, stride, tileRows, tileCols,
+                // One block of output channels (at most MR rows) at a time through all 16 products and straight into
+                // the output transform: its M (16 × MR rows) stays in L1 where the whole M would spill out of L2.
+                for (int block = 0; block < mPad / mr; block++)
+                    Products(gg, kernel, mr, nr, block, pu, mPad, packedB, panelSize, panels, columns, m, stride, tileRows, tileCols,
                         sample, b, y, pooled, codes, pass, narrow);
             }
         });
     }
 
-    /// <summary>Output channels [o0, o0 + MR) of one sample: the 16 products of that block, then the output transform
-    /// (pooled or not) straight from M.</summary>
-    private static unsafe void Products(in ConvGeometry g, CpuIsa kernel, int mr, int nr, int o0, float* pu, int mPad, float* packedB,
+    /// <summary>Output channels of row block <paramref name="block"/> (<see cref="RowBlock"/>) of one sample: the 16
+    /// products of that block, then the output transform (pooled or not) straight from M.</summary>
+    private static unsafe void Products(in ConvGeometry g, CpuIsa kernel, int mr, int nr, int block, float* pu, int mPad, float* packedB,
         int panelSize, int panels, int columns, float* m, int stride, int tileRows, int tileCols, int sample, float* b, float* y,
         float* pooled, byte* codes, OutputPass pass, bool narrow)
     {
-        int k = g.ColumnChannels, c = g.ImageChannels, rows = Math.Min(mr, k - o0);
+        int k = g.ColumnChannels, c = g.ImageChannels;
+        var (o0, rows) = RowBlock(k, mr, block);
         for (int e = 0; e < 16; e++)
-            Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize,
+            Gemm.MultiplyPacked(kernel, rows, Math.Min(columns, panels * nr), c, pu + (long)e * mPad * c + (long)block * mr * c, packedB + (long)e * panelSize,
                 0, panels, m + (long)e * mr * stride, stride, accumulate: false);
         long at = (long)sample * k * g.OutSize;
         if (pooled is null)
@@ -395,7 +396,7 @@ internal static partial class Winograd
                         var scratch = t_scratch;
                         if (scratch is null || scratch.Length < mSize) t_scratch = scratch = GC.AllocateUninitializedArray<float>(mSize);
                         fixed (float* pu = packedWeights, m = scratch)
-                            Products(gg, kernel, mr, nr, block * mr, pu, mPad, pb, panelSize, panels, columns, m, stride, tileRows, tileCols,
+                            Products(gg, kernel, mr, nr, block, pu, mPad, pb, panelSize, panels, columns, m, stride, tileRows, tileCols,
                                 n, b, y, pooled, codes, pass, narrow);
                     });
                 }
@@ -433,7 +434,26 @@ internal static partial class Winograd
             for (int i = 0; i < c; i++)
                 TransformFilter(flipped ? w + ((long)i * k + o) * 9 : w + ((long)o * c + i) * 9, flipped, u + (long)o * c + i, (long)k * c);
         for (int e = 0; e < 16; e++)
-            Gemm.PackAPanels(false, u + (long)e * k * c, c, k, 0, c, mr, dst + (long)e * mPad * c);
+            for (int block = 0; block < mPad / mr; block++)
+            {
+                var (o0, rows) = RowBlock(k, mr, block);
+                Gemm.PackAPanels(false, u + (long)e * k * c + (long)o0 * c, c, rows, 0, c, mr, dst + (long)e * mPad * c + (long)block * mr * c);
+            }
+    }
+
+    /// <summary>
+    /// Output channels [Start, Start + Rows) of row block <paramref name="block"/>, each block one packed A panel of
+    /// <paramref name="mr"/> rows: whole panels, except that with the AVX2 tile (6 rows) a last block of 1 or 2 rows
+    /// and the one before it split their rows evenly (32 channels: blocks of 6, 6, 6, 6, 4 and 4). The 2-row kernel
+    /// keeps four sums, one FMA latency's worth short of the units' throughput, where two 4-row blocks keep eight;
+    /// every kernel sums in the same order, so the results are the same bits.
+    /// </summary>
+    internal static (int Start, int Rows) RowBlock(int k, int mr, int block)
+    {
+        int blocks = (k + mr - 1) / mr, rest = k - (blocks - 1) * mr;
+        if (mr != 6 || blocks < 2 || rest > 2 || block < blocks - 2) return (block * mr, Math.Min(mr, k - block * mr));
+        int first = (mr + rest + 1) / 2, start = (blocks - 2) * mr;
+        return block == blocks - 2 ? (start, first) : (start + first, mr + rest - first);
     }
 
     /// <summary>
