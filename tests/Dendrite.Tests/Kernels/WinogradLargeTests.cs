@@ -68,6 +68,8 @@ public class WinogradLargeTests
     [InlineData(nameof(CpuIsa.Avx2), 5, 15, 17)]
     [InlineData(nameof(CpuIsa.Avx512), 19, 8, 8)]    // eight images a task, the last task three
     [InlineData(nameof(CpuIsa.Avx2), 19, 7, 6)]
+    [InlineData(nameof(CpuIsa.Avx512), 6, 16, 13)]   // 4 tiles a row: two tile rows a pass, the second part of a row 5 wide
+    [InlineData(nameof(CpuIsa.Avx2), 6, 15, 16)]
     public void The_epilogue_and_the_thread_count_change_no_bit(string isa, int batch, int height, int width)
     {
         using var forced = Isa.Force(Enum.Parse<CpuIsa>(isa));

@@ -223,10 +223,11 @@ public static class Convolution
         {
             var gg = geometry;
             var packedWeight = PackedWeight(call, transposed: false, w, k, m, k, kBlock, mr);
-            var scratch = ScratchArray(panels * nr * kBlock + ColumnsOffset + k * n);
+            var scratch = ScratchArray(CacheLineFloats + panels * nr * kBlock + ColumnsOffset + k * n);
             float* image = x + (long)sample * gg.ImageChannels * gg.ImageSize, yn = y + (long)sample * m * n;
-            fixed (float* packedA = packedWeight, packedB = scratch)
+            fixed (float* packedA = packedWeight, pScratch = scratch)
             {
+                float* packedB = AlignToCacheLine(pScratch);
                 float* cols = packedB + panels * nr * kBlock + ColumnsOffset;
                 Unfold(gg, image, cols, gather: true);
                 for (int k0 = 0; k0 < k; k0 += kBlock)
@@ -251,6 +252,16 @@ public static class Convolution
     /// load 4 KB from a store just made waits on it (the 1×1 stride-2 layers' packing took up to twice as long).
     /// </summary>
     private const int ColumnsOffset = 80;
+
+    /// <summary>Floats in a cache line.</summary>
+    internal const int CacheLineFloats = 16;
+
+    /// <summary>
+    /// The first cache-line boundary at or after <paramref name="p"/> (a buffer then needs <see cref="CacheLineFloats"/>
+    /// more floats). Packed GEMM panels start there: the AVX-512 kernel loads whole 64-byte rows of them, and a row across
+    /// two lines costs two loads.
+    /// </summary>
+    internal static unsafe float* AlignToCacheLine(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     /// <summary>image gradient = weightᵀ ⊛ column gradient, overwriting <paramref name="imageGrad"/>.</summary>
     public static unsafe void BackwardData(in ConvGeometry g, ReadOnlySpan<float> columnsGrad, ReadOnlySpan<float> weight,

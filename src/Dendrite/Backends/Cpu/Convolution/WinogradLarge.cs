@@ -157,6 +157,7 @@ internal static partial class Winograd
     /// e·panelSize + (p / NR)·C·NR + ch·NR + p mod NR. The first image of a task (<paramref name="firstTile"/> 0) also
     /// zeroes the columns past the task's last, <paramref name="columns"/>.
     /// </summary>
+    [SkipLocalsInit]   // its scratch is written before it is read
     private static unsafe void TransformImageLarge(in ConvGeometry g, float* image, float* plane, int tileRows, int tileCols, int nr,
         int panelSize, float* packed, int firstTile, int columns)
     {
@@ -324,6 +325,7 @@ internal static partial class Winograd
     /// gives four output rows, its tiles' four columns interleaved. M holds the block's 36 products,
     /// m[e·MR·stride + row·stride + tile].
     /// </summary>
+    [SkipLocalsInit]   // its scratch is written before it is read
     private static unsafe void TransformOutputLarge(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileRows,
         int tileCols, float* bias, float* y, OutputPass pass)
     {
