@@ -249,7 +249,7 @@ public static class Convolution
 
     /// <summary>
     /// Floats between the packed panels and the columns packed into them: the panels' size is a multiple of 4 KB, and a
-    /// load 4 KB from a store just made waits on it (the 1×1 stride-2 layers' packing took up to twice as long).
+    /// load from 4 KB past a store just made waits on that store (packing reads the columns as it writes the panels).
     /// </summary>
     private const int ColumnsOffset = 80;
 
