@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dendrite.Backends.Cpu;
 
@@ -54,6 +55,11 @@ public static class Convolution
             if (g.Batch < Threading.Available && g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
             {
                 ForwardByPositions(g, x, w, b, hasBias, y, r, relu);
+                return;
+            }
+            if (g.Groups == 1 && !g.IsPointwise && g.PatchSize > FewTaps)
+            {
+                ForwardUnfoldedPanels(g, x, w, b, hasBias, y, r, relu);
                 return;
             }
             Threading.For(g.Batch, n =>
@@ -196,6 +202,66 @@ public static class Convolution
             }
         });
     }
+
+    /// <summary>
+    /// <see cref="Forward"/> for batches (one sample a task) of convolutions that need unfolding (strided, padded or
+    /// wider than 1×1): each sample's image is unfolded straight into the GEMM's B panels and multiplied by the weight,
+    /// packed once per thread and call (<see cref="PackedWeight"/>). A column matrix and a GEMM packing it again, with
+    /// the weight packed afresh for every sample, moved each value three times where this moves it once; the K blocks,
+    /// kernels and sums are <see cref="Gemm.Multiply"/>'s, so the results are the same bits.
+    /// </summary>
+    private static unsafe void ForwardUnfoldedPanels(in ConvGeometry g, float* x, float* w, float* b, bool hasBias, float* y,
+        float* r, bool relu)
+    {
+        var kernel = Isa.Current;
+        var (mr, nr) = Gemm.TileOf(kernel);
+        int m = g.ColumnChannels, n = g.OutSize, k = g.PatchSize, kBlock = Gemm.DepthBlock(k), mPad = (m + mr - 1) / mr * mr;
+        int panels = (n + nr - 1) / nr;
+        long call = Interlocked.Increment(ref s_calls);
+        var geometry = g;
+        Threading.For(g.Batch, sample =>
+        {
+            var gg = geometry;
+            var packedWeight = PackedWeight(call, transposed: false, w, k, m, k, kBlock, mr);
+            var scratch = ScratchArray(CacheLineFloats + panels * nr * kBlock + ColumnsOffset + k * n);
+            float* image = x + (long)sample * gg.ImageChannels * gg.ImageSize, yn = y + (long)sample * m * n;
+            fixed (float* packedA = packedWeight, pScratch = scratch)
+            {
+                float* packedB = AlignToCacheLine(pScratch);
+                float* cols = packedB + panels * nr * kBlock + ColumnsOffset;
+                Unfold(gg, image, cols, gather: true);
+                for (int k0 = 0; k0 < k; k0 += kBlock)
+                {
+                    int kc = Math.Min(kBlock, k - k0);
+                    Gemm.PackBPanels(cols, n, k0, kc, n, nr, packedB);
+                    Gemm.MultiplyPacked(kernel, m, n, kc, packedA + (long)mPad * k0, packedB, 0, panels, yn, n, accumulate: k0 > 0);
+                }
+            }
+            if (hasBias)
+                for (int c = 0; c < m; c++)
+                {
+                    var row = new Span<float>(yn + (long)c * n, n);
+                    TensorPrimitives.Add(row, b[c], row);
+                }
+            AddRelu(yn, r is null ? null : r + (long)sample * m * n, (long)m * n, relu);
+        });
+    }
+
+    /// <summary>
+    /// Floats between the packed panels and the columns packed into them: the panels' size is a multiple of 4 KB, and a
+    /// load from 4 KB past a store just made waits on that store (packing reads the columns as it writes the panels).
+    /// </summary>
+    private const int ColumnsOffset = 80;
+
+    /// <summary>Floats in a cache line.</summary>
+    internal const int CacheLineFloats = 16;
+
+    /// <summary>
+    /// The first cache-line boundary at or after <paramref name="p"/> (a buffer then needs <see cref="CacheLineFloats"/>
+    /// more floats). Packed GEMM panels start there: the AVX-512 kernel loads whole 64-byte rows of them, and a row across
+    /// two lines costs two loads.
+    /// </summary>
+    internal static unsafe float* AlignToCacheLine(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     /// <summary>image gradient = weightᵀ ⊛ column gradient, overwriting <paramref name="imageGrad"/>.</summary>
     public static unsafe void BackwardData(in ConvGeometry g, ReadOnlySpan<float> columnsGrad, ReadOnlySpan<float> weight,
@@ -643,6 +709,7 @@ public static class Convolution
                             ClearRow(d, ox0);
                             ClearRow(d + ox1, ow - ox1);
                             if (strideW == 1) CopyRow(pixels + ox0 + offX, d + ox0, ox1 - ox0);
+                            else if (strideW == 2) CopyEveryOther(pixels + offX, d, ox0, ox1, w - offX);
                             else for (int ox = ox0; ox < ox1; ox++) d[ox] = pixels[ox * strideW + offX];
                         }
                         else if (strideW == 1) AddRow(d + ox0, pixels + ox0 + offX, ox1 - ox0);
@@ -694,6 +761,7 @@ public static class Convolution
                     ClearRow(d + ox, a - ox);
                     ClearRow(d + e, oxEnd - e);
                     if (g.StrideW == 1) CopyRow(pixels + a + offX, d + a, e - a);
+                    else if (g.StrideW == 2) CopyEveryOther(pixels + offX, d, a, e, w - offX);
                     else for (int o = a; o < e; o++) d[o] = pixels[o * g.StrideW + offX];
                 }
                 for (int p = 0; p < panels; p++) CopyRow(line + p * nr, dst + (long)p * panelStride + kk * nr, nr);
@@ -719,6 +787,31 @@ public static class Convolution
         if (Vector256.IsHardwareAccelerated)
             for (; i + 8 <= n; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
         for (; i < n; i++) dst[i] = src[i];
+    }
+
+    /// <summary>
+    /// dst[o] = src[2o] for o in [<paramref name="start"/>, <paramref name="end"/>): a stride-2 layer's taps. Eight at a
+    /// time from two loads while both stay below <paramref name="limit"/> (the row's end: nothing past it is read), the
+    /// rest one by one; a scalar gather took a tenth of the downsampling layers' time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyEveryOther(float* src, float* dst, int start, int end, int limit)
+    {
+        int o = start;
+        if (Avx512F.IsSupported)
+        {
+            var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; o + 16 <= end && 2 * o + 32 <= limit; o += 16)
+                Avx512F.PermuteVar16x32x2(Vector512.Load(src + 2 * o), evens, Vector512.Load(src + 2 * o + 16)).Store(dst + o);
+        }
+        if (Avx2.IsSupported)
+            for (; o + 8 <= end && 2 * o + 16 <= limit; o += 8)
+            {
+                // Evens of each 128-bit half, [x0 x2 x8 x10 | x4 x6 x12 x14], then the 64-bit pairs into order.
+                var evens = Avx.Shuffle(Avx.LoadVector256(src + 2 * o), Avx.LoadVector256(src + 2 * o + 8), 0x88);
+                Avx.Store(dst + o, Avx2.Permute4x64(evens.AsDouble(), 0xD8).AsSingle());
+            }
+        for (; o < end; o++) dst[o] = src[2 * o];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

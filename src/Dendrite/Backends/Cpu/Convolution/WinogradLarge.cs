@@ -16,30 +16,47 @@ namespace Dendrite.Backends.Cpu;
 /// in evaluation mode, through <see cref="Pack"/> — and training keeps F(2×2): the gain is inference's.</para>
 /// <para>Layouts: a tile row's (at most 8) tiles are the 8 lanes of a vector; each image row is first split into 6
 /// vectors by transposes, vector k holding plane column 4t + k in lane t, so the transforms run on whole vectors with no tests, in
-/// 256-bit vectors for both AVX-512 and AVX2 (an image row of at most 32 floats gives at most 8 tiles). Each sample is
-/// one task on one core; results never depend on the thread count.</para>
+/// 256-bit vectors for both AVX-512 and AVX2 (an image row of at most 32 floats gives at most 8 tiles). Each task runs
+/// one or several whole images (<see cref="LargeImagesPerTask"/>, by shape) on one core, their tiles side by side in the
+/// GEMMs' columns; a column's sums are the same whichever panel holds it, so results never depend on the thread count.</para>
 /// </remarks>
 internal static partial class Winograd
 {
     /// <summary>Tiles of a tile row, the lanes of a 256-bit vector.</summary>
     private const int LargeTileColumns = 8;
 
-    /// <summary>Below this many tiles an image leaves the 36 products' GEMMs too narrow to pay (an 8×8 map has 4).</summary>
+    /// <summary>Below this many tiles a task leaves the 36 products' GEMMs too narrow to pay.</summary>
     private const int LargeMinTiles = 16;
+
+    /// <summary>
+    /// Tiles a task gathers, from as many images as it takes (at most <see cref="LargeMaxImages"/>): one whole AVX-512
+    /// panel, two AVX2 ones. A 16×16 map has 16 tiles and an 8×8 map 4: one image alone filled half a panel, whose kernel
+    /// runs half the multiply-adds per load, or (8×8) too little to take F(4×4) at all.
+    /// </summary>
+    private const int LargeTaskTiles = 32;
+
+    /// <summary>Most images a task gathers: small maps still leave a batch many tasks to share out.</summary>
+    private const int LargeMaxImages = 8;
+
+    /// <summary>Images one task of <see cref="ForwardLarge"/> transforms and multiplies together: a choice by shape alone.</summary>
+    internal static int LargeImagesPerTask(in ConvGeometry g) =>
+        Math.Clamp((LargeTaskTiles + LargeTiles(g) - 1) / LargeTiles(g), 1, LargeMaxImages);
 
     /// <summary>Floats per split plane row: 6 vectors of 8 lanes.</summary>
     private const int LargeRowFloats = 48;
 
     /// <summary>
     /// Whether F(4×4) computes <paramref name="g"/> correctly and pays, given weights packed for it: what
-    /// <see cref="FitsForward"/> asks, output rows of at most 32 and at least <see cref="LargeMinTiles"/> tiles an image.
+    /// <see cref="FitsForward"/> asks, output rows of at most 32 and at least <see cref="LargeMinTiles"/> tiles a task
+    /// (<see cref="LargeImagesPerTask"/> images).
     /// </summary>
     internal static bool FitsLargeShape(in ConvGeometry g) =>
-        FitsForward(g) && (g.OutWidth + 3) / 4 <= LargeTileColumns && LargeTiles(g) >= LargeMinTiles;
+        FitsForward(g) && (g.OutWidth + 3) / 4 <= LargeTileColumns && LargeTiles(g) * LargeImagesPerTask(g) >= LargeMinTiles;
 
-    /// <summary><see cref="FitsLargeShape"/> with a batch: one image takes F(2×2), whose channels split over the cores.</summary>
+    /// <summary><see cref="FitsLargeShape"/> with a batch of at least two tasks: one image, or too few to share out,
+    /// take F(2×2), whose channels (one image) or samples split over the cores.</summary>
     /// <remarks>A choice by shape only, never by thread count, so neither are the results.</remarks>
-    internal static bool FitsLarge(in ConvGeometry g) => FitsLargeShape(g) && g.Batch >= 2;
+    internal static bool FitsLarge(in ConvGeometry g) => FitsLargeShape(g) && g.Batch >= 2 * LargeImagesPerTask(g);
 
     private static int LargeTiles(in ConvGeometry g) => (g.OutHeight + 3) / 4 * ((g.OutWidth + 3) / 4);
 
@@ -96,45 +113,57 @@ internal static partial class Winograd
             throw new ArgumentException($"Winograd F(4×4): weights packed for tile height {mr}, the kernel takes {kernelMr}.");
         int k = g.ColumnChannels, c = g.ImageChannels, mPad = (k + mr - 1) / mr * mr;
         int tileRows = (g.OutHeight + 3) / 4, tileCols = (g.OutWidth + 3) / 4, tiles = tileRows * tileCols;
-        int panels = (tiles + nr - 1) / nr, stride = panels * nr + LargeTileColumns;
+        // A task's images lie side by side in the products' columns: image i's tiles from i·tiles on.
+        int images = LargeImagesPerTask(g), tasks = (g.Batch + images - 1) / images;
+        int panels = (images * tiles + nr - 1) / nr, stride = panels * nr + LargeTileColumns;
         // Products a cache line further apart than their panels need: no 4 KB multiples between the 36 streams.
         int panelSize = panels * nr * c + 16, mSize = 36 * mr * stride, bSize = 36 * panelSize;
         int planeSize = (4 * tileRows + 2) * LargeRowFloats;
         var geometry = g;
         var pass = new OutputPass(null, residual, relu);
-        Threading.For(g.Batch, sample =>
+        Threading.For(tasks, task =>
         {
             var gg = geometry;
             var scratch = t_scratch;
             int size = mSize + bSize + planeSize;
             if (scratch is null || scratch.Length < size) t_scratch = scratch = GC.AllocateUninitializedArray<float>(size);
+            int first = task * images, count = Math.Min(images, gg.Batch - first), columns = count * tiles;
+            int used = (columns + nr - 1) / nr;
             fixed (float* pu = packedWeights, ps = scratch)
             {
                 float* m = ps, packedB = m + mSize, plane = packedB + bSize;
-                TransformImageLarge(gg, x + (long)sample * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, packedB);
-                long at = (long)sample * k * gg.OutSize;
+                for (int i = 0; i < count; i++)
+                    TransformImageLarge(gg, x + (long)(first + i) * c * gg.ImageSize, plane, tileRows, tileCols, nr, panelSize, packedB,
+                        i * tiles, columns);
                 for (int o0 = 0; o0 < k; o0 += mr)
                 {
                     int rows = Math.Min(mr, k - o0);
                     for (int e = 0; e < 36; e++)
-                        Gemm.MultiplyPacked(kernel, rows, tiles, c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize,
-                            0, panels, m + (long)e * mr * stride, stride, accumulate: false);
-                    TransformOutputLarge(gg, o0, rows, m, stride, mr, tileRows, tileCols, b, y + at, pass.At(at));
+                        Gemm.MultiplyPacked(kernel, rows, columns, c, pu + (long)e * mPad * c + (long)o0 * c, packedB + (long)e * panelSize,
+                            0, used, m + (long)e * mr * stride, stride, accumulate: false);
+                    for (int i = 0; i < count; i++)
+                    {
+                        long at = (long)(first + i) * k * gg.OutSize;
+                        TransformOutputLarge(gg, o0, rows, m + i * tiles, stride, mr, tileRows, tileCols, b, y + at, pass.At(at));
+                    }
                 }
             }
         });
     }
 
     /// <summary>
-    /// V = Bᵀ d B for every 6×6 tile d of every channel, as the GEMM's packed B operands: for product e, tile p of
-    /// channel ch at e·panelSize + (p / NR)·C·NR + ch·NR + p mod NR, zero past the last tile.
+    /// V = Bᵀ d B for every 6×6 tile d of every channel of one image, as the GEMM's packed B operands: for product e,
+    /// the image's tile t (column p = <paramref name="firstTile"/> + t) of channel ch at
+    /// e·panelSize + (p / NR)·C·NR + ch·NR + p mod NR. The first image of a task (<paramref name="firstTile"/> 0) also
+    /// zeroes the columns past the task's last, <paramref name="columns"/>.
     /// </summary>
+    [SkipLocalsInit]   // its scratch is written before it is read
     private static unsafe void TransformImageLarge(in ConvGeometry g, float* image, float* plane, int tileRows, int tileCols, int nr,
-        int panelSize, float* packed)
+        int panelSize, float* packed, int firstTile, int columns)
     {
-        int h = g.Height, w = g.Width, pad = g.PadTop, c = g.ImageChannels, tiles = tileRows * tileCols, planeRows = 4 * tileRows + 2;
-        int tail = tiles % nr, lastPanel = tiles / nr;
-        if (tail != 0)
+        int h = g.Height, w = g.Width, pad = g.PadTop, c = g.ImageChannels, planeRows = 4 * tileRows + 2;
+        int tail = columns % nr, lastPanel = columns / nr;
+        if (tail != 0 && firstTile == 0)
             for (int e = 0; e < 36; e++)
                 for (int ch = 0; ch < c; ch++)
                     new Span<float>(packed + (long)e * panelSize + ((long)lastPanel * c + ch) * nr + tail, nr - tail).Clear();
@@ -183,7 +212,7 @@ internal static partial class Winograd
                     r0.Store(s + (0 * 6 + kk) * 8); r1.Store(s + (1 * 6 + kk) * 8); r2.Store(s + (2 * 6 + kk) * 8);
                     r3.Store(s + (3 * 6 + kk) * 8); r4.Store(s + (4 * 6 + kk) * 8); r5.Store(s + (5 * 6 + kk) * 8);
                 }
-                int p = th * tileCols, panel = p / nr, offset = p - panel * nr;
+                int p = firstTile + th * tileCols, panel = p / nr, offset = p - panel * nr;
                 bool onePanel = offset + tileCols <= nr;
                 float* at = packed + ((long)panel * c + ch) * nr + offset;
                 for (int a = 0; a < 6; a++)
@@ -296,6 +325,7 @@ internal static partial class Winograd
     /// gives four output rows, its tiles' four columns interleaved. M holds the block's 36 products,
     /// m[e·MR·stride + row·stride + tile].
     /// </summary>
+    [SkipLocalsInit]   // its scratch is written before it is read
     private static unsafe void TransformOutputLarge(in ConvGeometry g, int o0, int rows, float* m, int stride, int mr, int tileRows,
         int tileCols, float* bias, float* y, OutputPass pass)
     {
