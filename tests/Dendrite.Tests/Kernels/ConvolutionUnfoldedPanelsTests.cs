@@ -121,5 +121,25 @@ public class ConvolutionUnfoldedPanelsTests
         Assert.Contains(fused, float.IsNaN);
     }
 
+    /// <summary>The stride-2 gather each instruction set runs (16 and 8 lanes a step, then one by one), at starts and
+    /// ends around the vector widths and a row end that stops the vector steps early.</summary>
+    [Theory]
+    [InlineData(nameof(CpuIsa.Avx512))]
+    [InlineData(nameof(CpuIsa.Avx2))]
+    [InlineData(nameof(CpuIsa.Portable))]
+    public unsafe void The_stride_two_gather_takes_every_other_value_on_every_instruction_set(string isaName)
+    {
+        using var forced = Isa.Force(Enum.Parse<CpuIsa>(isaName));
+        var src = Enumerable.Range(0, 101).Select(i => i * 1.5f - 7f).ToArray();
+        foreach (var (start, end, limit) in new[] { (0, 50, 101), (0, 40, 101), (3, 47, 101), (0, 50, 40), (5, 29, 61), (7, 8, 101), (0, 0, 101) })
+        {
+            var dst = Enumerable.Repeat(float.NaN, 60).ToArray();
+            fixed (float* s = src, d = dst) Convolution.CopyEveryOther(s, d, start, end, limit);
+            for (int o = 0; o < 60; o++)
+                if (o >= start && o < end) Assert.Equal(src[2 * o], dst[o]);
+                else Assert.True(float.IsNaN(dst[o]), $"slot {o} outside [{start}, {end}) was written");
+        }
+    }
+
     private static uint[] Bits(float[] values) => [.. values.Select(BitConverter.SingleToUInt32Bits)];
 }

@@ -794,17 +794,20 @@ public static class Convolution
     /// time from two loads while both stay below <paramref name="limit"/> (the row's end: nothing past it is read), the
     /// rest one by one; a scalar gather took a tenth of the downsampling layers' time.
     /// </summary>
+    /// <remarks>The instruction set is this thread's (<see cref="Isa.Current"/>, read per row: a load of a thread-static)
+    /// rather than the hardware's, so that a test forcing AVX2 or portable code on this thread runs those branches.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyEveryOther(float* src, float* dst, int start, int end, int limit)
+    internal static unsafe void CopyEveryOther(float* src, float* dst, int start, int end, int limit)
     {
         int o = start;
-        if (Avx512F.IsSupported)
+        var isa = Isa.Current;
+        if (isa == CpuIsa.Avx512 && Avx512F.IsSupported)
         {
             var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             for (; o + 16 <= end && 2 * o + 32 <= limit; o += 16)
                 Avx512F.PermuteVar16x32x2(Vector512.Load(src + 2 * o), evens, Vector512.Load(src + 2 * o + 16)).Store(dst + o);
         }
-        if (Avx2.IsSupported)
+        if (isa is CpuIsa.Avx512 or CpuIsa.Avx2 && Avx2.IsSupported)
             for (; o + 8 <= end && 2 * o + 16 <= limit; o += 8)
             {
                 // Evens of each 128-bit half, [x0 x2 x8 x10 | x4 x6 x12 x14], then the 64-bit pairs into order.
