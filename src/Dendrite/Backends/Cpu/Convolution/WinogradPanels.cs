@@ -52,7 +52,7 @@ internal static partial class Winograd
                 int kk = 0;
                 if (Avx.IsSupported)
                     for (; kk + 8 <= depth; kk += 8)
-                        Transpose8(first + kk, stride, valid, panel + (long)kk * width + g0, width, lanes);
+                        Gemm.TransposeRows8(first + kk, stride, valid, panel + (long)kk * width + g0, width, lanes);
                 for (; kk < depth; kk++)
                 {
                     float* to = panel + (long)kk * width + g0;
@@ -60,65 +60,5 @@ internal static partial class Winograd
                 }
             }
         }
-    }
-
-    /// <summary>dst[q·dstStride + r] = src[r·srcStride + q] for q &lt; 8, r &lt; <paramref name="lanes"/>, rows from
-    /// <paramref name="valid"/> on read as 0 (never touched).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose8(float* src, int srcStride, int valid, float* dst, int dstStride, int lanes)
-    {
-        var r0 = valid > 0 ? Avx.LoadVector256(src) : default;
-        var r1 = valid > 1 ? Avx.LoadVector256(src + srcStride) : default;
-        var r2 = valid > 2 ? Avx.LoadVector256(src + 2L * srcStride) : default;
-        var r3 = valid > 3 ? Avx.LoadVector256(src + 3L * srcStride) : default;
-        var r4 = valid > 4 ? Avx.LoadVector256(src + 4L * srcStride) : default;
-        var r5 = valid > 5 ? Avx.LoadVector256(src + 5L * srcStride) : default;
-        var r6 = valid > 6 ? Avx.LoadVector256(src + 6L * srcStride) : default;
-        var r7 = valid > 7 ? Avx.LoadVector256(src + 7L * srcStride) : default;
-        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves (as Gemm.Transpose8x8).
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        StoreFirstLanes(Avx.Permute2x128(u0, u4, 0x20), dst, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u1, u5, 0x20), dst + dstStride, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x20), dst + 2L * dstStride, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x20), dst + 3L * dstStride, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u0, u4, 0x31), dst + 4L * dstStride, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u1, u5, 0x31), dst + 5L * dstStride, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x31), dst + 6L * dstStride, lanes);
-        StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x31), dst + 7L * dstStride, lanes);
-    }
-
-    /// <summary>Lanes [0, count) of <paramref name="v"/> at <paramref name="dst"/>, by plain stores (masked stores are
-    /// slow on some processors: AMD's microcode them).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreFirstLanes(Vector256<float> v, float* dst, int count)
-    {
-        if (count == 8)
-        {
-            Vector256.Store(v, dst);
-            return;
-        }
-        var part = v.GetLower();
-        if (count >= 4)
-        {
-            Vector128.Store(part, dst);
-            part = v.GetUpper();
-            dst += 4;
-            count -= 4;
-        }
-        if (count >= 2)
-        {
-            Unsafe.WriteUnaligned(dst, part.AsDouble().ToScalar());
-            part = Vector128.Shuffle(part, Vector128.Create(2, 3, 0, 1));
-            dst += 2;
-            count -= 2;
-        }
-        if (count == 1) *dst = part.ToScalar();
     }
 }

@@ -521,7 +521,7 @@ internal static partial class Gemm
             // The AVX2 tile's 6-row panels the same way: a Linear's input is packed on every forward pass (64 × 9216 in
             // the W2 net, once per core), and gathered one float at a time it took a sixth of the product's time.
             else if (mr == 6 && Avx.IsSupported)
-                for (; kDone + 8 <= kc; kDone += 8) Transpose6x8(src + kDone, lda, rows, dst + (long)kDone * 6);
+                for (; kDone + 8 <= kc; kDone += 8) TransposeRows8(src + kDone, lda, rows, dst + (long)kDone * 6, 6, 6);
             for (int kk = kDone; kk < kc; kk++)
                 for (int r = 0; r < rows; r++) dst[kk * mr + r] = src[(long)r * lda + kk];
         }
@@ -602,43 +602,65 @@ internal static partial class Gemm
         }
     }
 
-    /// <summary>
-    /// dst[q·6 + r] = src[r·srcStride + q] for q &lt; 8, r &lt; 6, rows from <paramref name="rows"/> on as 0 (never read):
-    /// eight k-steps of a 6-row A panel, <see cref="Transpose8x8"/>'s shuffles on six rows and two of zeros.
-    /// </summary>
+    /// <summary>dst[q·dstStride + r] = src[r·srcStride + q] for q &lt; 8, r &lt; <paramref name="lanes"/>, rows from
+    /// <paramref name="valid"/> on read as 0 (never touched): eight k-steps of up to eight rows into panel rows of
+    /// <paramref name="lanes"/> (the AVX2 tile's 6-row A panels here; Winograd's weight-gradient panels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose6x8(float* src, int srcStride, int rows, float* dst)
+    internal static unsafe void TransposeRows8(float* src, int srcStride, int valid, float* dst, int dstStride, int lanes)
     {
-        var r0 = Avx.LoadVector256(src);
-        var r1 = rows > 1 ? Avx.LoadVector256(src + srcStride) : default;
-        var r2 = rows > 2 ? Avx.LoadVector256(src + 2L * srcStride) : default;
-        var r3 = rows > 3 ? Avx.LoadVector256(src + 3L * srcStride) : default;
-        var r4 = rows > 4 ? Avx.LoadVector256(src + 4L * srcStride) : default;
-        var r5 = rows > 5 ? Avx.LoadVector256(src + 5L * srcStride) : default;
+        var r0 = valid > 0 ? Avx.LoadVector256(src) : default;
+        var r1 = valid > 1 ? Avx.LoadVector256(src + srcStride) : default;
+        var r2 = valid > 2 ? Avx.LoadVector256(src + 2L * srcStride) : default;
+        var r3 = valid > 3 ? Avx.LoadVector256(src + 3L * srcStride) : default;
+        var r4 = valid > 4 ? Avx.LoadVector256(src + 4L * srcStride) : default;
+        var r5 = valid > 5 ? Avx.LoadVector256(src + 5L * srcStride) : default;
+        var r6 = valid > 6 ? Avx.LoadVector256(src + 6L * srcStride) : default;
+        var r7 = valid > 7 ? Avx.LoadVector256(src + 7L * srcStride) : default;
+        // Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves (as Transpose8x8).
         var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
         var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
         var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        // Rows 4 and 5 of column q are the low pair of t4/t5's shuffles: column q's lanes 4–5 as one 64-bit value.
-        var u4 = Avx.Shuffle(t4, t4, 0x44); var u5 = Avx.Shuffle(t4, t4, 0xEE);
-        var u6 = Avx.Shuffle(t5, t5, 0x44); var u7 = Avx.Shuffle(t5, t5, 0xEE);
-        StoreSix(dst, u0.GetLower(), u4.GetLower());
-        StoreSix(dst + 6, u1.GetLower(), u5.GetLower());
-        StoreSix(dst + 12, u2.GetLower(), u6.GetLower());
-        StoreSix(dst + 18, u3.GetLower(), u7.GetLower());
-        StoreSix(dst + 24, u0.GetUpper(), u4.GetUpper());
-        StoreSix(dst + 30, u1.GetUpper(), u5.GetUpper());
-        StoreSix(dst + 36, u2.GetUpper(), u6.GetUpper());
-        StoreSix(dst + 42, u3.GetUpper(), u7.GetUpper());
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        StoreFirstLanes(Avx.Permute2x128(u0, u4, 0x20), dst, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u1, u5, 0x20), dst + dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x20), dst + 2L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x20), dst + 3L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u0, u4, 0x31), dst + 4L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u1, u5, 0x31), dst + 5L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u2, u6, 0x31), dst + 6L * dstStride, lanes);
+        StoreFirstLanes(Avx.Permute2x128(u3, u7, 0x31), dst + 7L * dstStride, lanes);
     }
 
-    /// <summary>Rows 0–3 of a panel column from <paramref name="low"/>, rows 4–5 from the first two lanes of <paramref name="high"/>.</summary>
+    /// <summary>Lanes [0, count) of <paramref name="v"/> at <paramref name="dst"/>, by plain stores (masked stores are
+    /// slow on some processors: AMD's microcode them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreSix(float* dst, Vector128<float> low, Vector128<float> high)
+    private static unsafe void StoreFirstLanes(Vector256<float> v, float* dst, int count)
     {
-        Vector128.Store(low, dst);
-        Unsafe.WriteUnaligned(dst + 4, high.AsDouble().ToScalar());
+        if (count == 8)
+        {
+            Vector256.Store(v, dst);
+            return;
+        }
+        var part = v.GetLower();
+        if (count >= 4)
+        {
+            Vector128.Store(part, dst);
+            part = v.GetUpper();
+            dst += 4;
+            count -= 4;
+        }
+        if (count >= 2)
+        {
+            Unsafe.WriteUnaligned(dst, part.AsDouble().ToScalar());
+            part = Vector128.Shuffle(part, Vector128.Create(2, 3, 0, 1));
+            dst += 2;
+            count -= 2;
+        }
+        if (count == 1) *dst = part.ToScalar();
     }
 
     /// <summary>dst[q·dstStride + r] = src[r·srcStride + q] for an 8×8 block, with AVX shuffles.</summary>
